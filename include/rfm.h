@@ -1,0 +1,443 @@
+/*
+ * librfm - RFM (recency, frequency, monetary) customer segmentation.
+ *
+ * This header is the whole public interface and reads as the manual.
+ *
+ * Lifecycle
+ *   rfm_create()                      one context per customer base
+ *   rfm_set_param() ...               bins, method, money scale, ...
+ *   rfm_ingest_u64()/rfm_ingest_str() any number of batches, any order
+ *   rfm_compute()                     cutoffs, scores and segments
+ *   rfm_customer_*(), rfm_segment_*() queries of the last compute
+ *   rfm_destroy()
+ * Ingesting more after a compute and computing again gives exactly the
+ * result of one compute over all the data.
+ *
+ * Semantics (scores, ties, as-of day, returns, segments) follow SPEC.md of
+ * the project; the points a caller needs are stated next to each call.
+ *
+ * Errors
+ *   Every call that can fail returns an int: RFM_OK (0) or a positive
+ *   rfm_error code. rfm_strerror() names a code; rfm_errmsg() gives the
+ *   detail of the last call made on a context (the offending value, row or
+ *   date). A failing call leaves the context valid and unchanged unless its
+ *   documentation says what it applied. The library never prints, exits or
+ *   aborts.
+ *
+ * Thread safety
+ *   A context may be used by one thread at a time. Different contexts are
+ *   independent and may be used concurrently from different threads. The
+ *   library has no mutable global state. Callbacks run on the calling thread,
+ *   inside the call that triggers them, and must not call into the same
+ *   context (such calls fail with RFM_E_MISUSE).
+ *
+ * Memory
+ *   All memory of a context comes from its allocator (rfm_create_with_allocator)
+ *   or from malloc/realloc/free. Pointers returned by queries (names, keys)
+ *   stay valid until the next call that mutates the context.
+ */
+#ifndef RFM_H
+#define RFM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The one place the version is defined; both builds read these lines. */
+#define RFM_VERSION_MAJOR 0
+#define RFM_VERSION_MINOR 1
+#define RFM_VERSION_PATCH 0
+#define RFM_VERSION_NUMBER \
+    (RFM_VERSION_MAJOR * 10000 + RFM_VERSION_MINOR * 100 + RFM_VERSION_PATCH)
+
+#if defined(_WIN32) && defined(RFM_BUILDING_DLL)
+#define RFM_API __declspec(dllexport)
+#elif defined(_WIN32) && defined(RFM_DLL)
+#define RFM_API __declspec(dllimport)
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#define RFM_API __attribute__((visibility("default")))
+#else
+#define RFM_API
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Version                                                             */
+
+/** Version of the linked library as MAJOR*10000 + MINOR*100 + PATCH;
+ *  compare with RFM_VERSION_NUMBER to detect a header/library mismatch. */
+RFM_API unsigned rfm_version_number(void);
+/** "MAJOR.MINOR.PATCH" of the linked library. */
+RFM_API const char *rfm_version_string(void);
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+
+/* X-macro: name, value, description. Values are never reused. */
+#define RFM_ERROR_MAP(X)                                                     \
+    X(RFM_OK, 0, "success")                                                  \
+    X(RFM_E_NOMEM, 1, "out of memory")                                       \
+    X(RFM_E_INVALID, 2, "invalid argument")                                  \
+    X(RFM_E_MISUSE, 3, "library used incorrectly")                           \
+    X(RFM_E_RANGE, 4, "value out of range")                                  \
+    X(RFM_E_OVERFLOW, 5, "arithmetic overflow")                              \
+    X(RFM_E_STATE, 6, "operation not valid in the context's current state")  \
+    X(RFM_E_NOT_FOUND, 7, "no such customer")                                \
+    X(RFM_E_EMPTY, 8, "no scored customers")                                 \
+    X(RFM_E_KEY_TYPE, 9, "customer key type differs from the context's")     \
+    X(RFM_E_CALLBACK, 10, "a callback returned an invalid value")
+
+typedef enum rfm_error {
+#define RFM__ERROR_ENUM(name, value, text) name = value,
+    RFM_ERROR_MAP(RFM__ERROR_ENUM)
+#undef RFM__ERROR_ENUM
+} rfm_error;
+
+/** Static description of an error code; never NULL. */
+RFM_API const char *rfm_strerror(int code);
+
+/* ------------------------------------------------------------------ */
+/* Context                                                             */
+
+typedef struct rfm_ctx rfm_ctx;
+
+/** Allocation functions of a context. `free` receives the size that was
+ *  requested for the block; `realloc` receives the old and new size and must
+ *  leave the block intact when it fails. */
+typedef void *(*rfm_alloc_fn)(void *user, size_t size);
+typedef void *(*rfm_realloc_fn)(void *user, void *ptr, size_t old_size,
+                                size_t new_size);
+typedef void (*rfm_free_fn)(void *user, void *ptr, size_t size);
+
+/** Creates a context with default parameters (5 bins, quantile method,
+ *  money scale 2, purchase-key frequency). Returns RFM_OK or RFM_E_NOMEM;
+ *  *out is NULL on failure. */
+RFM_API int rfm_create(rfm_ctx **out);
+/** Same, with every allocation of the context going through the given
+ *  functions (all three required) and `user` passed to each. */
+RFM_API int rfm_create_with_allocator(rfm_ctx **out, rfm_alloc_fn alloc_fn,
+                                      rfm_realloc_fn realloc_fn,
+                                      rfm_free_fn free_fn, void *user);
+/** Frees the context and everything it holds; NULL is a no-op. */
+RFM_API void rfm_destroy(rfm_ctx *ctx);
+
+/** Code of the last call made on ctx (RFM_OK after a success). */
+RFM_API int rfm_errcode(const rfm_ctx *ctx);
+/** Detail message of the last call made on ctx; "" after a success.
+ *  Valid until the next call on ctx. NULL ctx gives a static message. */
+RFM_API const char *rfm_errmsg(const rfm_ctx *ctx);
+
+/* ------------------------------------------------------------------ */
+/* Parameters                                                          */
+
+/* Dimensions, used to index per-dimension parameters and queries. */
+typedef enum rfm_dim { RFM_DIM_R = 0, RFM_DIM_F = 1, RFM_DIM_M = 2 } rfm_dim;
+
+typedef enum rfm_method {
+    RFM_METHOD_QUANTILE = 0,   /* cutoffs x_(ceil(k*n/B)); ties share a score */
+    RFM_METHOD_NTILE = 1,      /* SQL NTILE(B), ties broken by customer key */
+    RFM_METHOD_THRESHOLDS = 2  /* caller edges, rfm_set_thresholds() */
+} rfm_method;
+
+typedef enum rfm_frequency_unit {
+    RFM_FREQ_ORDER = 0,       /* lines sharing a purchase key are one purchase;
+                                 a line without a key is its own purchase */
+    RFM_FREQ_TRANSACTION = 1, /* every purchase line is a purchase */
+    RFM_FREQ_DAY = 2          /* distinct purchase days */
+} rfm_frequency_unit;
+
+/* Explicit ids grouped by theme; an id is never reused. */
+typedef enum rfm_param {
+    /* scoring: may change at any time, used by the next rfm_compute() */
+    RFM_PARAM_BINS = 100,   /* write-only shortcut: bins of all three dims */
+    RFM_PARAM_BINS_R = 101, /* 2..100, default 5 */
+    RFM_PARAM_BINS_F = 102,
+    RFM_PARAM_BINS_M = 103,
+    RFM_PARAM_METHOD = 110, /* write-only shortcut: method of all dims */
+    RFM_PARAM_METHOD_R = 111, /* rfm_method, default RFM_METHOD_QUANTILE */
+    RFM_PARAM_METHOD_F = 112,
+    RFM_PARAM_METHOD_M = 113,
+    /* input: only while the context holds no customer */
+    RFM_PARAM_MONEY_SCALE = 200,    /* decimals of the minor unit, 0..18, default 2 */
+    RFM_PARAM_FREQUENCY_UNIT = 201, /* rfm_frequency_unit, default ORDER */
+    /* engine: only while the context holds no customer */
+    RFM_PARAM_HASH_SEED = 300 /* hash-table seed; any int64 */
+} rfm_param;
+
+/** Sets a parameter. RFM_E_INVALID for an unknown id, RFM_E_RANGE outside
+ *  rfm_param_bounds(), RFM_E_STATE for an input/engine parameter once
+ *  customers exist. */
+RFM_API int rfm_set_param(rfm_ctx *ctx, rfm_param param, int64_t value);
+/** Reads a parameter (the shortcuts BINS and METHOD read the R value). */
+RFM_API int rfm_get_param(rfm_ctx *ctx, rfm_param param, int64_t *value);
+/** Inclusive bounds of a parameter's values; RFM_E_INVALID if unknown. */
+RFM_API int rfm_param_bounds(rfm_param param, int64_t *lo, int64_t *hi);
+
+/** Ascending edges t_1..t_(B-1) of one dimension, used by
+ *  RFM_METHOD_THRESHOLDS: F, M score 1 + #{k : x > t_k}; R scores
+ *  B - #{k : r > t_k} on recency days. `edges` is copied; n must equal the
+ *  dimension's bins - 1 when rfm_compute() runs. Units: R days, F purchases,
+ *  M minor units. */
+RFM_API int rfm_set_thresholds(rfm_ctx *ctx, rfm_dim dim, const int64_t *edges,
+                               size_t n);
+
+/** Weights of the weighted score w_r*r + w_f*f + w_m*m (default 1, 1, 1). */
+RFM_API int rfm_set_weights(rfm_ctx *ctx, double w_r, double w_f, double w_m);
+
+/* ------------------------------------------------------------------ */
+/* Ingestion                                                           */
+
+/* Timestamps are int64 seconds since 1970-01-01 UTC, years 1900..2200;
+ * the day of t is floor(t / 86400). Amounts are int64 minor units at the
+ * money scale: >= 0 is a purchase line, < 0 a return line (it lowers the
+ * monetary value and never counts as a purchase). */
+#define RFM_TIMESTAMP_MIN INT64_C(-2208988800) /* 1900-01-01T00:00:00Z */
+#define RFM_TIMESTAMP_MAX INT64_C(7289654399)  /* 2200-12-31T23:59:59Z */
+#define RFM_KEY_MAX 1024                       /* bytes of a string key */
+
+/* Row flags */
+#define RFM_ROW_HAS_ORDER 1u /* the row carries a purchase key */
+
+/** One transaction with an unsigned 64-bit customer key. */
+typedef struct rfm_row_u64 {
+    uint64_t customer;
+    int64_t timestamp;
+    int64_t amount;
+    uint64_t order;  /* purchase key, used with RFM_ROW_HAS_ORDER */
+    uint32_t flags;
+} rfm_row_u64;
+
+/** One transaction with a byte-string customer key (1..RFM_KEY_MAX bytes,
+ *  compared bytewise; NUL bytes allowed). */
+typedef struct rfm_row_str {
+    const void *customer;
+    size_t customer_len;
+    int64_t timestamp;
+    int64_t amount;
+    const void *order; /* purchase key bytes, NULL = none */
+    size_t order_len;  /* 0..RFM_KEY_MAX */
+} rfm_row_str;
+
+/* A context holds either u64 or string customer keys: the first ingested
+ * row decides, a row of the other kind fails with RFM_E_KEY_TYPE.
+ *
+ * Batches are applied row by row in order. When a row fails (bad timestamp,
+ * key length, overflow, out of memory) the call stops there, returns the
+ * error, and rows before it stay applied: *applied (if not NULL) receives
+ * exactly how many rows were applied, in every case. A row is applied whole
+ * or not at all.
+ *
+ * `row_size` is sizeof(rfm_row_u64) (or rfm_row_str) as the caller compiled
+ * it; it lets later versions add fields without breaking callers. */
+RFM_API int rfm_ingest_u64(rfm_ctx *ctx, const rfm_row_u64 *rows, size_t n,
+                           size_t row_size, size_t *applied);
+RFM_API int rfm_ingest_str(rfm_ctx *ctx, const rfm_row_str *rows, size_t n,
+                           size_t row_size, size_t *applied);
+
+/** Columnar batch for bindings: n rows spread over parallel arrays.
+ *  `orders` and `has_order` may be NULL (no purchase keys); when `orders`
+ *  is given without `has_order` every row has a purchase key. Same applied
+ *  rule as the row batches. */
+RFM_API int rfm_ingest_columns_u64(rfm_ctx *ctx, size_t n,
+                                   const uint64_t *customers,
+                                   const int64_t *timestamps,
+                                   const int64_t *amounts,
+                                   const uint64_t *orders,
+                                   const uint8_t *has_order, size_t *applied);
+/** Columnar string batch: customer i is the bytes
+ *  customer_data[customer_offsets[i] .. customer_offsets[i+1]) (Arrow-style,
+ *  n+1 offsets). `order_data`/`order_offsets` may be NULL (no purchase keys);
+ *  an empty order range means "no purchase key" for that row. */
+RFM_API int rfm_ingest_columns_str(rfm_ctx *ctx, size_t n,
+                                   const char *customer_data,
+                                   const uint64_t *customer_offsets,
+                                   const int64_t *timestamps,
+                                   const int64_t *amounts,
+                                   const char *order_data,
+                                   const uint64_t *order_offsets,
+                                   size_t *applied);
+
+/** Right to be forgotten: removes the customer and everything known of it
+ *  (aggregates, purchase keys). Later computes never see it. Cost is linear
+ *  in the stored purchase keys. RFM_E_NOT_FOUND if absent. */
+RFM_API int rfm_remove_u64(rfm_ctx *ctx, uint64_t customer);
+RFM_API int rfm_remove_str(rfm_ctx *ctx, const void *customer, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* Compute                                                             */
+
+/** Let rfm_compute() pick the as-of day: latest purchase day + 1. */
+#define RFM_AS_OF_AUTO INT64_MIN
+
+/** Computes cutoffs, scores, segments and diagnostics over every scored
+ *  customer (frequency >= 1). as_of_day is a day number (days since
+ *  1970-01-01) or RFM_AS_OF_AUTO; recency_days = as_of_day - last purchase
+ *  day. An as-of day before the latest purchase day is RFM_E_RANGE and the
+ *  message names that date. No scored customer is RFM_E_EMPTY. On failure
+ *  the results of the previous compute are dropped (queries answer
+ *  RFM_E_STATE) and the data is untouched. */
+RFM_API int rfm_compute(rfm_ctx *ctx, int64_t as_of_day);
+
+/** As-of day used by the last successful compute. */
+RFM_API int rfm_as_of_day(rfm_ctx *ctx, int64_t *day);
+
+/* ------------------------------------------------------------------ */
+/* Segments                                                            */
+
+/* Segment ids are 0..rfm_segment_count()-1; the last id is always the
+ * fallback "Others" (a customer that matches no rule). */
+
+/** One rule of a rule table: inclusive score ranges; first match wins. */
+typedef struct rfm_rule {
+    const char *name; /* segment name; rules may share a name */
+    uint8_t r_lo, r_hi, f_lo, f_hi, m_lo, m_hi;
+} rfm_rule;
+
+typedef enum rfm_preset {
+    RFM_PRESET_DEFAULT = 0,    /* the ten-segment R x F grid of SPEC 5 */
+    RFM_PRESET_VALUE_TIERS = 1 /* Champions, High-spending New Customers,
+                                  Lost Best Customers, Others */
+} rfm_preset;
+
+/** Uses a preset (written for 5 levels: with B bins a score s is matched
+ *  as ceil(5*s/B)). The default context uses RFM_PRESET_DEFAULT. */
+RFM_API int rfm_use_preset(rfm_ctx *ctx, rfm_preset preset);
+
+/** Uses an ordered rule table, matched on the scores as computed. Rows and
+ *  names are copied; rule_size is sizeof(rfm_rule) as the caller compiled
+ *  it. `fallback` names customers that match no rule (NULL = "Others"); a
+ *  rule may use the fallback name. At most 254 distinct names besides the
+ *  fallback; at most 4096 rules; names are 1..255 bytes. Ranges are checked against the bins at
+ *  rfm_compute() time (RFM_E_INVALID there if a range exceeds them). */
+RFM_API int rfm_use_rules(rfm_ctx *ctx, const rfm_rule *rules, size_t n,
+                          size_t rule_size, const char *fallback);
+
+/** Problems of a rule table over the score grid of the current bins. */
+typedef struct rfm_rule_report {
+    size_t size;               /* caller sets sizeof(rfm_rule_report) */
+    size_t uncovered_cells;    /* (r,f,m) cells no rule matches */
+    size_t overlapping_cells;  /* cells matched by more than one rule */
+    size_t shadowed_rules;     /* rules that never win (always preceded) */
+    uint8_t first_uncovered[3];   /* r,f,m of one uncovered cell, if any */
+    uint8_t first_overlap[3];     /* r,f,m of one overlapping cell, if any */
+    size_t first_overlap_rules[2];/* the first two rules matching it */
+} rfm_rule_report;
+
+/** Validates a rule table against bins (b_r, b_f, b_m) without installing
+ *  it. RFM_E_INVALID for malformed rows (a range outside 1..bins or lo > hi,
+ *  empty name); otherwise RFM_OK and the report. */
+RFM_API int rfm_rules_check(const rfm_rule *rules, size_t n, size_t rule_size,
+                            int b_r, int b_f, int b_m, rfm_rule_report *report);
+
+/** Read-only view of one customer, filled by rfm_customer_get() and passed
+ *  to segment callbacks. Size-prefixed: the caller sets `size`; the library
+ *  fills only the fields that fit. Key pointers stay valid until the next
+ *  call that mutates the context. */
+typedef struct rfm_customer {
+    size_t size;
+    uint64_t key_u64;       /* u64 contexts */
+    const void *key;        /* string contexts (NULL in u64 contexts) */
+    size_t key_len;
+    uint64_t frequency;     /* distinct purchases */
+    int64_t monetary;       /* net sum, minor units */
+    int64_t first_purchase; /* timestamp; 0 when frequency is 0 */
+    int64_t last_purchase;
+    int64_t recency_days;   /* valid when scored */
+    int64_t tenure_days;
+    int scored;             /* 1 when scores below are valid */
+    int r, f, m;            /* 1..bins */
+    int cell;               /* 100r+10f+m when every bins <= 9, else -1 */
+    int total;              /* r+f+m */
+    double weighted;        /* w_r*r + w_f*f + w_m*m */
+    int segment;            /* segment id; -1 when not scored */
+    uint32_t channels;      /* reachable channel bits */
+} rfm_customer;
+
+/** Callback rule: returns the segment id (0..n_names-1) of one customer;
+ *  a value out of range makes rfm_compute() fail with RFM_E_CALLBACK. */
+typedef int (*rfm_segment_fn)(const rfm_customer *customer, void *user);
+typedef void (*rfm_destroy_fn)(void *user);
+
+/** Uses a callback for segments. `names` (n_names, 1..254) are copied;
+ *  "Others" is appended as the fallback id n_names (unused by callbacks
+ *  unless returned). `destroy(user)` runs when the callback is replaced or
+ *  the context destroyed, and also when this call fails. The callback runs
+ *  inside rfm_compute() once for every scored customer, in an unspecified
+ *  order; it must not call into the same context. */
+RFM_API int rfm_use_callback(rfm_ctx *ctx, rfm_segment_fn fn, void *user,
+                             rfm_destroy_fn destroy, const char *const *names,
+                             size_t n_names);
+
+/** Number of segments of the current scheme, fallback included. */
+RFM_API size_t rfm_segment_count(const rfm_ctx *ctx);
+/** Name of a segment id, NULL if out of range. */
+RFM_API const char *rfm_segment_name(const rfm_ctx *ctx, int id);
+
+/* ------------------------------------------------------------------ */
+/* Queries of the last compute                                         */
+
+/** Customers held (scored + unscored), scored and unscored. */
+RFM_API int rfm_counts(rfm_ctx *ctx, size_t *customers, size_t *scored,
+                       size_t *unscored);
+
+/** Looks up one customer. Aggregates are always current; scores are filled
+ *  (scored = 1) only after a compute that saw every ingested row.
+ *  RFM_E_NOT_FOUND if absent. */
+RFM_API int rfm_customer_get_u64(rfm_ctx *ctx, uint64_t key, rfm_customer *out);
+RFM_API int rfm_customer_get_str(rfm_ctx *ctx, const void *key, size_t len,
+                                 rfm_customer *out);
+/** The i-th customer (0 <= i < customers) in key order: u64 keys
+ *  numerically, string keys bytewise (a proper prefix first). Scored and
+ *  unscored customers alike. */
+RFM_API int rfm_customer_at(rfm_ctx *ctx, size_t i, rfm_customer *out);
+
+/** Cutoffs of one dimension from the last compute: B-1 values c_1..c_(B-1)
+ *  (quantile: order statistics; ntile: the value closing each group;
+ *  thresholds: the edges). Writes min(cap, B-1) values, *n = B-1. */
+RFM_API int rfm_cutoffs(rfm_ctx *ctx, rfm_dim dim, int64_t *out,
+                        size_t cap, size_t *n);
+/** Scored customers per score level 1..B of one dimension (out[s-1]). */
+RFM_API int rfm_level_counts(rfm_ctx *ctx, rfm_dim dim, uint64_t *out,
+                             size_t cap, size_t *n);
+
+typedef enum rfm_warning_code {
+    RFM_WARN_EMPTY_LEVEL = 1,    /* a score level has no customer (ties) */
+    RFM_WARN_SINGLE_VALUE = 2,   /* all scored customers share one value */
+    RFM_WARN_FEW_CUSTOMERS = 3   /* fewer scored customers than bins */
+} rfm_warning_code;
+
+typedef struct rfm_warning {
+    size_t size;        /* caller sets sizeof(rfm_warning) */
+    int code;           /* rfm_warning_code */
+    int dim;            /* rfm_dim */
+    int level;          /* the empty level, else 0 */
+    const char *message;/* human-readable, valid until the next compute */
+} rfm_warning;
+
+/** Number of diagnostics warnings of the last compute. */
+RFM_API size_t rfm_warning_count(const rfm_ctx *ctx);
+RFM_API int rfm_warning_get(rfm_ctx *ctx, size_t i, rfm_warning *out);
+
+/** Segment summary (SPEC 6). Monetary values in minor units. */
+typedef struct rfm_segment_stats {
+    size_t size;             /* caller sets sizeof(rfm_segment_stats) */
+    uint64_t customers;
+    double share;            /* customers / scored customers */
+    uint64_t purchases;      /* sum of frequency */
+    int64_t monetary;        /* sum of monetary */
+    double avg_monetary;     /* monetary / customers (0 when empty) */
+    double avg_order_value;  /* monetary / purchases (0 when none) */
+    double median_recency;   /* medians: mean of the two middle values */
+    double median_frequency; /*   when the count is even; 0 when empty */
+    double median_monetary;
+} rfm_segment_stats;
+
+/** Summary row of one segment id from the last compute. */
+RFM_API int rfm_segment_stats_get(rfm_ctx *ctx, int id, rfm_segment_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* RFM_H */

@@ -1,0 +1,305 @@
+/* rfm_compute(): as-of day, per-dimension scores, segments, diagnostics. */
+#include "customers.h"
+#include "score.h"
+#include "view.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define DAY_MIN (RFM_TIMESTAMP_MIN / 86400)
+#define DAY_MAX (RFM_TIMESTAMP_MAX / 86400 + 1)
+
+static const char dim_names[3] = {'R', 'F', 'M'};
+
+/* Working memory of one compute, released whatever the outcome. */
+typedef struct work {
+    uint32_t *scored;    /* record numbers of scored customers */
+    int64_t *vals;       /* one dimension's values, scored order */
+    int64_t *scratch;    /* selection scratch */
+    rfm__pair *pairs;    /* ntile scratch */
+    uint64_t *tiebreak;  /* ntile tie-break: key or key rank */
+    uint8_t *scores;     /* one dimension's scores */
+    uint8_t *lut;        /* cell -> segment */
+    size_t n, lut_size;
+} work;
+
+static void work_free(rfm_ctx *ctx, work *w)
+{
+    const rfm__mem *m = &ctx->mem;
+    rfm__free_array(m, w->scored, w->n, sizeof *w->scored);
+    rfm__free_array(m, w->vals, w->n, sizeof *w->vals);
+    rfm__free_array(m, w->scratch, w->n, sizeof *w->scratch);
+    rfm__free_array(m, w->pairs, w->n, sizeof *w->pairs);
+    rfm__free_array(m, w->tiebreak, w->n, sizeof *w->tiebreak);
+    rfm__free_array(m, w->scores, w->n, sizeof *w->scores);
+    rfm__free(m, w->lut, w->lut_size);
+}
+
+static int resolve_as_of(rfm_ctx *ctx, int64_t requested, int64_t latest, int64_t *as_of)
+{
+    char date[24], latest_date[24];
+    if (requested == RFM_AS_OF_AUTO) {
+        *as_of = latest + 1;
+        return RFM_OK;
+    }
+    if (requested < DAY_MIN || requested > DAY_MAX)
+        return rfm__fail(ctx, RFM_E_RANGE, "as-of day %lld is outside the years 1900..2200",
+                         (long long)requested);
+    if (requested < latest) {
+        rfm__format_day(requested, date, sizeof date);
+        rfm__format_day(latest, latest_date, sizeof latest_date);
+        return rfm__fail(ctx, RFM_E_RANGE,
+                         "as-of date %s is before the latest purchase date %s", date,
+                         latest_date);
+    }
+    *as_of = requested;
+    return RFM_OK;
+}
+
+static int check_params(rfm_ctx *ctx)
+{
+    for (int d = 0; d < 3; d++)
+        if (ctx->method[d] == RFM_METHOD_THRESHOLDS &&
+            ctx->n_thresholds[d] != (size_t)ctx->bins[d] - 1)
+            return rfm__fail(ctx, RFM_E_STATE,
+                             "%c uses thresholds: %d bins need %d edges, %zu were set",
+                             dim_names[d], ctx->bins[d], ctx->bins[d] - 1, ctx->n_thresholds[d]);
+    char err[200];
+    if (ctx->scheme.kind == RFM__SCHEME_RULES &&
+        rfm__scheme_check_bins(&ctx->scheme, ctx->bins, err, sizeof err))
+        return rfm__fail(ctx, RFM_E_INVALID, "%s", err);
+    return RFM_OK;
+}
+
+static int alloc_work(rfm_ctx *ctx, work *w, size_t n)
+{
+    const rfm__mem *m = &ctx->mem;
+    int ntile = 0;
+    for (int d = 0; d < 3; d++)
+        ntile |= ctx->method[d] == RFM_METHOD_NTILE;
+    w->n = n;
+    w->scored = rfm__alloc_array(m, n, sizeof *w->scored);
+    w->vals = rfm__alloc_array(m, n, sizeof *w->vals);
+    w->scratch = rfm__alloc_array(m, n, sizeof *w->scratch);
+    w->scores = rfm__alloc_array(m, n, sizeof *w->scores);
+    if (ntile) {
+        w->pairs = rfm__alloc_array(m, n, sizeof *w->pairs);
+        w->tiebreak = rfm__alloc_array(m, n, sizeof *w->tiebreak);
+    }
+    if (ctx->scheme.kind == RFM__SCHEME_RULES) {
+        w->lut_size = (size_t)ctx->bins[0] * (size_t)ctx->bins[1] * (size_t)ctx->bins[2];
+        w->lut = rfm__alloc(m, w->lut_size);
+    }
+    if (!w->scored || !w->vals || !w->scratch || !w->scores ||
+        (ntile && (!w->pairs || !w->tiebreak)) || (w->lut_size && !w->lut))
+        return RFM_E_NOMEM;
+    if (rfm__reserve(m, (void **)&ctx->results.warnings, &ctx->results.cap_warnings,
+                     3 * (RFM__BINS_MAX + 2), sizeof *ctx->results.warnings))
+        return RFM_E_NOMEM;
+    return RFM_OK;
+}
+
+/* Ntile breaks ties by customer key. u64 keys order as themselves; string
+ * keys are replaced by their rank in key order. */
+static int fill_tiebreak(rfm_ctx *ctx, work *w)
+{
+    if (ctx->key_kind == RFM__KEYS_U64) {
+        for (size_t i = 0; i < w->n; i++)
+            w->tiebreak[i] = ctx->cust[w->scored[i]].key;
+        return RFM_OK;
+    }
+    const uint32_t *order;
+    int rc = rfm__key_order(ctx, &order);
+    if (rc)
+        return rc;
+    uint64_t *rank = rfm__alloc_array(&ctx->mem, ctx->n_cust, sizeof *rank);
+    if (!rank)
+        return RFM_E_NOMEM;
+    for (size_t i = 0; i < ctx->n_cust; i++)
+        rank[order[i]] = i;
+    for (size_t i = 0; i < w->n; i++)
+        w->tiebreak[i] = rank[w->scored[i]];
+    rfm__free_array(&ctx->mem, rank, ctx->n_cust, sizeof *rank);
+    return RFM_OK;
+}
+
+static void dimension_values(const rfm_ctx *ctx, const work *w, int d, int64_t as_of)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        const rfm__cust *c = &ctx->cust[w->scored[i]];
+        w->vals[i] = d == 0   ? as_of - rfm__floor_day(c->last_ts)
+                     : d == 1 ? (int64_t)c->frequency
+                              : c->monetary;
+    }
+}
+
+static void add_warning(rfm__results *res, int code, int d, int level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+static void add_warning(rfm__results *res, int code, int d, int level, const char *fmt, ...)
+{
+    rfm__warning *wn = &res->warnings[res->n_warnings++];
+    wn->code = code;
+    wn->dim = d;
+    wn->level = level;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(wn->message, sizeof wn->message, fmt, ap);
+    va_end(ap);
+}
+
+static void diagnose(rfm__results *res, int d, const int64_t *vals, size_t n)
+{
+    int bins = res->bins[d];
+    int64_t lo = vals[0], hi = vals[0];
+    for (size_t i = 1; i < n; i++) {
+        lo = vals[i] < lo ? vals[i] : lo;
+        hi = vals[i] > hi ? vals[i] : hi;
+    }
+    if (lo == hi)
+        add_warning(res, RFM_WARN_SINGLE_VALUE, d, 0, "%c: all %zu scored customers share the value %lld",
+                    dim_names[d], n, (long long)lo);
+    if (n < (size_t)bins)
+        add_warning(res, RFM_WARN_FEW_CUSTOMERS, d, 0, "%c: %zu scored customers for %d bins",
+                    dim_names[d], n, bins);
+    for (int s = 1; s <= bins; s++)
+        if (res->level_counts[d][s - 1] == 0)
+            add_warning(res, RFM_WARN_EMPTY_LEVEL, d, s,
+                        "%c: score %d has no customer (tied values share a score)",
+                        dim_names[d], s);
+}
+
+static void score_dimension(rfm_ctx *ctx, work *w, int d)
+{
+    rfm__results *res = &ctx->results;
+    int bins = ctx->bins[d], recency = d == 0;
+    int64_t *cut = res->cutoffs[d];
+    switch (ctx->method[d]) {
+    case RFM_METHOD_NTILE:
+        rfm__score_ntile(w->vals, w->tiebreak, w->n, bins, recency, w->pairs, cut, w->scores,
+                         res->level_counts[d]);
+        break;
+    case RFM_METHOD_THRESHOLDS:
+        memcpy(cut, ctx->thresholds[d], (size_t)(bins - 1) * sizeof *cut);
+        rfm__score_by_cutoffs(w->vals, w->n, bins, recency, cut, w->scores, res->level_counts[d]);
+        break;
+    default:
+        rfm__quantile_cutoffs(w->vals, w->n, bins, w->scratch, cut);
+        rfm__score_by_cutoffs(w->vals, w->n, bins, recency, cut, w->scores, res->level_counts[d]);
+        break;
+    }
+    for (size_t i = 0; i < w->n; i++)
+        ctx->cust[w->scored[i]].score[d] = w->scores[i];
+    diagnose(res, d, w->vals, w->n);
+}
+
+static int assign_segments(rfm_ctx *ctx, work *w)
+{
+    const rfm__scheme *s = &ctx->scheme;
+    if (s->kind == RFM__SCHEME_RULES) {
+        rfm__scheme_lut(s, ctx->bins, w->lut);
+        size_t bf = (size_t)ctx->bins[1], bm = (size_t)ctx->bins[2];
+        for (size_t i = 0; i < w->n; i++) {
+            rfm__cust *c = &ctx->cust[w->scored[i]];
+            size_t cell = ((size_t)(c->score[0] - 1) * bf + (size_t)(c->score[1] - 1)) * bm +
+                          (size_t)(c->score[2] - 1);
+            c->segment = w->lut[cell];
+        }
+        return RFM_OK;
+    }
+    int rc = RFM_OK;
+    ctx->in_callback = 1;
+    for (size_t i = 0; i < w->n; i++) {
+        rfm_customer view;
+        view.size = sizeof view;
+        rfm__view_fill(ctx, w->scored[i], 1, &view);
+        int id = s->fn(&view, s->user);
+        if (id < 0 || (size_t)id >= s->n_names) {
+            rc = RFM_E_CALLBACK;
+            ctx->in_callback = 0;
+            return rfm__fail(ctx, rc, "segment callback returned %d; valid ids are 0..%zu", id,
+                             s->n_names - 1);
+        }
+        ctx->cust[w->scored[i]].segment = (uint8_t)id;
+    }
+    ctx->in_callback = 0;
+    return rc;
+}
+
+static int compute(rfm_ctx *ctx, int64_t requested, work *w)
+{
+    int rc = check_params(ctx);
+    if (rc)
+        return rc;
+    size_t n = 0;
+    int64_t latest = INT64_MIN;
+    for (size_t i = 0; i < ctx->n_cust; i++) {
+        const rfm__cust *c = &ctx->cust[i];
+        if (c->frequency) { /* scored: at least one purchase */
+            n++;
+            int64_t day = rfm__floor_day(c->last_ts);
+            latest = day > latest ? day : latest;
+        }
+    }
+    if (n == 0)
+        return rfm__fail(ctx, RFM_E_EMPTY,
+                         "no scored customers: %zu customers, none with a purchase",
+                         ctx->n_cust);
+    rfm__results *res = &ctx->results;
+    if ((rc = resolve_as_of(ctx, requested, latest, &res->as_of_day)))
+        return rc;
+    if (alloc_work(ctx, w, n))
+        goto nomem;
+    size_t j = 0;
+    for (size_t i = 0; i < ctx->n_cust; i++) {
+        ctx->cust[i].score[0] = ctx->cust[i].score[1] = ctx->cust[i].score[2] = 0;
+        if (ctx->cust[i].frequency)
+            w->scored[j++] = (uint32_t)i;
+    }
+    if (w->tiebreak && fill_tiebreak(ctx, w))
+        goto nomem;
+    res->scored = n;
+    res->n_warnings = 0;
+    for (int d = 0; d < 3; d++) {
+        res->bins[d] = ctx->bins[d];
+        res->method[d] = ctx->method[d];
+        dimension_values(ctx, w, d, res->as_of_day);
+        score_dimension(ctx, w, d);
+    }
+    if ((rc = assign_segments(ctx, w)))
+        return rc;
+    res->data_version = ctx->data_version;
+    res->valid = 1;
+    return rfm__ok(ctx);
+nomem:
+    return rfm__fail(ctx, RFM_E_NOMEM, "out of memory scoring %zu customers", n);
+}
+
+int rfm_compute(rfm_ctx *ctx, int64_t as_of_day)
+{
+    int rc = rfm__enter(ctx);
+    if (rc)
+        return rc;
+    rfm__results_drop(ctx);
+    work w;
+    memset(&w, 0, sizeof w);
+    rc = compute(ctx, as_of_day, &w);
+    work_free(ctx, &w);
+    return rc;
+}
+
+int rfm_as_of_day(rfm_ctx *ctx, int64_t *day)
+{
+    int rc = rfm__enter(ctx);
+    if (rc)
+        return rc;
+    if (!day)
+        return rfm__fail(ctx, RFM_E_INVALID, "day is NULL");
+    if (!rfm__results_fresh(ctx))
+        return rfm__fail(ctx, RFM_E_STATE, "no current compute: call rfm_compute() first");
+    *day = ctx->results.as_of_day;
+    return rfm__ok(ctx);
+}

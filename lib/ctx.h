@@ -1,0 +1,114 @@
+/* The context structure, shared by the library's modules (never public). */
+#ifndef RFM_CTX_H
+#define RFM_CTX_H
+
+#include "alloc.h"
+#include "keys.h"
+#include "pset.h"
+#include "segment.h"
+#include "table.h"
+
+#include <stdarg.h>
+
+#define RFM__BINS_MAX 100
+#define RFM__ERRMSG_SIZE 320
+
+/* One customer. Kept small because there can be tens of millions:
+ * 48 bytes, plus 8 bytes per table slot at 3/4 load. */
+typedef struct rfm__cust {
+    uint64_t key;     /* the u64 key, or the arena offset of a string key */
+    int64_t monetary; /* net, minor units */
+    int64_t first_ts; /* of purchase lines; INT64_MAX when frequency is 0 */
+    int64_t last_ts;  /* INT64_MIN when frequency is 0 */
+    uint32_t frequency;
+    uint32_t channels;
+    uint8_t score[3]; /* r, f, m of the last compute; 0 = unscored */
+    uint8_t segment;  /* segment id of the last compute */
+} rfm__cust;
+
+typedef struct rfm__warning {
+    int code, dim, level;
+    char message[120];
+} rfm__warning;
+
+/* What the last successful compute produced. */
+typedef struct rfm__results {
+    int valid;
+    uint64_t data_version; /* ctx->data_version when computed */
+    int64_t as_of_day;
+    size_t scored;
+    int bins[3];
+    int method[3];
+    int64_t cutoffs[3][RFM__BINS_MAX - 1];
+    uint64_t level_counts[3][RFM__BINS_MAX];
+    rfm__warning *warnings;
+    size_t n_warnings, cap_warnings;
+    rfm_segment_stats *stats; /* per segment, built on first query */
+    size_t n_stats;
+} rfm__results;
+
+enum { RFM__KEYS_NONE = 0, RFM__KEYS_U64 = 1, RFM__KEYS_STR = 2 };
+
+struct rfm_ctx {
+    rfm__mem mem;
+    int errcode;
+    char errmsg[RFM__ERRMSG_SIZE];
+    int in_callback; /* a segment callback is running: refuse re-entry */
+
+    /* parameters */
+    int bins[3];
+    int method[3];
+    int64_t *thresholds[3];
+    size_t n_thresholds[3];
+    double weights[3];
+    int money_scale;
+    int frequency_unit;
+    uint64_t seed;
+
+    /* customer state */
+    int key_kind;
+    rfm__cust *cust;
+    size_t n_cust, cap_cust;
+    rfm__table table;
+    rfm__arena arena; /* string keys and purchase-key bytes */
+    rfm__pset pset;   /* (customer, purchase key or day) pairs seen */
+    uint64_t data_version;   /* bumped by every change of customer state */
+    uint64_t keyset_version; /* bumped when customers are added or removed */
+
+    /* customers in key order, rebuilt lazily after changes */
+    uint32_t *key_order;
+    size_t cap_key_order;
+    uint64_t key_order_version; /* keyset_version it was built for, + 1 */
+
+    rfm__scheme scheme;
+    rfm__results results;
+};
+
+/* Records code and a printf-style detail message as the outcome of the
+ * current call; returns code so callers can `return rfm__fail(...)`. */
+int rfm__fail(rfm_ctx *ctx, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Marks the current call as successful. */
+int rfm__ok(rfm_ctx *ctx);
+
+/* Common entry check of public calls: NULL context or re-entry from a
+ * callback. Returns RFM_OK or the error to return. */
+int rfm__enter(rfm_ctx *ctx);
+
+/* Results are stale once data changed after the compute. */
+int rfm__results_fresh(const rfm_ctx *ctx);
+void rfm__results_drop(rfm_ctx *ctx);
+
+/* day(t) = floor(t / 86400), also for negative t. */
+static inline int64_t rfm__floor_day(int64_t t)
+{
+    return t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+}
+
+/* Formats day number `day` as YYYY-MM-DD into buf (>= 16 bytes). */
+void rfm__format_day(int64_t day, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,178 @@
+#include "customers.h"
+#include "hash.h"
+#include "sort.h"
+
+#include <string.h>
+
+uint64_t rfm__cust_hash_u64(const rfm_ctx *ctx, uint64_t key)
+{
+    return rfm__hash_u64(key, ctx->seed);
+}
+
+uint64_t rfm__cust_hash_str(const rfm_ctx *ctx, const void *key, size_t len)
+{
+    return rfm__hash_bytes(key, len, ctx->seed);
+}
+
+const unsigned char *rfm__cust_key(const rfm_ctx *ctx, uint32_t idx, size_t *len)
+{
+    return rfm__arena_get(&ctx->arena, ctx->cust[idx].key, len);
+}
+
+uint64_t rfm__cust_rehash(uint32_t idx, const void *ud)
+{
+    const rfm_ctx *ctx = ud;
+    if (ctx->key_kind == RFM__KEYS_U64)
+        return rfm__cust_hash_u64(ctx, ctx->cust[idx].key);
+    size_t len;
+    const unsigned char *key = rfm__cust_key(ctx, idx, &len);
+    return rfm__cust_hash_str(ctx, key, len);
+}
+
+uint32_t rfm__cust_find_u64(const rfm_ctx *ctx, uint64_t key, uint64_t hash, size_t *pos)
+{
+    const rfm__table *t = &ctx->table;
+    if (!t->slots) {
+        *pos = 0;
+        return RFM__NO_CUSTOMER;
+    }
+    size_t p = (size_t)hash & t->mask;
+    for (;;) {
+        uint64_t s = t->slots[p];
+        if (s == RFM__SLOT_EMPTY)
+            break;
+        if (rfm__slot_matches(s, hash) && ctx->cust[rfm__slot_idx(s)].key == key)
+            return rfm__slot_idx(s);
+        p = (p + 1) & t->mask;
+    }
+    *pos = p;
+    return RFM__NO_CUSTOMER;
+}
+
+uint32_t rfm__cust_find_str(const rfm_ctx *ctx, const void *key, size_t len, uint64_t hash,
+                            size_t *pos)
+{
+    const rfm__table *t = &ctx->table;
+    if (!t->slots) {
+        *pos = 0;
+        return RFM__NO_CUSTOMER;
+    }
+    size_t p = (size_t)hash & t->mask;
+    for (;;) {
+        uint64_t s = t->slots[p];
+        if (s == RFM__SLOT_EMPTY)
+            break;
+        /* Equal hashes are only a hint: the bytes decide, so two keys that
+         * collide stay two customers. */
+        if (rfm__slot_matches(s, hash)) {
+            size_t have_len;
+            const unsigned char *have = rfm__cust_key(ctx, rfm__slot_idx(s), &have_len);
+            if (have_len == len && memcmp(have, key, len) == 0)
+                return rfm__slot_idx(s);
+        }
+        p = (p + 1) & t->mask;
+    }
+    *pos = p;
+    return RFM__NO_CUSTOMER;
+}
+
+int rfm__cust_reserve(rfm_ctx *ctx)
+{
+    if (ctx->n_cust >= RFM__CUSTOMERS_MAX)
+        return RFM_E_RANGE;
+    int rc = rfm__reserve(&ctx->mem, (void **)&ctx->cust, &ctx->cap_cust, ctx->n_cust + 1,
+                          sizeof *ctx->cust);
+    if (rc)
+        return rc;
+    return rfm__table_reserve(&ctx->table, &ctx->mem, rfm__cust_rehash, ctx);
+}
+
+uint32_t rfm__cust_insert(rfm_ctx *ctx, size_t pos, uint64_t hash, uint64_t key_u64,
+                          const void *key, size_t len)
+{
+    uint32_t idx = (uint32_t)ctx->n_cust++;
+    rfm__cust *c = &ctx->cust[idx];
+    memset(c, 0, sizeof *c);
+    c->key = key ? rfm__arena_put(&ctx->arena, key, len) : key_u64;
+    c->first_ts = INT64_MAX;
+    c->last_ts = INT64_MIN;
+    rfm__table_put(&ctx->table, pos, rfm__slot_make(hash, idx));
+    ctx->keyset_version++;
+    return idx;
+}
+
+int rfm__cust_remove(rfm_ctx *ctx, uint32_t idx)
+{
+    uint32_t last = (uint32_t)(ctx->n_cust - 1);
+    /* The purchase set is rebuilt first: it is the only step that can fail,
+     * and nothing has changed yet if it does. */
+    int rc = rfm__pset_forget(&ctx->pset, &ctx->mem, &ctx->arena, idx, last, idx);
+    if (rc)
+        return rc;
+    uint64_t hash = rfm__cust_rehash(idx, ctx);
+    size_t pos = rfm__table_find_idx(&ctx->table, hash, idx);
+    if (ctx->key_kind == RFM__KEYS_STR)
+        rfm__arena_wipe(&ctx->arena, ctx->cust[idx].key);
+    rfm__table_delete(&ctx->table, pos, rfm__cust_rehash, ctx);
+    if (idx != last) {
+        /* Keep records dense: the last one fills the hole. */
+        uint64_t last_hash = rfm__cust_rehash(last, ctx);
+        size_t last_pos = rfm__table_find_idx(&ctx->table, last_hash, last);
+        ctx->cust[idx] = ctx->cust[last];
+        ctx->table.slots[last_pos] = rfm__slot_make(last_hash, idx);
+    }
+    ctx->n_cust--;
+    ctx->keyset_version++;
+    return RFM_OK;
+}
+
+int rfm__cust_key_cmp(uint32_t a, uint32_t b, const void *ud)
+{
+    const rfm_ctx *ctx = ud;
+    if (ctx->key_kind == RFM__KEYS_U64) {
+        uint64_t ka = ctx->cust[a].key, kb = ctx->cust[b].key;
+        return (ka > kb) - (ka < kb);
+    }
+    size_t la, lb;
+    const unsigned char *pa = rfm__cust_key(ctx, a, &la);
+    const unsigned char *pb = rfm__cust_key(ctx, b, &lb);
+    int c = memcmp(pa, pb, la < lb ? la : lb);
+    if (c)
+        return c;
+    return (la > lb) - (la < lb);
+}
+
+int rfm__key_order(rfm_ctx *ctx, const uint32_t **order)
+{
+    size_t n = ctx->n_cust;
+    if (ctx->key_order_version == ctx->keyset_version + 1) {
+        *order = ctx->key_order;
+        return RFM_OK;
+    }
+    int rc = rfm__reserve(&ctx->mem, (void **)&ctx->key_order, &ctx->cap_key_order, n,
+                          sizeof *ctx->key_order);
+    if (rc)
+        return rc;
+    uint32_t *tmp = rfm__alloc_array(&ctx->mem, n, sizeof *tmp);
+    if (!tmp)
+        return RFM_E_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        ctx->key_order[i] = (uint32_t)i;
+    if (ctx->key_kind == RFM__KEYS_U64) {
+        uint64_t *keys = rfm__alloc_array(&ctx->mem, 2 * n, sizeof *keys);
+        if (!keys) {
+            rfm__free_array(&ctx->mem, tmp, n, sizeof *tmp);
+            return RFM_E_NOMEM;
+        }
+        for (size_t i = 0; i < n; i++)
+            keys[i] = ctx->cust[i].key;
+        rfm__sort_u64_idx(keys, ctx->key_order, n, keys + n, tmp);
+        rfm__free_array(&ctx->mem, keys, 2 * n, sizeof *keys);
+    } else {
+        rfm__sort_idx(ctx->key_order, n, rfm__cust_key_cmp, ctx, tmp);
+    }
+    rfm__free_array(&ctx->mem, tmp, n, sizeof *tmp);
+    ctx->key_order_version = ctx->keyset_version + 1;
+    *order = ctx->key_order;
+    return RFM_OK;
+}

@@ -1,0 +1,40 @@
+/* Customer records: lookup by key, insertion, removal and key order. */
+#ifndef RFM_CUSTOMERS_H
+#define RFM_CUSTOMERS_H
+
+#include "ctx.h"
+
+#define RFM__NO_CUSTOMER UINT32_MAX
+/* Record numbers are 32-bit; one is reserved for "none". */
+#define RFM__CUSTOMERS_MAX (UINT32_MAX - 1)
+
+/* Hash of customer idx's key; the table's rehash callback (ud = ctx). */
+uint64_t rfm__cust_rehash(uint32_t idx, const void *ud);
+uint64_t rfm__cust_hash_u64(const rfm_ctx *ctx, uint64_t key);
+uint64_t rfm__cust_hash_str(const rfm_ctx *ctx, const void *key, size_t len);
+
+/* Record number of the key, or RFM__NO_CUSTOMER with *pos = the empty slot
+ * where it would go. */
+uint32_t rfm__cust_find_u64(const rfm_ctx *ctx, uint64_t key, uint64_t hash, size_t *pos);
+uint32_t rfm__cust_find_str(const rfm_ctx *ctx, const void *key, size_t len, uint64_t hash,
+                            size_t *pos);
+
+/* Room for one more customer (table slot and record); arena room is the
+ * caller's. Nothing observable changes, success or not. */
+int rfm__cust_reserve(rfm_ctx *ctx);
+/* Appends a record for a new key at table position pos (found after the
+ * last reserve); string keys are copied into the arena. */
+uint32_t rfm__cust_insert(rfm_ctx *ctx, size_t pos, uint64_t hash, uint64_t key_u64,
+                          const void *key, size_t len);
+/* Forgets customer idx: its record, table slot, purchase keys and key bytes. */
+int rfm__cust_remove(rfm_ctx *ctx, uint32_t idx);
+
+/* Bytes of a string customer key. */
+const unsigned char *rfm__cust_key(const rfm_ctx *ctx, uint32_t idx, size_t *len);
+/* Orders two customers by key: u64 numerically, strings bytewise with a
+ * proper prefix first. */
+int rfm__cust_key_cmp(uint32_t a, uint32_t b, const void *ctx);
+/* Every record number in key order, rebuilt when customers changed. */
+int rfm__key_order(rfm_ctx *ctx, const uint32_t **order);
+
+#endif

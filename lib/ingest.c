@@ -1,0 +1,365 @@
+/* Batches of transactions into customer state. Each row is applied whole
+ * or not at all: every allocation it may need is made, and every overflow
+ * checked, before the first field changes. */
+#include "checked.h"
+#include "customers.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* One transaction, whichever batch layout it came from. */
+typedef struct row {
+    int kind;           /* RFM__KEYS_U64 or RFM__KEYS_STR */
+    uint64_t key_u64;
+    const void *key;
+    size_t key_len;
+    int64_t timestamp;
+    int64_t amount;
+    int has_order;
+    uint64_t order_u64;
+    const void *order; /* bytes order key when not NULL */
+    size_t order_len;
+} row;
+
+/* The purchase that a purchase line counts as, if purchases are counted
+ * through the set; 0 when every line is its own purchase. */
+static int purchase_key(const rfm_ctx *ctx, const row *r, rfm__pkey *k)
+{
+    memset(k, 0, sizeof *k);
+    if (ctx->frequency_unit == RFM_FREQ_DAY) {
+        k->kind = RFM__PK_DAY;
+        k->val = (uint64_t)rfm__floor_day(r->timestamp);
+        return 1;
+    }
+    if (ctx->frequency_unit == RFM_FREQ_TRANSACTION || !r->has_order)
+        return 0;
+    if (r->order) {
+        k->kind = RFM__PK_BYTES;
+        k->bytes = r->order;
+        k->len = r->order_len;
+    } else {
+        k->kind = RFM__PK_U64;
+        k->val = r->order_u64;
+    }
+    return 1;
+}
+
+static int validate(rfm_ctx *ctx, const row *r, size_t i)
+{
+    if (ctx->key_kind != RFM__KEYS_NONE && ctx->key_kind != r->kind)
+        return rfm__fail(ctx, RFM_E_KEY_TYPE, "row %zu: context holds %s customer keys", i,
+                         ctx->key_kind == RFM__KEYS_U64 ? "u64" : "string");
+    if (r->timestamp < RFM_TIMESTAMP_MIN || r->timestamp > RFM_TIMESTAMP_MAX)
+        return rfm__fail(ctx, RFM_E_RANGE,
+                         "row %zu: timestamp %lld is outside the years 1900..2200", i,
+                         (long long)r->timestamp);
+    if (r->kind == RFM__KEYS_STR && (!r->key || r->key_len < 1 || r->key_len > RFM_KEY_MAX))
+        return rfm__fail(ctx, RFM_E_INVALID, "row %zu: customer key length %zu is not 1..%d", i,
+                         r->key_len, RFM_KEY_MAX);
+    if (r->order && r->order_len > RFM_KEY_MAX)
+        return rfm__fail(ctx, RFM_E_INVALID, "row %zu: purchase key length %zu exceeds %d", i,
+                         r->order_len, RFM_KEY_MAX);
+    return RFM_OK;
+}
+
+static int apply_row(rfm_ctx *ctx, const row *r, size_t i)
+{
+    int rc = validate(ctx, r, i);
+    if (rc)
+        return rc;
+    const int is_str = r->kind == RFM__KEYS_STR;
+    uint64_t hash = is_str ? rfm__cust_hash_str(ctx, r->key, r->key_len)
+                           : rfm__cust_hash_u64(ctx, r->key_u64);
+    size_t pos = 0;
+    uint32_t idx = is_str ? rfm__cust_find_str(ctx, r->key, r->key_len, hash, &pos)
+                          : rfm__cust_find_u64(ctx, r->key_u64, hash, &pos);
+    const int is_new = idx == RFM__NO_CUSTOMER;
+    const int is_purchase = r->amount >= 0;
+    rfm__pkey pk;
+    const int use_set = is_purchase && purchase_key(ctx, r, &pk);
+
+    /* Reserve everything first. */
+    size_t arena_need = 0;
+    if (is_new && is_str)
+        arena_need += 2 + r->key_len;
+    if (use_set && pk.kind == RFM__PK_BYTES)
+        arena_need += 2 + pk.len;
+    if (arena_need && (rc = rfm__arena_reserve(&ctx->arena, &ctx->mem, arena_need)))
+        goto nomem;
+    if (is_new) {
+        size_t cap_before = rfm__table_capacity(&ctx->table);
+        if ((rc = rfm__cust_reserve(ctx))) {
+            if (rc == RFM_E_RANGE)
+                return rfm__fail(ctx, rc, "row %zu: more than %lu customers", i,
+                                 (unsigned long)RFM__CUSTOMERS_MAX);
+            goto nomem;
+        }
+        if (rfm__table_capacity(&ctx->table) != cap_before) /* slots moved */
+            (void)(is_str ? rfm__cust_find_str(ctx, r->key, r->key_len, hash, &pos)
+                          : rfm__cust_find_u64(ctx, r->key_u64, hash, &pos));
+    }
+    int new_purchase = is_purchase;
+    size_t set_pos = 0;
+    uint64_t set_hash = 0;
+    uint32_t owner = is_new ? (uint32_t)ctx->n_cust : idx;
+    if (use_set) {
+        if ((rc = rfm__pset_reserve(&ctx->pset, &ctx->mem, &ctx->arena)))
+            goto nomem;
+        set_hash = rfm__pset_hash(&ctx->pset, owner, &pk);
+        new_purchase = !rfm__pset_find(&ctx->pset, &ctx->arena, owner, &pk, set_hash, &set_pos);
+    }
+
+    /* Overflow checks against the current values. */
+    int64_t monetary = is_new ? 0 : ctx->cust[idx].monetary;
+    uint32_t frequency = is_new ? 0 : ctx->cust[idx].frequency;
+    int64_t sum;
+    if (rfm__add_overflow_i64(monetary, r->amount, &sum))
+        return rfm__fail(ctx, RFM_E_OVERFLOW,
+                         "row %zu: monetary sum %lld + %lld overflows int64", i,
+                         (long long)monetary, (long long)r->amount);
+    if (new_purchase && frequency == UINT32_MAX)
+        return rfm__fail(ctx, RFM_E_OVERFLOW, "row %zu: more than %lu purchases for one customer",
+                         i, (unsigned long)UINT32_MAX);
+
+    /* Commit: nothing below can fail. */
+    if (is_new) {
+        ctx->key_kind = r->kind;
+        idx = rfm__cust_insert(ctx, pos, hash, r->key_u64, is_str ? r->key : NULL, r->key_len);
+    }
+    if (use_set && new_purchase)
+        rfm__pset_put(&ctx->pset, &ctx->arena, set_pos, idx, &pk);
+    rfm__cust *c = &ctx->cust[idx];
+    c->monetary = sum;
+    if (is_purchase) {
+        c->frequency += (uint32_t)new_purchase;
+        if (r->timestamp < c->first_ts)
+            c->first_ts = r->timestamp;
+        if (r->timestamp > c->last_ts)
+            c->last_ts = r->timestamp;
+    }
+    return RFM_OK;
+nomem:
+    return rfm__fail(ctx, RFM_E_NOMEM, "row %zu: out of memory", i);
+}
+
+/* Runs rows through apply_row; fetch(i, &row) reads row i of the batch. */
+typedef void (*fetch_fn)(const void *batch, size_t i, row *out);
+
+static int ingest(rfm_ctx *ctx, const void *batch, size_t n, fetch_fn fetch, size_t *applied)
+{
+    size_t done = 0;
+    int rc = RFM_OK;
+    for (; done < n; done++) {
+        row r;
+        fetch(batch, done, &r);
+        if ((rc = apply_row(ctx, &r, done)))
+            break;
+    }
+    if (done)
+        ctx->data_version++;
+    if (applied)
+        *applied = done;
+    return rc ? rc : rfm__ok(ctx);
+}
+
+typedef struct row_batch {
+    const unsigned char *rows;
+    size_t row_size;
+} row_batch;
+
+static void fetch_u64(const void *b, size_t i, row *out)
+{
+    const row_batch *rb = b;
+    rfm_row_u64 in;
+    memset(&in, 0, sizeof in);
+    memcpy(&in, rb->rows + i * rb->row_size, rb->row_size < sizeof in ? rb->row_size : sizeof in);
+    memset(out, 0, sizeof *out);
+    out->kind = RFM__KEYS_U64;
+    out->key_u64 = in.customer;
+    out->timestamp = in.timestamp;
+    out->amount = in.amount;
+    out->has_order = (in.flags & RFM_ROW_HAS_ORDER) != 0;
+    out->order_u64 = in.order;
+}
+
+static void fetch_str(const void *b, size_t i, row *out)
+{
+    const row_batch *rb = b;
+    rfm_row_str in;
+    memset(&in, 0, sizeof in);
+    memcpy(&in, rb->rows + i * rb->row_size, rb->row_size < sizeof in ? rb->row_size : sizeof in);
+    memset(out, 0, sizeof *out);
+    out->kind = RFM__KEYS_STR;
+    out->key = in.customer;
+    out->key_len = in.customer_len;
+    out->timestamp = in.timestamp;
+    out->amount = in.amount;
+    out->has_order = in.order != NULL;
+    out->order = in.order;
+    out->order_len = in.order_len;
+}
+
+/* The smallest caller struct we accept ends with the amount. */
+#define MIN_ROW_U64 (offsetof(rfm_row_u64, amount) + sizeof(int64_t))
+#define MIN_ROW_STR (offsetof(rfm_row_str, amount) + sizeof(int64_t))
+
+static int check_batch(rfm_ctx *ctx, const void *rows, size_t n, size_t row_size,
+                       size_t min_size, size_t *applied)
+{
+    if (applied)
+        *applied = 0;
+    int rc = rfm__enter(ctx);
+    if (rc)
+        return rc;
+    if (n && !rows)
+        return rfm__fail(ctx, RFM_E_INVALID, "rows is NULL");
+    if (row_size < min_size)
+        return rfm__fail(ctx, RFM_E_INVALID, "row_size %zu is smaller than %zu", row_size,
+                         min_size);
+    return RFM_OK;
+}
+
+int rfm_ingest_u64(rfm_ctx *ctx, const rfm_row_u64 *rows, size_t n, size_t row_size,
+                   size_t *applied)
+{
+    int rc = check_batch(ctx, rows, n, row_size, MIN_ROW_U64, applied);
+    if (rc)
+        return rc;
+    row_batch b = {(const unsigned char *)rows, row_size};
+    return ingest(ctx, &b, n, fetch_u64, applied);
+}
+
+int rfm_ingest_str(rfm_ctx *ctx, const rfm_row_str *rows, size_t n, size_t row_size,
+                   size_t *applied)
+{
+    int rc = check_batch(ctx, rows, n, row_size, MIN_ROW_STR, applied);
+    if (rc)
+        return rc;
+    row_batch b = {(const unsigned char *)rows, row_size};
+    return ingest(ctx, &b, n, fetch_str, applied);
+}
+
+typedef struct columns {
+    const uint64_t *customers;
+    const char *customer_data;
+    const uint64_t *customer_offsets;
+    const int64_t *timestamps;
+    const int64_t *amounts;
+    const uint64_t *orders;
+    const uint8_t *has_order;
+    const char *order_data;
+    const uint64_t *order_offsets;
+} columns;
+
+static void fetch_cols_u64(const void *b, size_t i, row *out)
+{
+    const columns *c = b;
+    memset(out, 0, sizeof *out);
+    out->kind = RFM__KEYS_U64;
+    out->key_u64 = c->customers[i];
+    out->timestamp = c->timestamps[i];
+    out->amount = c->amounts[i];
+    out->has_order = c->orders && (!c->has_order || c->has_order[i]);
+    out->order_u64 = c->orders ? c->orders[i] : 0;
+}
+
+static void fetch_cols_str(const void *b, size_t i, row *out)
+{
+    const columns *c = b;
+    memset(out, 0, sizeof *out);
+    out->kind = RFM__KEYS_STR;
+    out->key = c->customer_data + c->customer_offsets[i];
+    out->key_len = (size_t)(c->customer_offsets[i + 1] - c->customer_offsets[i]);
+    out->timestamp = c->timestamps[i];
+    out->amount = c->amounts[i];
+    if (c->order_offsets && c->order_offsets[i + 1] > c->order_offsets[i]) {
+        out->has_order = 1;
+        out->order = c->order_data + c->order_offsets[i];
+        out->order_len = (size_t)(c->order_offsets[i + 1] - c->order_offsets[i]);
+    }
+}
+
+int rfm_ingest_columns_u64(rfm_ctx *ctx, size_t n, const uint64_t *customers,
+                           const int64_t *timestamps, const int64_t *amounts,
+                           const uint64_t *orders, const uint8_t *has_order, size_t *applied)
+{
+    int rc = check_batch(ctx, customers, n, 1, 1, applied);
+    if (rc)
+        return rc;
+    if (n && (!timestamps || !amounts))
+        return rfm__fail(ctx, RFM_E_INVALID, "timestamps and amounts are required");
+    columns c = {customers, NULL, NULL, timestamps, amounts, orders, has_order, NULL, NULL};
+    return ingest(ctx, &c, n, fetch_cols_u64, applied);
+}
+
+/* Offsets must ascend, or a row's length would be garbage. */
+static int check_offsets(rfm_ctx *ctx, const uint64_t *off, size_t n, const char *what)
+{
+    for (size_t i = 0; i < n; i++)
+        if (off[i + 1] < off[i])
+            return rfm__fail(ctx, RFM_E_INVALID, "%s offsets descend at row %zu", what, i);
+    return RFM_OK;
+}
+
+int rfm_ingest_columns_str(rfm_ctx *ctx, size_t n, const char *customer_data,
+                           const uint64_t *customer_offsets, const int64_t *timestamps,
+                           const int64_t *amounts, const char *order_data,
+                           const uint64_t *order_offsets, size_t *applied)
+{
+    int rc = check_batch(ctx, customer_offsets, n, 1, 1, applied);
+    if (rc)
+        return rc;
+    if (n && (!customer_data || !timestamps || !amounts))
+        return rfm__fail(ctx, RFM_E_INVALID, "customer data, timestamps and amounts are required");
+    if (order_offsets && !order_data)
+        return rfm__fail(ctx, RFM_E_INVALID, "order offsets given without order data");
+    if (n && ((rc = check_offsets(ctx, customer_offsets, n, "customer")) ||
+              (order_offsets && (rc = check_offsets(ctx, order_offsets, n, "order")))))
+        return rc;
+    columns c = {NULL,       customer_data, customer_offsets, timestamps,   amounts,
+                 NULL,       NULL,          order_data,       order_offsets};
+    return ingest(ctx, &c, n, fetch_cols_str, applied);
+}
+
+static int remove_found(rfm_ctx *ctx, uint32_t idx, const char *what)
+{
+    if (idx == RFM__NO_CUSTOMER)
+        return rfm__fail(ctx, RFM_E_NOT_FOUND, "no customer %s", what);
+    int rc = rfm__cust_remove(ctx, idx);
+    if (rc)
+        return rfm__fail(ctx, rc, "out of memory forgetting customer %s", what);
+    ctx->data_version++;
+    return rfm__ok(ctx);
+}
+
+int rfm_remove_u64(rfm_ctx *ctx, uint64_t customer)
+{
+    int rc = rfm__enter(ctx);
+    if (rc)
+        return rc;
+    char what[32];
+    snprintf(what, sizeof what, "%llu", (unsigned long long)customer);
+    if (ctx->key_kind != RFM__KEYS_U64)
+        return rfm__fail(ctx, ctx->key_kind ? RFM_E_KEY_TYPE : RFM_E_NOT_FOUND,
+                         "no u64 customer %s", what);
+    size_t pos;
+    uint32_t idx = rfm__cust_find_u64(ctx, customer, rfm__cust_hash_u64(ctx, customer), &pos);
+    return remove_found(ctx, idx, what);
+}
+
+int rfm_remove_str(rfm_ctx *ctx, const void *customer, size_t len)
+{
+    int rc = rfm__enter(ctx);
+    if (rc)
+        return rc;
+    if (!customer || len < 1 || len > RFM_KEY_MAX)
+        return rfm__fail(ctx, RFM_E_INVALID, "customer key length %zu is not 1..%d", len,
+                         RFM_KEY_MAX);
+    if (ctx->key_kind != RFM__KEYS_STR)
+        return rfm__fail(ctx, ctx->key_kind ? RFM_E_KEY_TYPE : RFM_E_NOT_FOUND,
+                         "no string customer of %zu bytes", len);
+    size_t pos;
+    uint32_t idx =
+        rfm__cust_find_str(ctx, customer, len, rfm__cust_hash_str(ctx, customer, len), &pos);
+    return remove_found(ctx, idx, "with that key");
+}

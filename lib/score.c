@@ -1,0 +1,93 @@
+#include "score.h"
+
+#include <string.h>
+
+#define BINS_MAX 100
+
+void rfm__quantile_cutoffs(const int64_t *vals, size_t n, int bins, int64_t *scratch,
+                           int64_t *cutoffs)
+{
+    size_t ranks[BINS_MAX - 1] = {0};
+    size_t b = (size_t)bins;
+    for (size_t k = 1; k < b; k++)
+        ranks[k - 1] = (k * n + b - 1) / b - 1; /* 0-based ceil(k*n/B) */
+    memcpy(scratch, vals, n * sizeof *vals);
+    rfm__select_i64(scratch, n, ranks, b - 1, cutoffs);
+}
+
+/* #{k : x > c_k} for ascending c: the first cutoff not below x. */
+static int count_below(const int64_t *c, int m, int64_t x)
+{
+    int lo = 0, hi = m;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (c[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void rfm__score_by_cutoffs(const int64_t *vals, size_t n, int bins, int recency,
+                           const int64_t *cutoffs, uint8_t *scores, uint64_t *level_counts)
+{
+    memset(level_counts, 0, (size_t)bins * sizeof *level_counts);
+    for (size_t i = 0; i < n; i++) {
+        int above = count_below(cutoffs, bins - 1, vals[i]);
+        int s = recency ? bins - above : 1 + above;
+        scores[i] = (uint8_t)s;
+        level_counts[s - 1]++;
+    }
+}
+
+static int pair_less(rfm__pair a, rfm__pair b)
+{
+    return a.v < b.v || (a.v == b.v && a.tb < b.tb);
+}
+
+static int count_pairs_below(const rfm__pair *c, int m, rfm__pair x)
+{
+    int lo = 0, hi = m;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (pair_less(c[mid], x))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void rfm__score_ntile(const int64_t *vals, const uint64_t *tiebreak, size_t n, int bins,
+                      int recency, rfm__pair *scratch, int64_t *cutoffs, uint8_t *scores,
+                      uint64_t *level_counts)
+{
+    /* Recency orders by value descending: negating keeps one ascending
+     * selection (recency days are small, so no overflow). */
+    for (size_t i = 0; i < n; i++) {
+        scratch[i].v = recency ? -vals[i] : vals[i];
+        scratch[i].tb = tiebreak[i];
+    }
+    /* Group g (1-based) ends before position E_g = g*q + min(g, n mod B):
+     * the first n mod B groups hold one more. Its last element closes it. */
+    size_t b = (size_t)bins, q = n / b, rem = n % b;
+    size_t ranks[BINS_MAX - 1] = {0};
+    rfm__pair bounds[BINS_MAX - 1];
+    int m = 0;
+    for (size_t g = 1; g < b; g++) {
+        size_t end = g * q + (g < rem ? g : rem);
+        ranks[m++] = end ? end - 1 : 0;
+    }
+    rfm__select_pair(scratch, n, ranks, (size_t)m, bounds);
+    for (int k = 0; k < m; k++)
+        cutoffs[k] = recency ? -bounds[k].v : bounds[k].v;
+    memset(level_counts, 0, b * sizeof *level_counts);
+    for (size_t i = 0; i < n; i++) {
+        rfm__pair x = {recency ? -vals[i] : vals[i], tiebreak[i]};
+        /* position p gets 1 + #{g : p >= E_g}, i.e. 1 + #{bounds < x} */
+        int s = 1 + count_pairs_below(bounds, m, x);
+        scores[i] = (uint8_t)s;
+        level_counts[s - 1]++;
+    }
+}

@@ -1,0 +1,29 @@
+/* Scoring of one dimension: cutoffs and 1..B scores from the values of the
+ * scored customers. Pure functions: no context, no allocation, no I/O. */
+#ifndef RFM_SCORE_H
+#define RFM_SCORE_H
+
+#include "select.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Quantile cutoffs c_k = x_(ceil(k*n/B)), k = 1..B-1, of vals[0..n);
+ * scratch holds n values (vals is left untouched). */
+void rfm__quantile_cutoffs(const int64_t *vals, size_t n, int bins, int64_t *scratch,
+                           int64_t *cutoffs);
+
+/* Scores against ascending cutoffs: 1 + #{k : x > c_k}, or for recency
+ * (`recency` set) B - #{k : x > c_k}. Also counts customers per level. */
+void rfm__score_by_cutoffs(const int64_t *vals, size_t n, int bins, int recency,
+                           const int64_t *cutoffs, uint8_t *scores, uint64_t *level_counts);
+
+/* SQL NTILE(B) over (value, tiebreak) ascending; for recency the order is
+ * (value descending, tiebreak ascending). Tiebreaks must be distinct. Writes
+ * scores, level counts and, as cutoffs, the value closing each of the
+ * groups 1..B-1. scratch holds n pairs. */
+void rfm__score_ntile(const int64_t *vals, const uint64_t *tiebreak, size_t n, int bins,
+                      int recency, rfm__pair *scratch, int64_t *cutoffs, uint8_t *scores,
+                      uint64_t *level_counts);
+
+#endif

@@ -1,0 +1,87 @@
+#include "table.h"
+
+#include <string.h>
+
+int rfm__table_reserve(rfm__table *t, const rfm__mem *mem, rfm__rehash_fn rehash,
+                       const void *ud)
+{
+    size_t cap = rfm__table_capacity(t);
+    if ((t->count + 1) * 4 <= cap * 3)
+        return RFM_OK;
+    size_t new_cap = cap ? cap * 2 : 64;
+    if (new_cap > ((size_t)1 << 33) || new_cap > SIZE_MAX / sizeof(uint64_t))
+        return RFM_E_NOMEM;
+    /* Build the new array completely before touching the old one, so an
+     * allocation failure leaves the table exactly as it was. */
+    uint64_t *slots = rfm__alloc_array(mem, new_cap, sizeof *slots);
+    if (!slots)
+        return RFM_E_NOMEM;
+    memset(slots, 0, new_cap * sizeof *slots);
+    size_t mask = new_cap - 1;
+    for (size_t i = 0; i < cap; i++) {
+        uint64_t s = t->slots[i];
+        if (s == RFM__SLOT_EMPTY)
+            continue;
+        uint64_t h = rehash(rfm__slot_idx(s), ud);
+        size_t pos = (size_t)h & mask;
+        while (slots[pos] != RFM__SLOT_EMPTY)
+            pos = (pos + 1) & mask;
+        slots[pos] = s;
+    }
+    rfm__free_array(mem, t->slots, cap, sizeof *t->slots);
+    t->slots = slots;
+    t->mask = mask;
+    return RFM_OK;
+}
+
+void rfm__table_put(rfm__table *t, size_t pos, uint64_t slot)
+{
+    t->slots[pos] = slot;
+    t->count++;
+}
+
+/* Backward-shift deletion: walk the cluster after the hole and move back
+ * every entry whose home position does not lie cyclically in (hole, pos];
+ * such an entry's probe path crossed the hole and would be cut off by it. */
+void rfm__table_delete(rfm__table *t, size_t pos, rfm__rehash_fn rehash, const void *ud)
+{
+    size_t mask = t->mask;
+    size_t hole = pos;
+    size_t i = pos;
+    for (;;) {
+        i = (i + 1) & mask;
+        uint64_t s = t->slots[i];
+        if (s == RFM__SLOT_EMPTY)
+            break;
+        size_t home = (size_t)rehash(rfm__slot_idx(s), ud) & mask;
+        /* distance from home to i versus from hole to i, both cyclic */
+        if (((i - home) & mask) >= ((i - hole) & mask)) {
+            t->slots[hole] = s;
+            hole = i;
+        }
+    }
+    t->slots[hole] = RFM__SLOT_EMPTY;
+    t->count--;
+}
+
+size_t rfm__table_find_idx(const rfm__table *t, uint64_t hash, uint32_t idx)
+{
+    uint64_t want = rfm__slot_make(hash, idx);
+    size_t pos = (size_t)hash & t->mask;
+    while (t->slots[pos] != want)
+        pos = (pos + 1) & t->mask;
+    return pos;
+}
+
+void rfm__table_free(rfm__table *t, const rfm__mem *mem)
+{
+    rfm__free_array(mem, t->slots, rfm__table_capacity(t), sizeof *t->slots);
+    t->slots = NULL;
+    t->mask = 0;
+    t->count = 0;
+}
+
+size_t rfm__table_bytes(const rfm__table *t)
+{
+    return rfm__table_capacity(t) * sizeof(uint64_t);
+}

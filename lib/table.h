@@ -1,0 +1,62 @@
+/* Open-addressing index from a customer's hash to its record number.
+ *
+ * Power-of-two capacity, linear probing, at most 3/4 full. A slot packs the
+ * high 32 bits of the hash (so most mismatches are rejected without touching
+ * the record) with record number + 1 (0 marks an empty slot). Deletion shifts
+ * later entries back instead of leaving tombstones, so probe lengths never
+ * degrade with churn. The table knows nothing of what the records are: the
+ * caller compares keys. */
+#ifndef RFM_TABLE_H
+#define RFM_TABLE_H
+
+#include "alloc.h"
+
+#include <stdint.h>
+
+typedef struct rfm__table {
+    uint64_t *slots;
+    size_t mask; /* capacity - 1; capacity 0 when slots is NULL */
+    size_t count;
+} rfm__table;
+
+/* Recomputes the hash of record `idx` while the table grows. */
+typedef uint64_t (*rfm__rehash_fn)(uint32_t idx, const void *ud);
+
+#define RFM__SLOT_EMPTY 0u
+
+static inline size_t rfm__table_capacity(const rfm__table *t)
+{
+    return t->slots ? t->mask + 1 : 0;
+}
+
+static inline uint64_t rfm__slot_make(uint64_t hash, uint32_t idx)
+{
+    return (hash & UINT64_C(0xffffffff00000000)) | ((uint64_t)idx + 1);
+}
+
+static inline uint32_t rfm__slot_idx(uint64_t slot)
+{
+    return (uint32_t)(slot & 0xffffffffu) - 1;
+}
+
+static inline int rfm__slot_matches(uint64_t slot, uint64_t hash)
+{
+    return (slot >> 32) == (hash >> 32);
+}
+
+/* Makes room for one more entry, growing (and rehashing) when the load
+ * would pass 3/4. On failure the table is unchanged. */
+int rfm__table_reserve(rfm__table *t, const rfm__mem *mem, rfm__rehash_fn rehash,
+                       const void *ud);
+/* Stores slot value `slot` at position pos, found empty by a probe. */
+void rfm__table_put(rfm__table *t, size_t pos, uint64_t slot);
+/* Removes the entry at pos, shifting the rest of its cluster back; the
+ * home positions of the shifted entries come from `rehash` (deletion is
+ * rare, so it may cost a key read per entry of the cluster). */
+void rfm__table_delete(rfm__table *t, size_t pos, rfm__rehash_fn rehash, const void *ud);
+/* Position of the slot holding record `idx` with hash `hash`. */
+size_t rfm__table_find_idx(const rfm__table *t, uint64_t hash, uint32_t idx);
+void rfm__table_free(rfm__table *t, const rfm__mem *mem);
+size_t rfm__table_bytes(const rfm__table *t);
+
+#endif

@@ -1,0 +1,43 @@
+#include "view.h"
+#include "customers.h"
+
+#include <string.h>
+
+void rfm__view_fill(const rfm_ctx *ctx, uint32_t idx, int scored, rfm_customer *out)
+{
+    /* Build the full view, then copy what the caller's struct can hold:
+     * a caller compiled against an older, shorter struct stays safe. */
+    rfm_customer v;
+    memset(&v, 0, sizeof v);
+    const rfm__cust *c = &ctx->cust[idx];
+    if (ctx->key_kind == RFM__KEYS_STR)
+        v.key = rfm__cust_key(ctx, idx, &v.key_len);
+    else
+        v.key_u64 = c->key;
+    v.frequency = c->frequency;
+    v.monetary = c->monetary;
+    if (c->frequency) {
+        v.first_purchase = c->first_ts;
+        v.last_purchase = c->last_ts;
+    }
+    v.channels = c->channels;
+    v.segment = -1;
+    v.cell = -1;
+    if (scored && c->score[0]) {
+        const rfm__results *res = &ctx->results;
+        v.scored = 1;
+        v.recency_days = res->as_of_day - rfm__floor_day(c->last_ts);
+        v.tenure_days = res->as_of_day - rfm__floor_day(c->first_ts);
+        v.r = c->score[0];
+        v.f = c->score[1];
+        v.m = c->score[2];
+        v.total = v.r + v.f + v.m;
+        if (res->bins[0] <= 9 && res->bins[1] <= 9 && res->bins[2] <= 9)
+            v.cell = 100 * v.r + 10 * v.f + v.m;
+        v.weighted = ctx->weights[0] * v.r + ctx->weights[1] * v.f + ctx->weights[2] * v.m;
+        v.segment = c->segment;
+    }
+    size_t size = out->size < sizeof v ? out->size : sizeof v;
+    v.size = out->size;
+    memcpy(out, &v, size);
+}
