@@ -1,0 +1,263 @@
+# librfm - GNU Makefile (the meson build in meson.build is equivalent).
+#
+#   make                      library: out/librfm.so.1 (+ librfm.so), out/librfm.a, out/librfm.pc
+#   make check                build everything, run every test, the build-list check and the
+#                             install test; last line "N passed, N failed"
+#   make check SANITIZE=1     same with ASan+UBSan, built in out-san/
+#   make check VALGRIND=1     run each test under valgrind
+#   make CC=clang WERROR=1    any compiler, warnings as errors (or CFLAGS+=-Werror)
+#   make install PREFIX=/usr/local [DESTDIR=...]   /   make uninstall
+#   make demo | examples | bench | format | format-check | clean | help
+#
+# Variables: CC, CFLAGS (empty by default, appended last so it can override anything),
+# OPTFLAGS (default -O2 -g), CPPFLAGS, LDFLAGS, LDLIBS, AR, PREFIX, LIBDIR, INCLUDEDIR,
+# PKGCONFIGDIR, DESTDIR, WERROR=1, SANITIZE=1, VALGRIND=1, OUT (build dir).
+
+.SUFFIXES:
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
+
+# SONAME major version, deliberately kept apart from the API version in include/rfm.h.
+# Bump it ONLY on an incompatible ABI change (an exported symbol removed or renamed, a
+# changed signature, or a changed layout of a struct that callers allocate), never for
+# additions. Keep it equal to RFM_SOVERSION in meson.build.
+RFM_SOVERSION = 1
+
+# The version is written only in include/rfm.h; scripts/version.sh reads it.
+VERSION := $(shell sh scripts/version.sh)
+ifeq ($(VERSION),)
+$(error could not read the version from include/rfm.h (scripts/version.sh failed))
+endif
+VERSION_MINOR := $(word 2,$(subst ., ,$(VERSION)))
+VERSION_PATCH := $(word 3,$(subst ., ,$(VERSION)))
+
+SONAME   := librfm.so.$(RFM_SOVERSION)
+REALNAME := librfm.so.$(RFM_SOVERSION).$(VERSION_MINOR).$(VERSION_PATCH)
+
+# ---------------------------------------------------------------- options
+SANITIZE ?= 0
+VALGRIND ?= 0
+WERROR   ?= 0
+
+ifeq ($(SANITIZE)$(VALGRIND),11)
+$(error SANITIZE=1 and VALGRIND=1 cannot be combined)
+endif
+
+ifeq ($(SANITIZE),1)
+OUT = out-san
+SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# clang does not link the sanitizer runtime into shared objects: allow undefined there.
+NOUNDEF =
+else
+OUT = out
+SAN_FLAGS =
+NOUNDEF = -Wl,--no-undefined
+endif
+
+ifeq ($(VALGRIND),1)
+TEST_WRAPPER = valgrind -q --error-exitcode=99 --leak-check=full \
+               --errors-for-leak-kinds=definite,indirect
+else
+TEST_WRAPPER =
+endif
+
+# ---------------------------------------------------------------- tools and flags
+CC       ?= cc
+AR       ?= ar
+CLANG_FORMAT ?= clang-format
+PKG_CONFIG   ?= pkg-config
+
+OPTFLAGS ?= -O2 -g
+CFLAGS   ?=
+STD       = -std=c11
+WARNFLAGS = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes
+ifeq ($(WERROR),1)
+WARNFLAGS += -Werror
+endif
+
+ifndef CMOCKA_CFLAGS
+CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+endif
+ifndef CMOCKA_LIBS
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+endif
+
+# Everything compiled shares these; the user's CPPFLAGS/CFLAGS come last.
+BASE_CFLAGS = $(STD) $(OPTFLAGS) $(WARNFLAGS) $(SAN_FLAGS)
+LIB_CFLAGS  = $(BASE_CFLAGS) -fPIC -fvisibility=hidden -Iinclude -Ilib $(CPPFLAGS) $(CFLAGS)
+TEST_CFLAGS = $(BASE_CFLAGS) -Iinclude -Ilib $(CMOCKA_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+EX_CFLAGS   = $(BASE_CFLAGS) -Iinclude $(CPPFLAGS) $(CFLAGS)
+BENCH_CFLAGS = $(BASE_CFLAGS) -Iinclude -Ilib $(CPPFLAGS) $(CFLAGS)
+LINK_FLAGS  = $(OPTFLAGS) $(SAN_FLAGS) $(CFLAGS) $(LDFLAGS)
+
+# ---------------------------------------------------------------- install dirs
+PREFIX       ?= /usr/local
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR      ?=
+# librfm.pc refers to ${prefix} where the directories are below PREFIX.
+PC_LIBDIR     = $(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))
+PC_INCLUDEDIR = $(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))
+
+# ---------------------------------------------------------------- sources
+LIB_SRCS   := $(sort $(wildcard lib/*.c))
+TEST_SRCS  := $(sort $(wildcard tests/test_*.c))
+EX_SRCS    := $(sort $(wildcard examples/*.c))
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+
+LIB_OBJS   := $(LIB_SRCS:%.c=$(OUT)/obj/%.o)
+TEST_BINS  := $(TEST_SRCS:tests/%.c=$(OUT)/tests/%)
+EX_BINS    := $(EX_SRCS:examples/%.c=$(OUT)/%)
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(OUT)/bench/%)
+
+SHLIB      := $(OUT)/$(REALNAME)
+STLIB      := $(OUT)/librfm.a
+PCFILE     := $(OUT)/librfm.pc
+LIB_LINKS  := $(OUT)/$(SONAME) $(OUT)/librfm.so
+MAPFILE    := lib/librfm.map
+FLAGS_STAMP := $(OUT)/build-flags
+
+FORMAT_SRCS = $(wildcard include/*.h lib/*.c lib/*.h tests/*.c tests/*.h \
+                         examples/*.c examples/*.h bench/*.c bench/*.h)
+
+.PHONY: all lib check test tests examples demo bench install uninstall clean \
+        format format-check help FORCE
+
+all: lib
+lib: $(SHLIB) $(LIB_LINKS) $(STLIB) $(PCFILE)
+tests: $(TEST_BINS)
+examples: $(EX_BINS)
+
+# ---------------------------------------------------------------- build-flag tracking
+# Rewritten only when the compiler or flags change, so objects built with other flags
+# (gcc vs clang, -Werror, ...) are rebuilt instead of being mixed.
+BUILD_SIG = $(CC) | $(BASE_CFLAGS) | $(CPPFLAGS) | $(CFLAGS) | $(LDFLAGS) | $(LDLIBS)
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(@D)
+	@sig='$(BUILD_SIG)'; \
+	if [ "$$(cat $@ 2>/dev/null)" != "$$sig" ]; then printf '%s\n' "$$sig" > $@; fi
+
+PC_SIG = $(PREFIX) | $(PC_LIBDIR) | $(PC_INCLUDEDIR) | $(VERSION)
+$(OUT)/pc-vars: FORCE
+	@mkdir -p $(@D)
+	@sig='$(PC_SIG)'; \
+	if [ "$$(cat $@ 2>/dev/null)" != "$$sig" ]; then printf '%s\n' "$$sig" > $@; fi
+
+FORCE:
+
+# ---------------------------------------------------------------- library
+$(OUT)/obj/lib/%.o: lib/%.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) -MMD -MP -c $< -o $@
+
+$(SHLIB): $(LIB_OBJS) $(MAPFILE) $(FLAGS_STAMP)
+	$(CC) -shared $(LINK_FLAGS) $(NOUNDEF) -Wl,-soname,$(SONAME) \
+	    -Wl,--version-script=$(MAPFILE) -o $@ $(LIB_OBJS) -lm $(LDLIBS)
+
+$(OUT)/$(SONAME): $(SHLIB)
+	ln -sf $(REALNAME) $@
+
+$(OUT)/librfm.so: $(OUT)/$(SONAME)
+	ln -sf $(SONAME) $@
+
+$(STLIB): $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $(LIB_OBJS)
+
+$(PCFILE): pkgconfig/librfm.pc.in $(OUT)/pc-vars
+	sed -e 's|@prefix@|$(PREFIX)|g' -e 's|@libdir@|$(PC_LIBDIR)|g' \
+	    -e 's|@includedir@|$(PC_INCLUDEDIR)|g' -e 's|@version@|$(VERSION)|g' $< > $@
+
+# ---------------------------------------------------------------- tests (static library)
+$(OUT)/obj/tests/%.o: tests/%.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(TEST_BINS): $(OUT)/tests/%: $(OUT)/obj/tests/%.o $(STLIB)
+	@mkdir -p $(@D)
+	$(CC) $(LINK_FLAGS) -o $@ $< $(STLIB) $(CMOCKA_LIBS) -lm $(LDLIBS)
+
+# Tests run from the source root (they open examples/data/... by relative path).
+# Every test executable and each check script counts once in the final line.
+check: lib examples $(TEST_BINS)
+	@pass=0; fail=0; failed=''; \
+	export ASAN_OPTIONS="$${ASAN_OPTIONS:-detect_leaks=1}"; \
+	export UBSAN_OPTIONS="$${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"; \
+	for t in $(TEST_BINS); do \
+	    name=$${t##*/}; \
+	    echo "---- $$name$(if $(TEST_WRAPPER), (valgrind))"; \
+	    if $(TEST_WRAPPER) ./$$t; then pass=$$((pass + 1)); echo "PASS: $$name"; \
+	    else rc=$$?; fail=$$((fail + 1)); failed="$$failed $$name"; \
+	        echo "FAIL: $$name (exit $$rc)"; fi; \
+	done; \
+	echo "---- check_build_lists"; \
+	if sh tests/check_build_lists.sh; then pass=$$((pass + 1)); echo "PASS: check_build_lists"; \
+	else fail=$$((fail + 1)); failed="$$failed check_build_lists"; \
+	    echo "FAIL: check_build_lists"; fi; \
+	echo "---- install_test"; \
+	if MAKE='$(MAKE)' CC='$(CC)' RFM_SAN_FLAGS='$(SAN_FLAGS)' RFM_RUN_WRAPPER='$(TEST_WRAPPER)' \
+	    sh tests/install_test.sh; then pass=$$((pass + 1)); echo "PASS: install_test"; \
+	else fail=$$((fail + 1)); failed="$$failed install_test"; echo "FAIL: install_test"; fi; \
+	echo "===="; \
+	if [ $$fail -ne 0 ]; then echo "failed:$$failed"; fi; \
+	echo "$$pass passed, $$fail failed"; \
+	[ $$fail -eq 0 ]
+
+test: check
+
+# ---------------------------------------------------------------- examples (shared library)
+$(OUT)/obj/examples/%.o: examples/%.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(EX_CFLAGS) -MMD -MP -c $< -o $@
+
+$(EX_BINS): $(OUT)/%: $(OUT)/obj/examples/%.o $(SHLIB) $(LIB_LINKS)
+	$(CC) $(LINK_FLAGS) -o $@ $< -L$(OUT) -lrfm -Wl,-rpath,'$$ORIGIN' -lm $(LDLIBS)
+
+demo:
+	@[ -f examples/demo.c ] || { echo "make demo: examples/demo.c does not exist" >&2; exit 1; }
+	@$(MAKE) --no-print-directory $(OUT)/demo
+	./$(OUT)/demo examples/data/cdnow.csv
+
+# ---------------------------------------------------------------- benchmarks (static library)
+$(OUT)/obj/bench/%.o: bench/%.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BENCH_BINS): $(OUT)/bench/%: $(OUT)/obj/bench/%.o $(STLIB)
+	@mkdir -p $(@D)
+	$(CC) $(LINK_FLAGS) -o $@ $< $(STLIB) -lm $(LDLIBS)
+
+bench: $(BENCH_BINS)
+	@$(if $(BENCH_BINS),echo "built: $(BENCH_BINS)",echo "no benchmarks yet")
+
+# ---------------------------------------------------------------- install
+install: lib
+	install -d '$(DESTDIR)$(INCLUDEDIR)' '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(PKGCONFIGDIR)'
+	install -m 644 include/rfm.h '$(DESTDIR)$(INCLUDEDIR)/rfm.h'
+	install -m 755 $(SHLIB) '$(DESTDIR)$(LIBDIR)/$(REALNAME)'
+	ln -sf $(REALNAME) '$(DESTDIR)$(LIBDIR)/$(SONAME)'
+	ln -sf $(SONAME) '$(DESTDIR)$(LIBDIR)/librfm.so'
+	install -m 644 $(STLIB) '$(DESTDIR)$(LIBDIR)/librfm.a'
+	install -m 644 $(PCFILE) '$(DESTDIR)$(PKGCONFIGDIR)/librfm.pc'
+
+uninstall:
+	rm -f '$(DESTDIR)$(INCLUDEDIR)/rfm.h' \
+	      '$(DESTDIR)$(LIBDIR)/$(REALNAME)' '$(DESTDIR)$(LIBDIR)/$(SONAME)' \
+	      '$(DESTDIR)$(LIBDIR)/librfm.so' '$(DESTDIR)$(LIBDIR)/librfm.a' \
+	      '$(DESTDIR)$(PKGCONFIGDIR)/librfm.pc'
+
+# ---------------------------------------------------------------- misc
+format:
+	$(CLANG_FORMAT) -i $(FORMAT_SRCS)
+
+format-check:
+	$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_SRCS)
+
+clean:
+	rm -rf out out-san
+
+help:
+	@sed -n '2,15s/^# \{0,1\}//p' Makefile
+
+-include $(wildcard $(OUT)/obj/*/*.d)
