@@ -28,9 +28,7 @@ typedef struct rfm__pair {
  * Cost: O(n log m) expected, O(n * m) worst case (linear in n for any input),
  * stack O(log n).
  */
-void rfm__select_i64(int64_t *a, size_t n, const size_t *ranks, size_t m,
-                     int64_t *out);
-void rfm__select_pair(rfm__pair *a, size_t n, const size_t *ranks, size_t m,
-                      rfm__pair *out);
+void rfm__select_i64(int64_t *a, size_t n, const size_t *ranks, size_t m, int64_t *out);
+void rfm__select_pair(rfm__pair *a, size_t n, const size_t *ranks, size_t m, rfm__pair *out);
 
 #endif

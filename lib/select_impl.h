@@ -40,19 +40,17 @@
 #define RFM__SEL_CAT2(a, b) a##b
 #define RFM__SEL_CAT(a, b) RFM__SEL_CAT2(a, b)
 #define RFM__SEL_FN(name) RFM__SEL_CAT(name, RFM__SEL_SUFFIX)
-#define RFM__SEL_SWAP(x, y)                                                   \
-    do {                                                                       \
-        RFM__SEL_T rfm__sel_t_ = (x);                                          \
-        (x) = (y);                                                             \
-        (y) = rfm__sel_t_;                                                     \
+#define RFM__SEL_SWAP(x, y)                                                                        \
+    do {                                                                                           \
+        RFM__SEL_T rfm__sel_t_ = (x);                                                              \
+        (x) = (y);                                                                                 \
+        (y) = rfm__sel_t_;                                                                         \
     } while (0)
 
-static void RFM__SEL_FN(rfm__sel_run_)(RFM__SEL_T *a, size_t n,
-                                       const size_t *ranks, size_t m,
+static void RFM__SEL_FN(rfm__sel_run_)(RFM__SEL_T *a, size_t n, const size_t *ranks, size_t m,
                                        RFM__SEL_T *out);
 
-static void RFM__SEL_FN(rfm__sel_isort_)(RFM__SEL_T *a, size_t n)
-{
+static void RFM__SEL_FN(rfm__sel_isort_)(RFM__SEL_T *a, size_t n) {
     for (size_t i = 1; i < n; i++) {
         RFM__SEL_T x = a[i];
         size_t j = i;
@@ -65,9 +63,7 @@ static void RFM__SEL_FN(rfm__sel_isort_)(RFM__SEL_T *a, size_t n)
 }
 
 /* First index in [lo, hi) of the ascending ranks with ranks[i] >= key. */
-static size_t RFM__SEL_FN(rfm__sel_lower_)(const size_t *ranks, size_t lo,
-                                           size_t hi, size_t key)
-{
+static size_t RFM__SEL_FN(rfm__sel_lower_)(const size_t *ranks, size_t lo, size_t hi, size_t key) {
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (ranks[mid] < key)
@@ -78,9 +74,7 @@ static size_t RFM__SEL_FN(rfm__sel_lower_)(const size_t *ranks, size_t lo,
     return lo;
 }
 
-static RFM__SEL_T RFM__SEL_FN(rfm__sel_med3_)(const RFM__SEL_T *a, size_t lo,
-                                              size_t hi)
-{
+static RFM__SEL_T RFM__SEL_FN(rfm__sel_med3_)(const RFM__SEL_T *a, size_t lo, size_t hi) {
     const RFM__SEL_T *x = &a[lo];
     const RFM__SEL_T *y = &a[lo + (hi - lo) / 2];
     const RFM__SEL_T *z = &a[hi - 1];
@@ -98,9 +92,7 @@ static RFM__SEL_T RFM__SEL_FN(rfm__sel_med3_)(const RFM__SEL_T *a, size_t lo,
  * Median of the medians of groups of five: at least ~3/10 of the range lies
  * on each side of it, which is what keeps the fallback linear.
  */
-static RFM__SEL_T RFM__SEL_FN(rfm__sel_mom_)(RFM__SEL_T *a, size_t lo,
-                                             size_t hi)
-{
+static RFM__SEL_T RFM__SEL_FN(rfm__sel_mom_)(RFM__SEL_T *a, size_t lo, size_t hi) {
     size_t groups = (hi - lo) / 5;
     if (groups == 0)
         return RFM__SEL_FN(rfm__sel_med3_)(a, lo, hi);
@@ -123,9 +115,8 @@ static RFM__SEL_T RFM__SEL_FN(rfm__sel_mom_)(RFM__SEL_T *a, size_t lo,
  * occur in the range, so the middle block is never empty and every caller
  * makes progress; heavy ties collapse into that block in one pass.
  */
-static void RFM__SEL_FN(rfm__sel_part_)(RFM__SEL_T *a, size_t lo, size_t hi,
-                                        RFM__SEL_T p, size_t *e0, size_t *e1)
-{
+static void RFM__SEL_FN(rfm__sel_part_)(RFM__SEL_T *a, size_t lo, size_t hi, RFM__SEL_T p,
+                                        size_t *e0, size_t *e1) {
     size_t pl = lo, i = lo, j = hi, pr = hi;
     for (;;) {
         while (i < j && !RFM__SEL_LT(p, a[i])) {
@@ -171,10 +162,8 @@ struct RFM__SEL_FN(rfm__sel_job_) {
     size_t lo, hi, rlo, rhi, budget;
 };
 
-static void RFM__SEL_FN(rfm__sel_run_)(RFM__SEL_T *a, size_t n,
-                                       const size_t *ranks, size_t m,
-                                       RFM__SEL_T *out)
-{
+static void RFM__SEL_FN(rfm__sel_run_)(RFM__SEL_T *a, size_t n, const size_t *ranks, size_t m,
+                                       RFM__SEL_T *out) {
     /* Only the larger side is ever pushed and work continues on the smaller
      * one, so the range shrinks below half per push: depth < bits of size_t. */
     struct RFM__SEL_FN(rfm__sel_job_) stack[sizeof(size_t) * CHAR_BIT];
@@ -187,8 +176,7 @@ static void RFM__SEL_FN(rfm__sel_run_)(RFM__SEL_T *a, size_t n,
     cur.hi = n;
     cur.rlo = 0;
     cur.rhi = m;
-    cur.budget = n > SIZE_MAX / (RFM__SEL_BUDGET + 1) ? SIZE_MAX
-                                                      : n * RFM__SEL_BUDGET;
+    cur.budget = n > SIZE_MAX / (RFM__SEL_BUDGET + 1) ? SIZE_MAX : n * RFM__SEL_BUDGET;
     for (;;) {
         size_t size = cur.hi - cur.lo;
         int has_lo, has_hi;

@@ -13,13 +13,12 @@ typedef int (*rfm__idx_cmp)(uint32_t a, uint32_t b, const void *ud);
 
 /* Stable merge sort of idx[0..n) by cmp; tmp has room for n entries.
  * O(n log n) comparisons, fewer on presorted runs. */
-void rfm__sort_idx(uint32_t *idx, size_t n, rfm__idx_cmp cmp, const void *ud,
-                   uint32_t *tmp);
+void rfm__sort_idx(uint32_t *idx, size_t n, rfm__idx_cmp cmp, const void *ud, uint32_t *tmp);
 
 /* Stable LSD radix sort of (keys[i], idx[i]) pairs by key ascending;
  * tmp_keys/tmp_idx hold n entries. Skips byte passes in which every key has
  * the same byte. Result in keys/idx. */
-void rfm__sort_u64_idx(uint64_t *keys, uint32_t *idx, size_t n,
-                       uint64_t *tmp_keys, uint32_t *tmp_idx);
+void rfm__sort_u64_idx(uint64_t *keys, uint32_t *idx, size_t n, uint64_t *tmp_keys,
+                       uint32_t *tmp_idx);
 
 #endif
