@@ -87,7 +87,8 @@ RFM_API const char *rfm_version_string(void);
     X(RFM_E_NOT_FOUND, 7, "no such customer")                                \
     X(RFM_E_EMPTY, 8, "no scored customers")                                 \
     X(RFM_E_KEY_TYPE, 9, "customer key type differs from the context's")     \
-    X(RFM_E_CALLBACK, 10, "a callback returned an invalid value")
+    X(RFM_E_CALLBACK, 10, "a callback returned an invalid value or stopped")   \
+    X(RFM_E_PARSE, 11, "malformed input")
 
 typedef enum rfm_error {
 #define RFM__ERROR_ENUM(name, value, text) name = value,
@@ -175,11 +176,12 @@ RFM_API int rfm_get_param(rfm_ctx *ctx, rfm_param param, int64_t *value);
 /** Inclusive bounds of a parameter's values; RFM_E_INVALID if unknown. */
 RFM_API int rfm_param_bounds(rfm_param param, int64_t *lo, int64_t *hi);
 
-/** Ascending edges t_1..t_(B-1) of one dimension, used by
+/** Ascending (non-decreasing) edges t_1..t_(B-1) of one dimension, used by
  *  RFM_METHOD_THRESHOLDS: F, M score 1 + #{k : x > t_k}; R scores
  *  B - #{k : r > t_k} on recency days. `edges` is copied; n must equal the
- *  dimension's bins - 1 when rfm_compute() runs. Units: R days, F purchases,
- *  M minor units. */
+ *  dimension's bins - 1 when rfm_compute() runs (else it fails with
+ *  RFM_E_STATE). Units: R days, F purchases, M minor units. RFM_E_INVALID
+ *  for descending edges or n outside 1..99. */
 RFM_API int rfm_set_thresholds(rfm_ctx *ctx, rfm_dim dim, const int64_t *edges,
                                size_t n);
 
@@ -216,16 +218,17 @@ typedef struct rfm_row_str {
     size_t customer_len;
     int64_t timestamp;
     int64_t amount;
-    const void *order; /* purchase key bytes, NULL = none */
+    const void *order; /* purchase key bytes; NULL or order_len 0 = none */
     size_t order_len;  /* 0..RFM_KEY_MAX */
 } rfm_row_str;
 
 /* A context holds either u64 or string customer keys: the first ingested
  * row decides, a row of the other kind fails with RFM_E_KEY_TYPE.
  *
- * Batches are applied row by row in order. When a row fails (bad timestamp,
- * key length, overflow, out of memory) the call stops there, returns the
- * error, and rows before it stay applied: *applied (if not NULL) receives
+ * Batches are applied row by row in order. When a row fails (timestamp
+ * outside the range: RFM_E_RANGE; key length: RFM_E_INVALID; a sum past
+ * int64: RFM_E_OVERFLOW; the other key kind: RFM_E_KEY_TYPE; RFM_E_NOMEM)
+ * the call stops there, returns the error, and rows before it stay applied: *applied (if not NULL) receives
  * exactly how many rows were applied, in every case. A row is applied whole
  * or not at all.
  *
@@ -274,10 +277,14 @@ RFM_API int rfm_remove_str(rfm_ctx *ctx, const void *customer, size_t len);
 /** Computes cutoffs, scores, segments and diagnostics over every scored
  *  customer (frequency >= 1). as_of_day is a day number (days since
  *  1970-01-01) or RFM_AS_OF_AUTO; recency_days = as_of_day - last purchase
- *  day. An as-of day before the latest purchase day is RFM_E_RANGE and the
- *  message names that date. No scored customer is RFM_E_EMPTY. On failure
- *  the results of the previous compute are dropped (queries answer
- *  RFM_E_STATE) and the data is untouched. */
+ *  day. Returns never move the as-of day. An as-of day before the latest
+ *  purchase day, or outside the years 1900..2200, is RFM_E_RANGE and the
+ *  message names the date. No scored customer is RFM_E_EMPTY; thresholds
+ *  that do not match the bins RFM_E_STATE; rule ranges beyond the bins
+ *  RFM_E_INVALID; a callback's bad id RFM_E_CALLBACK. On failure the results
+ *  of the previous compute are dropped (result queries answer RFM_E_STATE;
+ *  rfm_customer_get_* still answers with aggregates and scored = 0) and the
+ *  data is untouched. */
 RFM_API int rfm_compute(rfm_ctx *ctx, int64_t as_of_day);
 
 /** As-of day used by the last successful compute. */
@@ -302,7 +309,12 @@ typedef enum rfm_preset {
 } rfm_preset;
 
 /** Uses a preset (written for 5 levels: with B bins a score s is matched
- *  as ceil(5*s/B)). The default context uses RFM_PRESET_DEFAULT. */
+ *  as ceil(5*s/B)). The default context uses RFM_PRESET_DEFAULT. Segment ids
+ *  follow the preset's table order: default 0 Champions, 1 Loyal Customers,
+ *  2 Potential Loyalists, 3 Recent Customers, 4 Promising, 5 Need Attention,
+ *  6 About to Sleep, 7 At Risk, 8 Can't Lose, 9 Hibernating, 10 Others;
+ *  value tiers 0 Champions, 1 High-spending New Customers, 2 Lost Best
+ *  Customers, 3 Others. */
 RFM_API int rfm_use_preset(rfm_ctx *ctx, rfm_preset preset);
 
 /** Uses an ordered rule table, matched on the scores as computed. Rows and
@@ -352,7 +364,7 @@ typedef struct rfm_customer {
     int total;              /* r+f+m */
     double weighted;        /* w_r*r + w_f*f + w_m*m */
     int segment;            /* segment id; -1 when not scored */
-    uint32_t channels;      /* reachable channel bits */
+    uint32_t channels;      /* reachable channel bits (0 until channels are set) */
 } rfm_customer;
 
 /** Callback rule: returns the segment id (0..n_names-1) of one customer;
@@ -384,7 +396,8 @@ RFM_API int rfm_counts(rfm_ctx *ctx, size_t *customers, size_t *scored,
 
 /** Looks up one customer. Aggregates are always current; scores are filled
  *  (scored = 1) only after a compute that saw every ingested row.
- *  RFM_E_NOT_FOUND if absent. */
+ *  RFM_E_NOT_FOUND if absent, RFM_E_KEY_TYPE for the other key kind,
+ *  RFM_E_INVALID for a bad key length or an unset out->size. */
 RFM_API int rfm_customer_get_u64(rfm_ctx *ctx, uint64_t key, rfm_customer *out);
 RFM_API int rfm_customer_get_str(rfm_ctx *ctx, const void *key, size_t len,
                                  rfm_customer *out);
@@ -434,8 +447,114 @@ typedef struct rfm_segment_stats {
     double median_monetary;
 } rfm_segment_stats;
 
-/** Summary row of one segment id from the last compute. */
+/** Summary row of one segment id from the last compute. RFM_E_STATE without
+ *  a current compute, RFM_E_RANGE for an unknown id, RFM_E_OVERFLOW when a
+ *  segment's monetary sum exceeds int64. */
 RFM_API int rfm_segment_stats_get(rfm_ctx *ctx, int id, rfm_segment_stats *out);
+
+
+/* ------------------------------------------------------------------ */
+/* Reading CSV and parsing values                                      */
+/*
+ * A streaming RFC 4180 reader and exact value parsers, so that bindings and
+ * tools read files the same way the `rfm` command does. Independent of
+ * rfm_ctx; each reader has its own error message. A reader may be used by
+ * one thread at a time; the parsers are pure functions.
+ */
+
+typedef struct rfm_csv rfm_csv;
+/** One record, valid only inside the record callback. */
+typedef struct rfm_csv_record rfm_csv_record;
+
+/** Called once per record (the header row included); a non-zero return
+ *  stops rfm_csv_feed()/rfm_csv_finish(), which then return RFM_E_CALLBACK.
+ *  It must not call feed, finish or destroy on its own reader (feed and
+ *  finish answer RFM_E_MISUSE). */
+typedef int (*rfm_csv_record_fn)(const rfm_csv_record *record, void *user);
+
+/** Creates a reader. delimiter: ',', ';', '\t', or 0 to detect it from the
+ *  first non-empty line, at most its first 64 KiB: the most frequent of the
+ *  three outside quotes, a tie going to the first in that order (',' if
+ *  none occurs).
+ *  max_field: longest field accepted in bytes, after unquoting (0 = 16 MiB).
+ *  RFM_E_INVALID for another delimiter, RFM_E_NOMEM. */
+RFM_API int rfm_csv_create(rfm_csv **out, int delimiter, size_t max_field);
+/** Frees the reader; NULL is a no-op. */
+RFM_API void rfm_csv_destroy(rfm_csv *csv);
+
+/** Feeds the next bytes of the input, in chunks of any size (the records
+ *  are the same whatever the cut); complete records are passed to fn as
+ *  they are found. Memory is one record, never the input.
+ *  - Quoted fields hold delimiters, "" for a quote, and line breaks; a
+ *    quote inside an unquoted field is an ordinary byte.
+ *  - Records end with LF or CRLF; a CR elsewhere is data. A UTF-8 byte
+ *    order mark at the start of the input is dropped. NUL is data.
+ *  - An empty line (nothing, or only CR, before its LF) is no record; a
+ *    line of `""` is a record with one empty field. Lines still count.
+ *  RFM_E_PARSE on malformed input (text after a closing quote, a field over
+ *  max_field); the message names the line ("line 3: text after closing
+ *  quote", "line 5: field longer than 1048576 bytes": the line where that
+ *  field starts). RFM_E_PARSE, RFM_E_CALLBACK and RFM_E_NOMEM stop the
+ *  reader: later feed/finish calls return the same code and keep the
+ *  message. RFM_E_MISUSE after finish. */
+RFM_API int rfm_csv_feed(rfm_csv *csv, const void *data, size_t len, rfm_csv_record_fn fn,
+                         void *user);
+/** Ends the input: passes a last record not ended by a line break.
+ *  RFM_E_PARSE if the input ends inside a quoted field ("line 17:
+ *  unterminated quoted field", the line where the quote opened). Calling
+ *  it again does nothing. */
+RFM_API int rfm_csv_finish(rfm_csv *csv, rfm_csv_record_fn fn, void *user);
+/** Detail message of the reader's last failure ("" if none). */
+RFM_API const char *rfm_csv_errmsg(const rfm_csv *csv);
+/** Delimiter in use (after detection; 0 before the first line). */
+RFM_API int rfm_csv_delimiter(const rfm_csv *csv);
+/** Bytes fed so far (a partial record held by the reader included). */
+RFM_API uint64_t rfm_csv_bytes(const rfm_csv *csv);
+
+/** Number of fields of a record. */
+RFM_API size_t rfm_csv_field_count(const rfm_csv_record *record);
+/** Field i (unquoted, "" unescaped) and its length (len may be NULL); NULL
+ *  if i is out of range, never for a field in range, even an empty one.
+ *  Not NUL-terminated. */
+RFM_API const char *rfm_csv_field(const rfm_csv_record *record, size_t i, size_t *len);
+/** 1-based line number where the record starts. */
+RFM_API uint64_t rfm_csv_line(const rfm_csv_record *record);
+
+/* The parsers read exactly `len` bytes of text, ignore blanks (spaces and
+ * tabs) around it, write *out only on success, and answer RFM_E_INVALID for
+ * a NULL out, NULL text with len > 0, or a bad format or scale. Empty text
+ * is RFM_E_PARSE. */
+
+/** Parses a date or date-time into seconds since 1970 UTC.
+ *  format NULL: ISO 8601 `YYYY-MM-DD`, optionally followed by `T` or a
+ *  space and `hh:mm[:ss[.fraction]]`, then optionally `Z` or `+hh:mm`,
+ *  `+hhmm`, `+hh` (or `-`); or `YYYYMMDD`. A fraction is dropped (the floor
+ *  of the instant, also before 1970). Otherwise a strptime-style format
+ *  with %Y %y (1969..2068 as POSIX) %m %d %H %M %S %b (English month
+ *  abbreviation or full name, any case) %%, where numbers may have one
+ *  digit less than their width (`1/2/10 8:26`) and a blank matches any run
+ *  of blanks, none included; fields the format lacks are month 1, day 1,
+ *  00:00:00. A format with another conversion or without %Y or %y is
+ *  RFM_E_INVALID. Values without a zone are UTC. RFM_E_PARSE if the text
+ *  does not match (trailing text included) or the date does not exist;
+ *  RFM_E_RANGE if the instant is outside RFM_TIMESTAMP_MIN..MAX (years
+ *  1900..2200 UTC). */
+RFM_API int rfm_parse_time(const char *text, size_t len, const char *format, int64_t *out);
+
+/** Parses a decimal number into minor units at `scale` (0..18) decimals,
+ *  exactly: optional sign, digits, optional point and digits (`12`, `-3.5`,
+ *  `.75`, `5.`); digits past the scale round half to even. Thousands
+ *  separators, currency signs, exponents and other text are RFM_E_PARSE; a
+ *  value beyond int64 is RFM_E_OVERFLOW. */
+RFM_API int rfm_parse_amount(const char *text, size_t len, int scale, int64_t *out);
+
+/** quantity x price at `scale` (0..18) decimals, computed exactly from the
+ *  two decimal texts (same syntax as rfm_parse_amount) and rounded once,
+ *  half to even. RFM_E_OVERFLOW if the result is beyond int64, or if the
+ *  significant digits of a factor (trailing zeros aside) reach 2^128 -
+ *  any 38 digits fit. A syntax error in either text wins over an overflow. */
+RFM_API int rfm_parse_product(const char *quantity, size_t quantity_len, const char *price,
+                              size_t price_len, int scale, int64_t *out);
 
 #ifdef __cplusplus
 }

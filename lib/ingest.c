@@ -194,7 +194,7 @@ static void fetch_str(const void *b, size_t i, row *out)
     out->key_len = in.customer_len;
     out->timestamp = in.timestamp;
     out->amount = in.amount;
-    out->has_order = in.order != NULL;
+    out->has_order = in.order != NULL && in.order_len > 0;
     out->order = in.order;
     out->order_len = in.order_len;
 }

@@ -306,6 +306,9 @@ int rfm_rules_check(const rfm_rule *rules, size_t n, size_t rule_size, int b_r, 
         rfm_rule r = read_rule(rules, i, rule_size);
         if (check_rule(&r, i, err, sizeof err))
             return RFM_E_INVALID;
+        /* the header: a range outside 1..bins is a malformed row */
+        if (r.r_hi > b_r || r.f_hi > b_f || r.m_hi > b_m)
+            return RFM_E_INVALID;
     }
     rfm_rule_report rep;
     memset(&rep, 0, sizeof rep);
