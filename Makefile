@@ -87,6 +87,8 @@ BASE_CFLAGS = $(STD) $(OPTFLAGS) $(WARNFLAGS) $(SAN_FLAGS)
 LIB_CFLAGS  = $(BASE_CFLAGS) -fPIC -fvisibility=hidden -Iinclude -Ilib $(CPPFLAGS) $(CFLAGS)
 TEST_CFLAGS = $(BASE_CFLAGS) -Iinclude -Ilib $(CMOCKA_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 EX_CFLAGS   = $(BASE_CFLAGS) -Iinclude $(CPPFLAGS) $(CFLAGS)
+# The command uses the public API only (no -Ilib) and POSIX I/O.
+CLI_CFLAGS  = $(BASE_CFLAGS) -D_POSIX_C_SOURCE=200809L -Iinclude $(CPPFLAGS) $(CFLAGS)
 BENCH_CFLAGS = $(BASE_CFLAGS) -Iinclude -Ilib $(CPPFLAGS) $(CFLAGS)
 LINK_FLAGS  = $(OPTFLAGS) $(SAN_FLAGS) $(CFLAGS) $(LDFLAGS)
 
@@ -95,6 +97,8 @@ PREFIX       ?= /usr/local
 LIBDIR       ?= $(PREFIX)/lib
 INCLUDEDIR   ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BINDIR       ?= $(PREFIX)/bin
+MANDIR       ?= $(PREFIX)/share/man
 DESTDIR      ?=
 # librfm.pc refers to ${prefix} where the directories are below PREFIX.
 PC_LIBDIR     = $(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))
@@ -105,11 +109,14 @@ LIB_SRCS   := $(sort $(wildcard lib/*.c))
 TEST_SRCS  := $(sort $(wildcard tests/test_*.c))
 EX_SRCS    := $(sort $(wildcard examples/*.c))
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
+CLI_SRCS   := $(sort $(wildcard cli/*.c))
 
 LIB_OBJS   := $(LIB_SRCS:%.c=$(OUT)/obj/%.o)
 TEST_BINS  := $(TEST_SRCS:tests/%.c=$(OUT)/tests/%)
 EX_BINS    := $(EX_SRCS:examples/%.c=$(OUT)/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(OUT)/bench/%)
+CLI_OBJS   := $(CLI_SRCS:%.c=$(OUT)/obj/%.o)
+CLI_BIN    := $(OUT)/rfm
 
 SHLIB      := $(OUT)/$(REALNAME)
 STLIB      := $(OUT)/librfm.a
@@ -119,13 +126,15 @@ MAPFILE    := lib/librfm.map
 FLAGS_STAMP := $(OUT)/build-flags
 
 FORMAT_SRCS = $(wildcard include/*.h lib/*.c lib/*.h tests/*.c tests/*.h \
-                         examples/*.c examples/*.h bench/*.c bench/*.h)
+                         examples/*.c examples/*.h bench/*.c bench/*.h \
+                         cli/*.c cli/*.h)
 
-.PHONY: all lib check test tests examples demo bench install uninstall clean \
+.PHONY: all lib cli check test tests examples demo bench install uninstall clean \
         format format-check help FORCE
 
-all: lib
+all: lib cli
 lib: $(SHLIB) $(LIB_LINKS) $(STLIB) $(PCFILE)
+cli: $(CLI_BIN)
 tests: $(TEST_BINS)
 examples: $(EX_BINS)
 
@@ -169,6 +178,15 @@ $(PCFILE): pkgconfig/librfm.pc.in $(OUT)/pc-vars
 	sed -e 's|@prefix@|$(PREFIX)|g' -e 's|@libdir@|$(PC_LIBDIR)|g' \
 	    -e 's|@includedir@|$(PC_INCLUDEDIR)|g' -e 's|@version@|$(VERSION)|g' $< > $@
 
+# ---------------------------------------------------------------- the rfm command
+# Linked with the static library so the installed binary needs nothing else.
+$(OUT)/obj/cli/%.o: cli/%.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CLI_CFLAGS) -MMD -MP -c $< -o $@
+
+$(CLI_BIN): $(CLI_OBJS) $(STLIB)
+	$(CC) $(LINK_FLAGS) -o $@ $(CLI_OBJS) $(STLIB) -lm $(LDLIBS)
+
 # ---------------------------------------------------------------- tests (static library)
 $(OUT)/obj/tests/%.o: tests/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
@@ -180,7 +198,7 @@ $(TEST_BINS): $(OUT)/tests/%: $(OUT)/obj/tests/%.o $(STLIB)
 
 # Tests run from the source root (they open examples/data/... by relative path).
 # Every test executable and each check script counts once in the final line.
-check: lib examples $(TEST_BINS)
+check: lib cli examples $(TEST_BINS)
 	@pass=0; fail=0; failed=''; \
 	export ASAN_OPTIONS="$${ASAN_OPTIONS:-detect_leaks=1}"; \
 	export UBSAN_OPTIONS="$${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"; \
@@ -195,6 +213,10 @@ check: lib examples $(TEST_BINS)
 	if sh tests/check_build_lists.sh; then pass=$$((pass + 1)); echo "PASS: check_build_lists"; \
 	else fail=$$((fail + 1)); failed="$$failed check_build_lists"; \
 	    echo "FAIL: check_build_lists"; fi; \
+	echo "---- cli_test"; \
+	if RFM='./$(CLI_BIN)' RFM_RUN_WRAPPER='$(TEST_WRAPPER)' sh tests/cli_test.sh; then \
+	    pass=$$((pass + 1)); echo "PASS: cli_test"; \
+	else fail=$$((fail + 1)); failed="$$failed cli_test"; echo "FAIL: cli_test"; fi; \
 	echo "---- install_test"; \
 	if MAKE='$(MAKE)' CC='$(CC)' RFM_SAN_FLAGS='$(SAN_FLAGS)' RFM_RUN_WRAPPER='$(TEST_WRAPPER)' \
 	    sh tests/install_test.sh; then pass=$$((pass + 1)); echo "PASS: install_test"; \
@@ -214,10 +236,12 @@ $(OUT)/obj/examples/%.o: examples/%.c $(FLAGS_STAMP)
 $(EX_BINS): $(OUT)/%: $(OUT)/obj/examples/%.o $(SHLIB) $(LIB_LINKS)
 	$(CC) $(LINK_FLAGS) -o $@ $< -L$(OUT) -lrfm -Wl,-rpath,'$$ORIGIN' -lm $(LDLIBS)
 
-demo:
-	@[ -f examples/demo.c ] || { echo "make demo: examples/demo.c does not exist" >&2; exit 1; }
-	@$(MAKE) --no-print-directory $(OUT)/demo
-	./$(OUT)/demo examples/data/cdnow.csv
+# The main job on the bundled real data: score CDNOW as of the end of the
+# data set, per-customer rows to out/cdnow_scores.csv, the segment summary here.
+demo: $(CLI_BIN)
+	./$(CLI_BIN) score --as-of 1998-07-01 --table -o $(OUT)/cdnow_scores.csv \
+	    --summary $(OUT)/cdnow_summary.csv examples/data/cdnow.csv
+	@echo "per-customer scores: $(OUT)/cdnow_scores.csv, summary: $(OUT)/cdnow_summary.csv"
 
 # ---------------------------------------------------------------- benchmarks (static library)
 $(OUT)/obj/bench/%.o: bench/%.c $(FLAGS_STAMP)
@@ -232,8 +256,11 @@ bench: $(BENCH_BINS)
 	@$(if $(BENCH_BINS),echo "built: $(BENCH_BINS)",echo "no benchmarks yet")
 
 # ---------------------------------------------------------------- install
-install: lib
-	install -d '$(DESTDIR)$(INCLUDEDIR)' '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(PKGCONFIGDIR)'
+install: lib cli
+	install -d '$(DESTDIR)$(INCLUDEDIR)' '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(PKGCONFIGDIR)' \
+	    '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(MANDIR)/man1'
+	install -m 755 $(CLI_BIN) '$(DESTDIR)$(BINDIR)/rfm'
+	install -m 644 cli/rfm.1 '$(DESTDIR)$(MANDIR)/man1/rfm.1'
 	install -m 644 include/rfm.h '$(DESTDIR)$(INCLUDEDIR)/rfm.h'
 	install -m 755 $(SHLIB) '$(DESTDIR)$(LIBDIR)/$(REALNAME)'
 	ln -sf $(REALNAME) '$(DESTDIR)$(LIBDIR)/$(SONAME)'
@@ -245,7 +272,8 @@ uninstall:
 	rm -f '$(DESTDIR)$(INCLUDEDIR)/rfm.h' \
 	      '$(DESTDIR)$(LIBDIR)/$(REALNAME)' '$(DESTDIR)$(LIBDIR)/$(SONAME)' \
 	      '$(DESTDIR)$(LIBDIR)/librfm.so' '$(DESTDIR)$(LIBDIR)/librfm.a' \
-	      '$(DESTDIR)$(PKGCONFIGDIR)/librfm.pc'
+	      '$(DESTDIR)$(PKGCONFIGDIR)/librfm.pc' \
+	      '$(DESTDIR)$(BINDIR)/rfm' '$(DESTDIR)$(MANDIR)/man1/rfm.1'
 
 # ---------------------------------------------------------------- misc
 format:

@@ -3,6 +3,7 @@
 # the Makefile (which globs) and meson (which lists) always build the same thing:
 #   lib_sources = files(...)  must name exactly lib/*.c
 #   test_names  = [...]       must name exactly tests/test_*.c (without .c)
+#   cli_sources = files(...)  must name exactly cli/*.c
 # Run by `make check` and as a meson test. POSIX sh.
 set -eu
 
@@ -91,6 +92,17 @@ for f in tests/test_*.c; do
     echo "${f%.c}" >> "$tmp/d_test"
 done
 compare test_names "$tmp/m_test" "$tmp/d_test" "the Makefile runs every tests/test_*.c"
+
+# cli_sources vs cli/*.c
+if ! meson_list cli_sources ')' > "$tmp/m_cli"; then
+    echo "check_build_lists: no 'cli_sources = files(...)' list in meson.build"
+    exit 1
+fi
+: > "$tmp/d_cli"
+for f in cli/*.c; do
+    [ -e "$f" ] && echo "$f" >> "$tmp/d_cli"
+done
+compare cli_sources "$tmp/m_cli" "$tmp/d_cli" "the Makefile builds every cli/*.c into rfm"
 
 if [ "$status" -eq 0 ]; then
     echo "check_build_lists: meson.build lists match the files on disk" \

@@ -1,0 +1,187 @@
+/* rfm: the command-line tool over librfm's public API. */
+#include "load.h"
+#include "options.h"
+#include "output.h"
+#include "rules_file.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int parse_edges(const options *o, int d, int64_t *edges, size_t *n)
+{
+    const char *names = "rfm";
+    char buf[4096];
+    if (strlen(o->thresholds[d].text) >= sizeof buf)
+        return -1;
+    strcpy(buf, o->thresholds[d].text);
+    *n = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (*n == 99)
+            return -1;
+        int rc = rfm_parse_amount(tok, strlen(tok), d == 2 ? o->scale : 0, &edges[*n]);
+        if (rc != RFM_OK) {
+            fprintf(stderr, "rfm: --thresholds %c: '%s' is not a %s\n", names[d], tok,
+                    d == 2 ? "money amount" : "whole number");
+            return -1;
+        }
+        (*n)++;
+    }
+    if (*n != (size_t)o->bins[d] - 1) {
+        fprintf(stderr, "rfm: --thresholds %c: %d bins need %d edges, %zu given\n", names[d],
+                o->bins[d], o->bins[d] - 1, *n);
+        return -1;
+    }
+    return 0;
+}
+
+static int configure(rfm_ctx *ctx, const options *o)
+{
+    static const rfm_param bins[3] = {RFM_PARAM_BINS_R, RFM_PARAM_BINS_F, RFM_PARAM_BINS_M};
+    static const rfm_param methods[3] = {RFM_PARAM_METHOD_R, RFM_PARAM_METHOD_F,
+                                         RFM_PARAM_METHOD_M};
+    int rc = rfm_set_param(ctx, RFM_PARAM_MONEY_SCALE, o->scale);
+    if (!rc && o->frequency_unit >= 0)
+        rc = rfm_set_param(ctx, RFM_PARAM_FREQUENCY_UNIT, o->frequency_unit);
+    for (int d = 0; d < 3 && !rc; d++) {
+        rc = rfm_set_param(ctx, bins[d], o->bins[d]);
+        if (!rc && o->thresholds[d].set) {
+            int64_t edges[99];
+            size_t n;
+            if (parse_edges(o, d, edges, &n))
+                return EXIT_USAGE;
+            rc = rfm_set_thresholds(ctx, (rfm_dim)d, edges, n);
+            if (!rc)
+                rc = rfm_set_param(ctx, methods[d], RFM_METHOD_THRESHOLDS);
+        } else if (!rc) {
+            rc = rfm_set_param(ctx, methods[d], o->method);
+        }
+    }
+    if (rc) {
+        fprintf(stderr, "rfm: %s\n", rfm_errmsg(ctx));
+        return EXIT_USAGE;
+    }
+    return o->segments ? rules_file_apply(ctx, o, o->segments) : 0;
+}
+
+static void account(rfm_ctx *ctx, const options *o, const load_counts *c)
+{
+    size_t customers = 0, scored = 0, unscored = 0;
+    rfm_counts(ctx, &customers, &scored, &unscored);
+    fprintf(stderr, "rfm: %llu rows read, %llu used, %llu skipped", (unsigned long long)c->rows,
+            (unsigned long long)c->used, (unsigned long long)(c->empty_id + c->bad));
+    const struct {
+        uint64_t n;
+        const char *what;
+    } reasons[] = {{c->empty_id, "empty customer id"}, {c->ragged, "wrong field count"},
+                   {c->bad_date, "bad date"},          {c->bad_amount, "bad amount"},
+                   {c->bad_other, "other"}};
+    const char *sep = " (";
+    for (size_t i = 0; i < sizeof reasons / sizeof *reasons; i++)
+        if (reasons[i].n) {
+            fprintf(stderr, "%s%llu %s", sep, (unsigned long long)reasons[i].n, reasons[i].what);
+            sep = ", ";
+        }
+    fprintf(stderr, "%s; %zu customers, %zu scored, %zu unscored%s\n", *sep == ',' ? ")" : "",
+            customers, scored, unscored, unscored ? " (returns only)" : "");
+    (void)o;
+}
+
+static void warnings(rfm_ctx *ctx)
+{
+    size_t n = rfm_warning_count(ctx);
+    for (size_t i = 0; i < n; i++) {
+        rfm_warning w = {.size = sizeof w};
+        if (rfm_warning_get(ctx, i, &w) == RFM_OK)
+            fprintf(stderr, "rfm: note: %s\n", w.message);
+    }
+}
+
+static int write_outputs(rfm_ctx *ctx, const options *o)
+{
+    FILE *out = stdout;
+    if (o->output && strcmp(o->output, "-") != 0 && !(out = fopen(o->output, "w"))) {
+        fprintf(stderr, "rfm: %s: %s\n", o->output, strerror(errno));
+        return EXIT_DATA;
+    }
+    int rc = write_customers(ctx, o, out);
+    if (out != stdout && fclose(out) != 0)
+        rc = -1;
+    if (rc) {
+        fprintf(stderr, "rfm: writing %s failed\n", o->output ? o->output : "stdout");
+        return EXIT_DATA;
+    }
+    if (o->summary) {
+        FILE *s = strcmp(o->summary, "-") == 0 ? stdout : fopen(o->summary, "w");
+        if (!s) {
+            fprintf(stderr, "rfm: %s: %s\n", o->summary, strerror(errno));
+            return EXIT_DATA;
+        }
+        rc = write_summary_csv(ctx, o, s);
+        if (s != stdout && fclose(s) != 0)
+            rc = -1;
+        if (rc) {
+            fprintf(stderr, "rfm: writing the summary failed\n");
+            return EXIT_DATA;
+        }
+    }
+    if (o->table || isatty(STDOUT_FILENO))
+        if (write_summary_table(ctx, o, stdout))
+            return EXIT_DATA;
+    return fflush(stdout) == 0 ? 0 : EXIT_DATA;
+}
+
+static int score(int argc, char **argv)
+{
+    options o;
+    int done;
+    int status = options_parse(&o, argc, argv, &done);
+    if (status || done)
+        return status;
+    rfm_ctx *ctx;
+    if (rfm_create(&ctx) != RFM_OK) {
+        fprintf(stderr, "rfm: out of memory\n");
+        return EXIT_DATA;
+    }
+    load_counts counts;
+    if (!(status = configure(ctx, &o)))
+        status = load_input(ctx, &o, &counts);
+    if (!status) {
+        if (!o.quiet)
+            account(ctx, &o, &counts);
+        if (counts.used == 0) {
+            fprintf(stderr, "rfm: %s: no valid rows\n", o.input);
+            status = EXIT_DATA;
+        } else if (rfm_compute(ctx, o.has_as_of ? o.as_of_day : RFM_AS_OF_AUTO) != RFM_OK) {
+            fprintf(stderr, "rfm: %s\n", rfm_errmsg(ctx));
+            status = EXIT_DATA;
+        } else {
+            if (!o.quiet)
+                warnings(ctx);
+            status = write_outputs(ctx, &o);
+        }
+    }
+    rfm_destroy(ctx);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    static char out_buf[1 << 16];
+    setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
+    if (argc >= 2 && strcmp(argv[1], "score") == 0)
+        return score(argc - 2, argv + 2);
+    if (argc >= 2 && (strcmp(argv[1], "--version") == 0)) {
+        printf("rfm %s\n", rfm_version_string());
+        return 0;
+    }
+    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        options_usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "usage: rfm score [options] FILE|-   (rfm score --help for the options)\n");
+    return EXIT_USAGE;
+}

@@ -1,0 +1,155 @@
+#include "output.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void format_money(int64_t minor, int scale, char *buf, size_t cap)
+{
+    /* via the magnitude as unsigned, so INT64_MIN prints too */
+    uint64_t mag = minor < 0 ? (uint64_t)0 - (uint64_t)minor : (uint64_t)minor;
+    uint64_t unit = 1;
+    for (int i = 0; i < scale; i++)
+        unit *= 10;
+    if (scale == 0)
+        snprintf(buf, cap, "%s%llu", minor < 0 ? "-" : "", (unsigned long long)mag);
+    else
+        snprintf(buf, cap, "%s%llu.%0*llu", minor < 0 ? "-" : "", (unsigned long long)(mag / unit),
+                 scale, (unsigned long long)(mag % unit));
+}
+
+/* num / den rounded half to even, exactly. */
+static int64_t div_half_even(int64_t num, uint64_t den)
+{
+    uint64_t mag = num < 0 ? (uint64_t)0 - (uint64_t)num : (uint64_t)num;
+    uint64_t q = mag / den, r = mag % den;
+    if (r > den - r || (r == den - r && (q & 1)))
+        q++;
+    return num < 0 ? -(int64_t)q : (int64_t)q;
+}
+
+/* A median of integers is k or k + 0.5 (exact in a double below 2^52):
+ * rounds it half to even. */
+static int64_t round_median(double x)
+{
+    double f = floor(x);
+    int64_t k = (int64_t)f;
+    if (x - f == 0.5)
+        return (k & 1) ? k + 1 : k;
+    return x - f > 0.5 ? k + 1 : k;
+}
+
+/* RFC 4180: quote a field holding the delimiter, a quote or a line break. */
+static void put_field(const char *s, size_t len, FILE *out)
+{
+    if (!memchr(s, ',', len) && !memchr(s, '"', len) && !memchr(s, '\n', len) &&
+        !memchr(s, '\r', len)) {
+        fwrite(s, 1, len, out);
+        return;
+    }
+    fputc('"', out);
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"')
+            fputc('"', out);
+        fputc(s[i], out);
+    }
+    fputc('"', out);
+}
+
+int write_customers(rfm_ctx *ctx, const options *o, FILE *out)
+{
+    size_t customers = 0;
+    if (rfm_counts(ctx, &customers, NULL, NULL) != RFM_OK)
+        return -1;
+    fputs("customer_id,recency_days,frequency,monetary,r,f,m,segment\n", out);
+    char money[40];
+    for (size_t i = 0; i < customers; i++) {
+        rfm_customer c = {.size = sizeof c};
+        if (rfm_customer_at(ctx, i, &c) != RFM_OK)
+            return -1;
+        if (!c.scored)
+            continue;
+        put_field(c.key, c.key_len, out);
+        format_money(c.monetary, o->scale, money, sizeof money);
+        fprintf(out, ",%lld,%llu,%s,%d,%d,%d,", (long long)c.recency_days,
+                (unsigned long long)c.frequency, money, c.r, c.f, c.m);
+        const char *seg = rfm_segment_name(ctx, c.segment);
+        put_field(seg, strlen(seg), out);
+        fputc('\n', out);
+    }
+    return ferror(out) ? -1 : 0;
+}
+
+typedef struct summary_row {
+    const char *name;
+    rfm_segment_stats st;
+    char share[32], monetary[40], avg[40], aov[40], median_monetary[40];
+} summary_row;
+
+static int summary_row_get(rfm_ctx *ctx, const options *o, int id, summary_row *row)
+{
+    size_t scored = 0;
+    row->name = rfm_segment_name(ctx, id);
+    row->st.size = sizeof row->st;
+    if (rfm_counts(ctx, NULL, &scored, NULL) != RFM_OK ||
+        rfm_segment_stats_get(ctx, id, &row->st) != RFM_OK)
+        return -1;
+    const rfm_segment_stats *st = &row->st;
+    int64_t share = st->customers ? div_half_even((int64_t)(st->customers * 10000), scored) : 0;
+    snprintf(row->share, sizeof row->share, "%lld.%04lld", (long long)(share / 10000),
+             (long long)(share % 10000));
+    format_money(st->monetary, o->scale, row->monetary, sizeof row->monetary);
+    format_money(st->customers ? div_half_even(st->monetary, st->customers) : 0, o->scale,
+                 row->avg, sizeof row->avg);
+    format_money(st->purchases ? div_half_even(st->monetary, st->purchases) : 0, o->scale,
+                 row->aov, sizeof row->aov);
+    format_money(round_median(st->median_monetary), o->scale, row->median_monetary,
+                 sizeof row->median_monetary);
+    return 0;
+}
+
+/* Every segment of the scheme in id order; the fallback only when used. */
+static int shown(const summary_row *row, int id, size_t n)
+{
+    return (size_t)id + 1 < n || row->st.customers > 0;
+}
+
+int write_summary_csv(rfm_ctx *ctx, const options *o, FILE *out)
+{
+    fputs("segment,customers,share,purchases,monetary,avg_monetary,avg_order_value,"
+          "median_recency_days,median_frequency,median_monetary\n",
+          out);
+    size_t n = rfm_segment_count(ctx);
+    for (int id = 0; (size_t)id < n; id++) {
+        summary_row row;
+        if (summary_row_get(ctx, o, id, &row))
+            return -1;
+        if (!shown(&row, id, n))
+            continue;
+        put_field(row.name, strlen(row.name), out);
+        fprintf(out, ",%llu,%s,%llu,%s,%s,%s,%.1f,%.1f,%s\n",
+                (unsigned long long)row.st.customers, row.share,
+                (unsigned long long)row.st.purchases, row.monetary, row.avg, row.aov,
+                row.st.median_recency, row.st.median_frequency, row.median_monetary);
+    }
+    return ferror(out) ? -1 : 0;
+}
+
+int write_summary_table(rfm_ctx *ctx, const options *o, FILE *out)
+{
+    size_t n = rfm_segment_count(ctx);
+    fprintf(out, "%-22s %10s %7s %10s %16s %12s %10s %9s\n", "segment", "customers", "share",
+            "purchases", "monetary", "avg", "AOV", "med.rec.");
+    for (int id = 0; (size_t)id < n; id++) {
+        summary_row row;
+        if (summary_row_get(ctx, o, id, &row))
+            return -1;
+        if (!shown(&row, id, n))
+            continue;
+        double pct = 100.0 * atof(row.share);
+        fprintf(out, "%-22s %10llu %6.2f%% %10llu %16s %12s %10s %9.1f\n", row.name,
+                (unsigned long long)row.st.customers, pct, (unsigned long long)row.st.purchases,
+                row.monetary, row.avg, row.aov, row.st.median_recency);
+    }
+    return ferror(out) ? -1 : 0;
+}

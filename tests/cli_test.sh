@@ -1,0 +1,229 @@
+#!/bin/sh
+# End-to-end tests of the rfm command on real files and real processes:
+# golden outputs computed independently (tests/reference/rfm_cli_reference.py,
+# pandas, from SPEC.md alone) and a malformed-input suite, each case checking
+# the documented message and exit status, never a crash.
+#
+# usage: RFM=out/rfm sh tests/cli_test.sh     (run from the source root)
+#   RFM_RUN_WRAPPER  command prefix, e.g. "valgrind -q --error-exitcode=99"
+set -u
+
+RFM=${RFM:-out/rfm}
+WRAP=${RFM_RUN_WRAPPER:-}
+REF=tests/reference
+DATA=examples/data
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rfm-cli.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# run NAME ARGS...: runs rfm, stdout to $tmp/NAME.out, stderr to $tmp/NAME.err,
+# status in $status. A status >= 99 is a crash, a sanitizer or valgrind report.
+run() {
+    name=$1
+    shift
+    # shellcheck disable=SC2086
+    $WRAP "$RFM" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
+    status=$?
+    if [ "$status" -ge 99 ]; then
+        bad "$name: crashed or memory error (status $status)"
+        sed 's/^/    /' "$tmp/$name.err" | head -20
+        return 1
+    fi
+    return 0
+}
+
+expect_status() {
+    if [ "$status" -eq "$2" ]; then ok; else
+        bad "$1: exit status $status, want $2"
+        sed 's/^/    /' "$tmp/$1.err" | head -5
+    fi
+}
+
+expect_err() {
+    if grep -q -- "$2" "$tmp/$1.err"; then ok; else
+        bad "$1: stderr lacks '$2'"
+        sed 's/^/    /' "$tmp/$1.err" | head -5
+    fi
+}
+
+expect_out() {
+    if grep -q -- "$2" "$tmp/$1.out"; then ok; else
+        bad "$1: stdout lacks '$2'"
+        sed 's/^/    /' "$tmp/$1.out" | head -5
+    fi
+}
+
+expect_same() {
+    if cmp -s "$2" "$3"; then ok; else
+        bad "$1: $2 differs from $3"
+        diff "$2" "$3" | head -10 | sed 's/^/    /'
+    fi
+}
+
+# ---------------------------------------------------------------- golden outputs
+for method in quantile ntile; do
+    run "cdnow_$method" score --as-of 1998-07-01 --method "$method" \
+        --summary "$tmp/cdnow_${method}_summary.csv" "$DATA/cdnow.csv" &&
+        expect_status "cdnow_$method" 0 &&
+        expect_same "cdnow_$method" "$tmp/cdnow_$method.out" "$REF/cli_cdnow_$method.csv" &&
+        expect_same "cdnow_${method}_summary" "$tmp/cdnow_${method}_summary.csv" \
+            "$REF/cli_cdnow_${method}_summary.csv"
+    expect_err "cdnow_$method" "69659 rows read, 69659 used, 0 skipped; 23570 customers"
+
+    run "retail_$method" score --date-format '%m/%d/%y %H:%M' --method "$method" \
+        "$DATA/online_retail_head.csv" &&
+        expect_status "retail_$method" 0 &&
+        expect_same "retail_$method" "$tmp/retail_$method.out" \
+            "$REF/cli_online_retail_$method.csv"
+    # auto-detected columns, and the four lines of the public copy that lost a comma
+    expect_err "retail_$method" "customer='CustomerID' date='InvoiceDate' quantity='Quantity' x price='UnitPrice' order='InvoiceNo'"
+    for line in 121 172 175 179; do
+        expect_err "retail_$method" "line $line: 7 fields, the header has 8"
+    done
+    expect_err "retail_$method" "183 rows read, 179 used, 4 skipped (4 wrong field count)"
+done
+run retail_summary score --date-format '%m/%d/%y %H:%M' --summary "$tmp/retail_summary.csv" \
+    -o "$tmp/retail_rows.csv" "$DATA/online_retail_head.csv" &&
+    expect_same retail_summary "$tmp/retail_summary.csv" \
+        "$REF/cli_online_retail_quantile_summary.csv"
+
+# the same data through stdin, with CRLF, a BOM and ';' gives the same rows
+head -n 2000 "$DATA/cdnow.csv" >"$tmp/small.csv"
+run small score --as-of 1998-07-01 "$tmp/small.csv" && expect_status small 0
+{
+    printf '\357\273\277'
+    sed -e 's/,/;/g' -e 's/$/\r/' "$tmp/small.csv"
+} >"$tmp/small_variant.csv"
+# shellcheck disable=SC2086
+$WRAP "$RFM" score --as-of 1998-07-01 - <"$tmp/small_variant.csv" >"$tmp/stdin.out" 2>"$tmp/stdin.err"
+status=$?
+expect_status stdin 0
+expect_same stdin "$tmp/stdin.out" "$tmp/small.out"
+
+# explicit columns and options
+run explicit score --customer customer_id --date date --amount amount --as-of 1998-07-01 \
+    --bins 5,5,5 --frequency transactions --delimiter , "$tmp/small.csv" &&
+    expect_same explicit "$tmp/explicit.out" "$tmp/small.out"
+
+# ids that need quoting come out quoted; amounts keep exactly two decimals.
+# Worked by hand: as-of 2020-01-03; recency 2 and 1 -> cutoffs 1,1,2,2 -> R3, R5;
+# frequency 1 both -> F1; money 150, 200 -> cutoffs 150,150,200,200 -> M1, M3.
+printf 'customer,date,amount\n"a,b",2020-01-01,1.5\n"q""x",2020-01-02,2\n' >"$tmp/quote.csv"
+printf '%s\n' 'customer_id,recency_days,frequency,monetary,r,f,m,segment' \
+    '"a,b",2,1,1.50,3,1,1,About to Sleep' '"q""x",1,1,2.00,5,1,3,Recent Customers' \
+    >"$tmp/quote.want"
+run quote score "$tmp/quote.csv" && expect_status quote 0 &&
+    expect_same quote "$tmp/quote.out" "$tmp/quote.want"
+
+# ---------------------------------------------------------------- malformed input
+printf 'customer,date,amount\n1,2020-01-01,"5.00\n2,2020-01-02,6\n' >"$tmp/unterminated.csv"
+run unterminated score "$tmp/unterminated.csv" && expect_status unterminated 2 &&
+    expect_err unterminated "line 2"
+
+printf 'customer,date,amount\n1,2020-01-01,5\n2,2020-01-02\n3,2020-01-03,7,9\n' >"$tmp/ragged.csv"
+run ragged score "$tmp/ragged.csv" && expect_status ragged 0 &&
+    expect_err ragged "line 3: 2 fields, the header has 3" &&
+    expect_err ragged "line 4: 4 fields, the header has 3" &&
+    expect_err ragged "3 rows read, 1 used, 2 skipped (2 wrong field count)"
+
+printf 'customer,date,amount\n1,2020-13-01,5\n2,yesterday,6\n3,2020-01-03,7\n4,1850-01-01,1\n' \
+    >"$tmp/dates.csv"
+run dates score "$tmp/dates.csv" && expect_status dates 0 &&
+    expect_err dates "line 2: date '2020-13-01' is not ISO 8601 or YYYYMMDD" &&
+    expect_err dates "line 3: date 'yesterday'" &&
+    expect_err dates "line 5: date '1850-01-01' is outside the years 1900..2200"
+run dates_strict score --strict "$tmp/dates.csv" && expect_status dates_strict 2 &&
+    expect_err dates_strict "line 2: date"
+
+printf 'customer,date,amount\n1,2020-01-01,"1,234.00"\n2,2020-01-02,$5\n3,2020-01-03,abc\n4,2020-01-04,99999999999999999999\n5,2020-01-05,1.005\n' \
+    >"$tmp/numbers.csv"
+run numbers score "$tmp/numbers.csv" && expect_status numbers 0 &&
+    expect_err numbers "line 2: amount '1,234.00': thousands separators are not accepted" &&
+    expect_err numbers "line 3: amount '\$5': currency signs are not accepted" &&
+    expect_err numbers "line 4: amount 'abc': not a decimal number" &&
+    expect_err numbers "line 5: amount '99999999999999999999': too large" &&
+    expect_out numbers '^5,1,1,1.00,' # 1.005 rounds half to even
+
+printf 'customer,date,amount\n1,2020-01-01,50000000000000000.00\n1,2020-01-02,50000000000000000.00\n' \
+    >"$tmp/overflow.csv"
+run overflow score "$tmp/overflow.csv" && expect_status overflow 0 &&
+    expect_err overflow "line 3: monetary sum"
+
+printf 'customer,date,amount\n ,2020-01-01,5\n2,2020-01-02,6\n' >"$tmp/empty_id.csv"
+run empty_id score "$tmp/empty_id.csv" && expect_status empty_id 0 &&
+    expect_err empty_id "2 rows read, 1 used, 1 skipped (1 empty customer id)"
+
+: >"$tmp/empty.csv"
+run empty score "$tmp/empty.csv" && expect_status empty 2 && expect_err empty "no header row"
+
+printf 'customer,date,amount\n' >"$tmp/header_only.csv"
+run header_only score "$tmp/header_only.csv" && expect_status header_only 2 &&
+    expect_err header_only "no valid rows"
+
+printf 'customer,date,amount\n1,2020-01-01,-5\n' >"$tmp/returns_only.csv"
+run returns_only score "$tmp/returns_only.csv" && expect_status returns_only 2 &&
+    expect_err returns_only "no scored customers"
+
+head -c 65536 /dev/urandom >"$tmp/garbage.bin" 2>/dev/null ||
+    awk 'BEGIN { srand(7); for (i = 0; i < 65536; i++) printf "%c", int(rand() * 256) }' \
+        >"$tmp/garbage.bin"
+run garbage score "$tmp/garbage.bin" && expect_status garbage 2
+
+# a 1 MB field: a customer id over 1024 bytes is a bad row, not a crash
+awk 'BEGIN { printf "customer,date,amount\n"; s = ""; for (i = 0; i < 1048576; i++) s = s "x";
+             printf "%s,2020-01-01,5\n2,2020-01-02,6\n", s }' >"$tmp/field_1mb.csv"
+run field_1mb score "$tmp/field_1mb.csv" && expect_status field_1mb 0 &&
+    expect_err field_1mb "line 2: customer id of 1048576 bytes (at most 1024)"
+
+# a 10 MB line: one field over the reader's limit ends the run cleanly
+awk 'BEGIN { printf "customer,date,amount\n1,2020-01-01,"; for (i = 0; i < 1280; i++) {
+             s = ""; for (j = 0; j < 8192; j++) s = s "7"; printf "%s", s } printf "\n" }' \
+    >"$tmp/line_10mb.csv"
+run line_10mb score "$tmp/line_10mb.csv"
+if [ "$status" -eq 0 ] || [ "$status" -eq 2 ]; then ok; else bad "line_10mb: status $status"; fi
+
+run missing_file score "$tmp/does-not-exist.csv" && expect_status missing_file 2 &&
+    expect_err missing_file "does-not-exist.csv"
+
+printf 'who,when,what\n1,2020-01-01,5\n' >"$tmp/no_columns.csv"
+run no_columns score "$tmp/no_columns.csv" && expect_status no_columns 2 &&
+    expect_err no_columns "no customer (--customer COL) column recognised" &&
+    expect_err no_columns "'who', 'when', 'what'"
+
+run as_of_early score --as-of 1997-01-01 "$DATA/cdnow.csv" && expect_status as_of_early 2 &&
+    expect_err as_of_early "as-of date 1997-01-01 is before the latest purchase date 1998-06-30"
+
+# ---------------------------------------------------------------- usage
+run usage_none score && expect_status usage_none 1
+run usage_unknown score --frobnicate x "$tmp/small.csv" && expect_status usage_unknown 1 &&
+    expect_err usage_unknown "unknown option '--frobnicate'"
+run usage_bins score --bins 1 "$tmp/small.csv" && expect_status usage_bins 1
+run usage_method score --method median "$tmp/small.csv" && expect_status usage_method 1
+run usage_as_of score --as-of 1998-02-30 "$tmp/small.csv" && expect_status usage_as_of 1
+run help score --help && expect_status help 0 && expect_out help "Exit status"
+run version --version && expect_status version 0 && expect_out version "^rfm [0-9]"
+
+# thresholds and a segment file
+run thresholds score --as-of 1998-07-01 --thresholds r=30,90,180,365 --thresholds f=1,2,4,8 \
+    --thresholds m=20,50,100,500 "$tmp/small.csv" && expect_status thresholds 0
+run thresholds_count score --thresholds r=30,90 "$tmp/small.csv" &&
+    expect_status thresholds_count 1 && expect_err thresholds_count "5 bins need 4 edges, 2 given"
+
+printf '# two segments\nsegment,r,f,m\nActive,4-5,*,*\nDormant,*,*,*\n' >"$tmp/rules.txt"
+run rules score --as-of 1998-07-01 --segments "$tmp/rules.txt" "$tmp/small.csv" &&
+    expect_status rules 0
+if awk -F, 'NR > 1 && $8 != "Active" && $8 != "Dormant" { bad = 1 }
+            NR > 1 && (($5 >= 4) != ($8 == "Active")) { bad = 1 } END { exit bad }' \
+    "$tmp/rules.out"; then ok; else bad "rules: segments do not follow the rule file"; fi
+
+printf 'segment,r,f,m\nTop,5,5,6\n' >"$tmp/bad_rules.txt"
+run bad_rules score --segments "$tmp/bad_rules.txt" "$tmp/small.csv" &&
+    expect_status bad_rules 1 && expect_err bad_rules "line 2: m range"
+
+echo "cli_test: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
