@@ -214,7 +214,8 @@ check: lib cli examples $(TEST_BINS)
 	else fail=$$((fail + 1)); failed="$$failed check_build_lists"; \
 	    echo "FAIL: check_build_lists"; fi; \
 	echo "---- cli_test"; \
-	if RFM='./$(CLI_BIN)' RFM_RUN_WRAPPER='$(TEST_WRAPPER)' sh tests/cli_test.sh; then \
+	if RFM='./$(CLI_BIN)' RFM_RUN_WRAPPER='$(TEST_WRAPPER)' RFM_SAN_FLAGS='$(SAN_FLAGS)' \
+	    sh tests/cli_test.sh; then \
 	    pass=$$((pass + 1)); echo "PASS: cli_test"; \
 	else fail=$$((fail + 1)); failed="$$failed cli_test"; echo "FAIL: cli_test"; fi; \
 	echo "---- install_test"; \
