@@ -45,19 +45,20 @@ static int find_any(const rfm_csv_record *h, const char *const *names)
     return -1;
 }
 
-static const char *const customer_names[] = {"customer_id", "customer", "cust_id", "client_id",
-                                             "client", "user_id", "member_id", "account_id",
-                                             NULL};
-static const char *const date_names[] = {"date", "order_date", "invoice_date", "purchase_date",
-                                         "transaction_date", "timestamp", "datetime",
-                                         "order_timestamp", "created_at", "time", NULL};
-static const char *const amount_names[] = {"amount", "revenue", "total", "sales", "value",
-                                           "monetary", "spend", "line_total", NULL};
+static const char *const customer_names[] = {"customer_id", "customer",   "cust_id",
+                                             "client_id",   "client",     "user_id",
+                                             "member_id",   "account_id", NULL};
+static const char *const date_names[] = {
+    "date",      "order_date", "invoice_date",    "purchase_date", "transaction_date",
+    "timestamp", "datetime",   "order_timestamp", "created_at",    "time",
+    NULL};
+static const char *const amount_names[] = {"amount",   "revenue", "total",      "sales", "value",
+                                           "monetary", "spend",   "line_total", NULL};
 static const char *const quantity_names[] = {"quantity", "qty", "units", NULL};
 static const char *const price_names[] = {"unit_price", "price", "unitprice", NULL};
-static const char *const order_names[] = {"invoice_no", "invoice", "order_id", "order",
-                                          "order_no", "order_number", "invoice_id",
-                                          "transaction_id", "receipt_id", NULL};
+static const char *const order_names[] = {
+    "invoice_no",   "invoice",    "order_id",       "order",      "order_no",
+    "order_number", "invoice_id", "transaction_id", "receipt_id", NULL};
 
 static void list_header(const rfm_csv_record *h)
 {

@@ -7,7 +7,7 @@
 
 typedef struct columns {
     int customer, date, amount, quantity, price, order; /* field index, -1 = none */
-    size_t fields; /* fields in the header */
+    size_t fields;                                      /* fields in the header */
 } columns;
 
 /* Resolves the columns from the header record. Returns 0, or prints the

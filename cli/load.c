@@ -105,7 +105,8 @@ static int parse_money(loader *L, const rfm_csv_record *rec, uint64_t line, int6
         const char *s = field(rec, c->amount, &len);
         if ((rc = rfm_parse_amount(s, len, scale, amount)) == RFM_OK)
             return 0;
-        bad_row(L, line, &L->counts->bad_amount, "amount '%s': %s", show(s, len, shown, sizeof shown),
+        bad_row(L, line, &L->counts->bad_amount, "amount '%s': %s",
+                show(s, len, shown, sizeof shown),
                 rc == RFM_E_OVERFLOW ? "too large" : amount_problem(s, len));
         return -1;
     }

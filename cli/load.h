@@ -6,10 +6,10 @@
 #include "options.h"
 
 typedef struct load_counts {
-    uint64_t rows;      /* data rows read (header excluded) */
-    uint64_t used;      /* rows ingested */
-    uint64_t empty_id;  /* skipped: empty customer id */
-    uint64_t bad;       /* skipped: could not be parsed or ingested */
+    uint64_t rows;                                    /* data rows read (header excluded) */
+    uint64_t used;                                    /* rows ingested */
+    uint64_t empty_id;                                /* skipped: empty customer id */
+    uint64_t bad;                                     /* skipped: could not be parsed or ingested */
     uint64_t ragged, bad_date, bad_amount, bad_other; /* bad, by reason */
 } load_counts;
 

@@ -76,8 +76,10 @@ static void account(rfm_ctx *ctx, const options *o, const load_counts *c)
     const struct {
         uint64_t n;
         const char *what;
-    } reasons[] = {{c->empty_id, "empty customer id"}, {c->ragged, "wrong field count"},
-                   {c->bad_date, "bad date"},          {c->bad_amount, "bad amount"},
+    } reasons[] = {{c->empty_id, "empty customer id"},
+                   {c->ragged, "wrong field count"},
+                   {c->bad_date, "bad date"},
+                   {c->bad_amount, "bad amount"},
                    {c->bad_other, "other"}};
     const char *sep = " (";
     for (size_t i = 0; i < sizeof reasons / sizeof *reasons; i++)

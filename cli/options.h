@@ -17,9 +17,9 @@ typedef struct thresholds_opt {
 } thresholds_opt;
 
 typedef struct options {
-    const char *input; /* path or "-" */
-    const char *output; /* NULL = stdout */
-    const char *summary; /* NULL = none, "-" = stdout */
+    const char *input;    /* path or "-" */
+    const char *output;   /* NULL = stdout */
+    const char *summary;  /* NULL = none, "-" = stdout */
     const char *segments; /* rule table file */
     const char *col_customer, *col_date, *col_amount, *col_quantity, *col_price, *col_order;
     const char *date_format;
@@ -32,7 +32,7 @@ typedef struct options {
     int scale;
     int delimiter; /* 0 = detect */
     int strict;
-    int table;  /* print the aligned summary on stdout */
+    int table; /* print the aligned summary on stdout */
     int quiet;
 } options;
 

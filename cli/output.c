@@ -99,10 +99,10 @@ static int summary_row_get(rfm_ctx *ctx, const options *o, int id, summary_row *
     snprintf(row->share, sizeof row->share, "%lld.%04lld", (long long)(share / 10000),
              (long long)(share % 10000));
     format_money(st->monetary, o->scale, row->monetary, sizeof row->monetary);
-    format_money(st->customers ? div_half_even(st->monetary, st->customers) : 0, o->scale,
-                 row->avg, sizeof row->avg);
-    format_money(st->purchases ? div_half_even(st->monetary, st->purchases) : 0, o->scale,
-                 row->aov, sizeof row->aov);
+    format_money(st->customers ? div_half_even(st->monetary, st->customers) : 0, o->scale, row->avg,
+                 sizeof row->avg);
+    format_money(st->purchases ? div_half_even(st->monetary, st->purchases) : 0, o->scale, row->aov,
+                 sizeof row->aov);
     format_money(round_median(st->median_monetary), o->scale, row->median_monetary,
                  sizeof row->median_monetary);
     return 0;
@@ -127,9 +127,8 @@ int write_summary_csv(rfm_ctx *ctx, const options *o, FILE *out)
         if (!shown(&row, id, n))
             continue;
         put_field(row.name, strlen(row.name), out);
-        fprintf(out, ",%llu,%s,%llu,%s,%s,%s,%.1f,%.1f,%s\n",
-                (unsigned long long)row.st.customers, row.share,
-                (unsigned long long)row.st.purchases, row.monetary, row.avg, row.aov,
+        fprintf(out, ",%llu,%s,%llu,%s,%s,%s,%.1f,%.1f,%s\n", (unsigned long long)row.st.customers,
+                row.share, (unsigned long long)row.st.purchases, row.monetary, row.avg, row.aov,
                 row.st.median_recency, row.st.median_frequency, row.median_monetary);
     }
     return ferror(out) ? -1 : 0;

@@ -57,8 +57,7 @@ static int fail(const char *path, unsigned long line, const char *why, const cha
     return EXIT_USAGE;
 }
 
-static int parse_row(rule_set *rs, char *s, const options *o, const char *path,
-                     unsigned long line)
+static int parse_row(rule_set *rs, char *s, const options *o, const char *path, unsigned long line)
 {
     char *parts[4];
     int n = 0;

@@ -57,8 +57,8 @@ static int load(rfm_ctx *ctx, const char *path)
         int64_t cents;
         int ymd = date ? atoi(date) : 0;
         if (!id || !qty || !amount || ymd < 19000101 || parse_cents(amount, &cents)) {
-            fprintf(stderr, "demo: %s line %lu: not customer_id,YYYYMMDD,quantity,amount\n",
-                    path, lineno);
+            fprintf(stderr, "demo: %s line %lu: not customer_id,YYYYMMDD,quantity,amount\n", path,
+                    lineno);
             rc = -1;
             break;
         }
@@ -87,8 +87,8 @@ static void print_summary(rfm_ctx *ctx)
         if (rfm_segment_stats_get(ctx, (int)s, &st) != RFM_OK || st.customers == 0)
             continue;
         printf("%-20s %9llu %6.1f%% %10llu %14.2f %10.2f %9.2f %8.1f\n",
-               rfm_segment_name(ctx, (int)s), (unsigned long long)st.customers,
-               100.0 * st.share, (unsigned long long)st.purchases, (double)st.monetary / 100.0,
+               rfm_segment_name(ctx, (int)s), (unsigned long long)st.customers, 100.0 * st.share,
+               (unsigned long long)st.purchases, (double)st.monetary / 100.0,
                st.avg_monetary / 100.0, st.avg_order_value / 100.0, st.median_recency);
     }
 }

@@ -7,7 +7,8 @@ int main(void)
     rfm_ctx *ctx;
     if (rfm_create(&ctx) != RFM_OK)
         return 1;
-    const rfm_row_u64 rows[] = {  /* seconds since 1970 UTC, cents; < 0 = refund */
+    const rfm_row_u64 rows[] = {
+        /* seconds since 1970 UTC, cents; < 0 = refund */
         {.customer = 1001, .timestamp = 1700000000, .amount = 2599},
         {.customer = 1001, .timestamp = 1710000000, .amount = 4000},
         {.customer = 1002, .timestamp = 1690000000, .amount = 1250},

@@ -50,8 +50,7 @@ extern "C" {
 #define RFM_VERSION_MAJOR 0
 #define RFM_VERSION_MINOR 1
 #define RFM_VERSION_PATCH 0
-#define RFM_VERSION_NUMBER \
-    (RFM_VERSION_MAJOR * 10000 + RFM_VERSION_MINOR * 100 + RFM_VERSION_PATCH)
+#define RFM_VERSION_NUMBER (RFM_VERSION_MAJOR * 10000 + RFM_VERSION_MINOR * 100 + RFM_VERSION_PATCH)
 
 #if defined(_WIN32) && defined(RFM_BUILDING_DLL)
 #define RFM_API __declspec(dllexport)
@@ -76,18 +75,18 @@ RFM_API const char *rfm_version_string(void);
 /* Errors                                                              */
 
 /* X-macro: name, value, description. Values are never reused. */
-#define RFM_ERROR_MAP(X)                                                     \
-    X(RFM_OK, 0, "success")                                                  \
-    X(RFM_E_NOMEM, 1, "out of memory")                                       \
-    X(RFM_E_INVALID, 2, "invalid argument")                                  \
-    X(RFM_E_MISUSE, 3, "library used incorrectly")                           \
-    X(RFM_E_RANGE, 4, "value out of range")                                  \
-    X(RFM_E_OVERFLOW, 5, "arithmetic overflow")                              \
-    X(RFM_E_STATE, 6, "operation not valid in the context's current state")  \
-    X(RFM_E_NOT_FOUND, 7, "no such customer")                                \
-    X(RFM_E_EMPTY, 8, "no scored customers")                                 \
-    X(RFM_E_KEY_TYPE, 9, "customer key type differs from the context's")     \
-    X(RFM_E_CALLBACK, 10, "a callback returned an invalid value or stopped")   \
+#define RFM_ERROR_MAP(X)                                                                           \
+    X(RFM_OK, 0, "success")                                                                        \
+    X(RFM_E_NOMEM, 1, "out of memory")                                                             \
+    X(RFM_E_INVALID, 2, "invalid argument")                                                        \
+    X(RFM_E_MISUSE, 3, "library used incorrectly")                                                 \
+    X(RFM_E_RANGE, 4, "value out of range")                                                        \
+    X(RFM_E_OVERFLOW, 5, "arithmetic overflow")                                                    \
+    X(RFM_E_STATE, 6, "operation not valid in the context's current state")                        \
+    X(RFM_E_NOT_FOUND, 7, "no such customer")                                                      \
+    X(RFM_E_EMPTY, 8, "no scored customers")                                                       \
+    X(RFM_E_KEY_TYPE, 9, "customer key type differs from the context's")                           \
+    X(RFM_E_CALLBACK, 10, "a callback returned an invalid value or stopped")                       \
     X(RFM_E_PARSE, 11, "malformed input")
 
 typedef enum rfm_error {
@@ -108,8 +107,7 @@ typedef struct rfm_ctx rfm_ctx;
  *  requested for the block; `realloc` receives the old and new size and must
  *  leave the block intact when it fails. */
 typedef void *(*rfm_alloc_fn)(void *user, size_t size);
-typedef void *(*rfm_realloc_fn)(void *user, void *ptr, size_t old_size,
-                                size_t new_size);
+typedef void *(*rfm_realloc_fn)(void *user, void *ptr, size_t old_size, size_t new_size);
 typedef void (*rfm_free_fn)(void *user, void *ptr, size_t size);
 
 /** Creates a context with default parameters (5 bins, quantile method,
@@ -119,8 +117,7 @@ RFM_API int rfm_create(rfm_ctx **out);
 /** Same, with every allocation of the context going through the given
  *  functions (all three required) and `user` passed to each. */
 RFM_API int rfm_create_with_allocator(rfm_ctx **out, rfm_alloc_fn alloc_fn,
-                                      rfm_realloc_fn realloc_fn,
-                                      rfm_free_fn free_fn, void *user);
+                                      rfm_realloc_fn realloc_fn, rfm_free_fn free_fn, void *user);
 /** Frees the context and everything it holds; NULL is a no-op. */
 RFM_API void rfm_destroy(rfm_ctx *ctx);
 
@@ -137,9 +134,9 @@ RFM_API const char *rfm_errmsg(const rfm_ctx *ctx);
 typedef enum rfm_dim { RFM_DIM_R = 0, RFM_DIM_F = 1, RFM_DIM_M = 2 } rfm_dim;
 
 typedef enum rfm_method {
-    RFM_METHOD_QUANTILE = 0,   /* cutoffs x_(ceil(k*n/B)); ties share a score */
-    RFM_METHOD_NTILE = 1,      /* SQL NTILE(B), ties broken by customer key */
-    RFM_METHOD_THRESHOLDS = 2  /* caller edges, rfm_set_thresholds() */
+    RFM_METHOD_QUANTILE = 0,  /* cutoffs x_(ceil(k*n/B)); ties share a score */
+    RFM_METHOD_NTILE = 1,     /* SQL NTILE(B), ties broken by customer key */
+    RFM_METHOD_THRESHOLDS = 2 /* caller edges, rfm_set_thresholds() */
 } rfm_method;
 
 typedef enum rfm_frequency_unit {
@@ -156,7 +153,7 @@ typedef enum rfm_param {
     RFM_PARAM_BINS_R = 101, /* 2..100, default 5 */
     RFM_PARAM_BINS_F = 102,
     RFM_PARAM_BINS_M = 103,
-    RFM_PARAM_METHOD = 110, /* write-only shortcut: method of all dims */
+    RFM_PARAM_METHOD = 110,   /* write-only shortcut: method of all dims */
     RFM_PARAM_METHOD_R = 111, /* rfm_method, default RFM_METHOD_QUANTILE */
     RFM_PARAM_METHOD_F = 112,
     RFM_PARAM_METHOD_M = 113,
@@ -182,8 +179,7 @@ RFM_API int rfm_param_bounds(rfm_param param, int64_t *lo, int64_t *hi);
  *  dimension's bins - 1 when rfm_compute() runs (else it fails with
  *  RFM_E_STATE). Units: R days, F purchases, M minor units. RFM_E_INVALID
  *  for descending edges or n outside 1..99. */
-RFM_API int rfm_set_thresholds(rfm_ctx *ctx, rfm_dim dim, const int64_t *edges,
-                               size_t n);
+RFM_API int rfm_set_thresholds(rfm_ctx *ctx, rfm_dim dim, const int64_t *edges, size_t n);
 
 /** Weights of the weighted score w_r*r + w_f*f + w_m*m (default 1, 1, 1). */
 RFM_API int rfm_set_weights(rfm_ctx *ctx, double w_r, double w_f, double w_m);
@@ -207,7 +203,7 @@ typedef struct rfm_row_u64 {
     uint64_t customer;
     int64_t timestamp;
     int64_t amount;
-    uint64_t order;  /* purchase key, used with RFM_ROW_HAS_ORDER */
+    uint64_t order; /* purchase key, used with RFM_ROW_HAS_ORDER */
     uint32_t flags;
 } rfm_row_u64;
 
@@ -228,39 +224,32 @@ typedef struct rfm_row_str {
  * Batches are applied row by row in order. When a row fails (timestamp
  * outside the range: RFM_E_RANGE; key length: RFM_E_INVALID; a sum past
  * int64: RFM_E_OVERFLOW; the other key kind: RFM_E_KEY_TYPE; RFM_E_NOMEM)
- * the call stops there, returns the error, and rows before it stay applied: *applied (if not NULL) receives
- * exactly how many rows were applied, in every case. A row is applied whole
- * or not at all.
+ * the call stops there, returns the error, and rows before it stay applied: *applied (if not NULL)
+ * receives exactly how many rows were applied, in every case. A row is applied whole or not at all.
  *
  * `row_size` is sizeof(rfm_row_u64) (or rfm_row_str) as the caller compiled
  * it; it lets later versions add fields without breaking callers. */
-RFM_API int rfm_ingest_u64(rfm_ctx *ctx, const rfm_row_u64 *rows, size_t n,
-                           size_t row_size, size_t *applied);
-RFM_API int rfm_ingest_str(rfm_ctx *ctx, const rfm_row_str *rows, size_t n,
-                           size_t row_size, size_t *applied);
+RFM_API int rfm_ingest_u64(rfm_ctx *ctx, const rfm_row_u64 *rows, size_t n, size_t row_size,
+                           size_t *applied);
+RFM_API int rfm_ingest_str(rfm_ctx *ctx, const rfm_row_str *rows, size_t n, size_t row_size,
+                           size_t *applied);
 
 /** Columnar batch for bindings: n rows spread over parallel arrays.
  *  `orders` and `has_order` may be NULL (no purchase keys); when `orders`
  *  is given without `has_order` every row has a purchase key. Same applied
  *  rule as the row batches. */
-RFM_API int rfm_ingest_columns_u64(rfm_ctx *ctx, size_t n,
-                                   const uint64_t *customers,
-                                   const int64_t *timestamps,
-                                   const int64_t *amounts,
-                                   const uint64_t *orders,
-                                   const uint8_t *has_order, size_t *applied);
+RFM_API int rfm_ingest_columns_u64(rfm_ctx *ctx, size_t n, const uint64_t *customers,
+                                   const int64_t *timestamps, const int64_t *amounts,
+                                   const uint64_t *orders, const uint8_t *has_order,
+                                   size_t *applied);
 /** Columnar string batch: customer i is the bytes
  *  customer_data[customer_offsets[i] .. customer_offsets[i+1]) (Arrow-style,
  *  n+1 offsets). `order_data`/`order_offsets` may be NULL (no purchase keys);
  *  an empty order range means "no purchase key" for that row. */
-RFM_API int rfm_ingest_columns_str(rfm_ctx *ctx, size_t n,
-                                   const char *customer_data,
-                                   const uint64_t *customer_offsets,
-                                   const int64_t *timestamps,
-                                   const int64_t *amounts,
-                                   const char *order_data,
-                                   const uint64_t *order_offsets,
-                                   size_t *applied);
+RFM_API int rfm_ingest_columns_str(rfm_ctx *ctx, size_t n, const char *customer_data,
+                                   const uint64_t *customer_offsets, const int64_t *timestamps,
+                                   const int64_t *amounts, const char *order_data,
+                                   const uint64_t *order_offsets, size_t *applied);
 
 /** Right to be forgotten: removes the customer and everything known of it
  *  (aggregates, purchase keys). Later computes never see it. Cost is linear
@@ -323,25 +312,25 @@ RFM_API int rfm_use_preset(rfm_ctx *ctx, rfm_preset preset);
  *  rule may use the fallback name. At most 254 distinct names besides the
  *  fallback; at most 4096 rules; names are 1..255 bytes. Ranges are checked against the bins at
  *  rfm_compute() time (RFM_E_INVALID there if a range exceeds them). */
-RFM_API int rfm_use_rules(rfm_ctx *ctx, const rfm_rule *rules, size_t n,
-                          size_t rule_size, const char *fallback);
+RFM_API int rfm_use_rules(rfm_ctx *ctx, const rfm_rule *rules, size_t n, size_t rule_size,
+                          const char *fallback);
 
 /** Problems of a rule table over the score grid of the current bins. */
 typedef struct rfm_rule_report {
-    size_t size;               /* caller sets sizeof(rfm_rule_report) */
-    size_t uncovered_cells;    /* (r,f,m) cells no rule matches */
-    size_t overlapping_cells;  /* cells matched by more than one rule */
-    size_t shadowed_rules;     /* rules that never win (always preceded) */
-    uint8_t first_uncovered[3];   /* r,f,m of one uncovered cell, if any */
-    uint8_t first_overlap[3];     /* r,f,m of one overlapping cell, if any */
-    size_t first_overlap_rules[2];/* the first two rules matching it */
+    size_t size;                   /* caller sets sizeof(rfm_rule_report) */
+    size_t uncovered_cells;        /* (r,f,m) cells no rule matches */
+    size_t overlapping_cells;      /* cells matched by more than one rule */
+    size_t shadowed_rules;         /* rules that never win (always preceded) */
+    uint8_t first_uncovered[3];    /* r,f,m of one uncovered cell, if any */
+    uint8_t first_overlap[3];      /* r,f,m of one overlapping cell, if any */
+    size_t first_overlap_rules[2]; /* the first two rules matching it */
 } rfm_rule_report;
 
 /** Validates a rule table against bins (b_r, b_f, b_m) without installing
  *  it. RFM_E_INVALID for malformed rows (a range outside 1..bins or lo > hi,
  *  empty name); otherwise RFM_OK and the report. */
-RFM_API int rfm_rules_check(const rfm_rule *rules, size_t n, size_t rule_size,
-                            int b_r, int b_f, int b_m, rfm_rule_report *report);
+RFM_API int rfm_rules_check(const rfm_rule *rules, size_t n, size_t rule_size, int b_r, int b_f,
+                            int b_m, rfm_rule_report *report);
 
 /** Read-only view of one customer, filled by rfm_customer_get() and passed
  *  to segment callbacks. Size-prefixed: the caller sets `size`; the library
@@ -349,22 +338,22 @@ RFM_API int rfm_rules_check(const rfm_rule *rules, size_t n, size_t rule_size,
  *  call that mutates the context. */
 typedef struct rfm_customer {
     size_t size;
-    uint64_t key_u64;       /* u64 contexts */
-    const void *key;        /* string contexts (NULL in u64 contexts) */
+    uint64_t key_u64; /* u64 contexts */
+    const void *key;  /* string contexts (NULL in u64 contexts) */
     size_t key_len;
     uint64_t frequency;     /* distinct purchases */
     int64_t monetary;       /* net sum, minor units */
     int64_t first_purchase; /* timestamp; 0 when frequency is 0 */
     int64_t last_purchase;
-    int64_t recency_days;   /* valid when scored */
+    int64_t recency_days; /* valid when scored */
     int64_t tenure_days;
-    int scored;             /* 1 when scores below are valid */
-    int r, f, m;            /* 1..bins */
-    int cell;               /* 100r+10f+m when every bins <= 9, else -1 */
-    int total;              /* r+f+m */
-    double weighted;        /* w_r*r + w_f*f + w_m*m */
-    int segment;            /* segment id; -1 when not scored */
-    uint32_t channels;      /* reachable channel bits (0 until channels are set) */
+    int scored;        /* 1 when scores below are valid */
+    int r, f, m;       /* 1..bins */
+    int cell;          /* 100r+10f+m when every bins <= 9, else -1 */
+    int total;         /* r+f+m */
+    double weighted;   /* w_r*r + w_f*f + w_m*m */
+    int segment;       /* segment id; -1 when not scored */
+    uint32_t channels; /* reachable channel bits (0 until channels are set) */
 } rfm_customer;
 
 /** Callback rule: returns the segment id (0..n_names-1) of one customer;
@@ -378,9 +367,8 @@ typedef void (*rfm_destroy_fn)(void *user);
  *  the context destroyed, and also when this call fails. The callback runs
  *  inside rfm_compute() once for every scored customer, in an unspecified
  *  order; it must not call into the same context. */
-RFM_API int rfm_use_callback(rfm_ctx *ctx, rfm_segment_fn fn, void *user,
-                             rfm_destroy_fn destroy, const char *const *names,
-                             size_t n_names);
+RFM_API int rfm_use_callback(rfm_ctx *ctx, rfm_segment_fn fn, void *user, rfm_destroy_fn destroy,
+                             const char *const *names, size_t n_names);
 
 /** Number of segments of the current scheme, fallback included. */
 RFM_API size_t rfm_segment_count(const rfm_ctx *ctx);
@@ -391,16 +379,14 @@ RFM_API const char *rfm_segment_name(const rfm_ctx *ctx, int id);
 /* Queries of the last compute                                         */
 
 /** Customers held (scored + unscored), scored and unscored. */
-RFM_API int rfm_counts(rfm_ctx *ctx, size_t *customers, size_t *scored,
-                       size_t *unscored);
+RFM_API int rfm_counts(rfm_ctx *ctx, size_t *customers, size_t *scored, size_t *unscored);
 
 /** Looks up one customer. Aggregates are always current; scores are filled
  *  (scored = 1) only after a compute that saw every ingested row.
  *  RFM_E_NOT_FOUND if absent, RFM_E_KEY_TYPE for the other key kind,
  *  RFM_E_INVALID for a bad key length or an unset out->size. */
 RFM_API int rfm_customer_get_u64(rfm_ctx *ctx, uint64_t key, rfm_customer *out);
-RFM_API int rfm_customer_get_str(rfm_ctx *ctx, const void *key, size_t len,
-                                 rfm_customer *out);
+RFM_API int rfm_customer_get_str(rfm_ctx *ctx, const void *key, size_t len, rfm_customer *out);
 /** The i-th customer (0 <= i < customers) in key order: u64 keys
  *  numerically, string keys bytewise (a proper prefix first). Scored and
  *  unscored customers alike. */
@@ -409,24 +395,22 @@ RFM_API int rfm_customer_at(rfm_ctx *ctx, size_t i, rfm_customer *out);
 /** Cutoffs of one dimension from the last compute: B-1 values c_1..c_(B-1)
  *  (quantile: order statistics; ntile: the value closing each group;
  *  thresholds: the edges). Writes min(cap, B-1) values, *n = B-1. */
-RFM_API int rfm_cutoffs(rfm_ctx *ctx, rfm_dim dim, int64_t *out,
-                        size_t cap, size_t *n);
+RFM_API int rfm_cutoffs(rfm_ctx *ctx, rfm_dim dim, int64_t *out, size_t cap, size_t *n);
 /** Scored customers per score level 1..B of one dimension (out[s-1]). */
-RFM_API int rfm_level_counts(rfm_ctx *ctx, rfm_dim dim, uint64_t *out,
-                             size_t cap, size_t *n);
+RFM_API int rfm_level_counts(rfm_ctx *ctx, rfm_dim dim, uint64_t *out, size_t cap, size_t *n);
 
 typedef enum rfm_warning_code {
-    RFM_WARN_EMPTY_LEVEL = 1,    /* a score level has no customer (ties) */
-    RFM_WARN_SINGLE_VALUE = 2,   /* all scored customers share one value */
-    RFM_WARN_FEW_CUSTOMERS = 3   /* fewer scored customers than bins */
+    RFM_WARN_EMPTY_LEVEL = 1,  /* a score level has no customer (ties) */
+    RFM_WARN_SINGLE_VALUE = 2, /* all scored customers share one value */
+    RFM_WARN_FEW_CUSTOMERS = 3 /* fewer scored customers than bins */
 } rfm_warning_code;
 
 typedef struct rfm_warning {
-    size_t size;        /* caller sets sizeof(rfm_warning) */
-    int code;           /* rfm_warning_code */
-    int dim;            /* rfm_dim */
-    int level;          /* the empty level, else 0 */
-    const char *message;/* human-readable, valid until the next compute */
+    size_t size;         /* caller sets sizeof(rfm_warning) */
+    int code;            /* rfm_warning_code */
+    int dim;             /* rfm_dim */
+    int level;           /* the empty level, else 0 */
+    const char *message; /* human-readable, valid until the next compute */
 } rfm_warning;
 
 /** Number of diagnostics warnings of the last compute. */
@@ -435,7 +419,7 @@ RFM_API int rfm_warning_get(rfm_ctx *ctx, size_t i, rfm_warning *out);
 
 /** Segment summary (SPEC 6). Monetary values in minor units. */
 typedef struct rfm_segment_stats {
-    size_t size;             /* caller sets sizeof(rfm_segment_stats) */
+    size_t size; /* caller sets sizeof(rfm_segment_stats) */
     uint64_t customers;
     double share;            /* customers / scored customers */
     uint64_t purchases;      /* sum of frequency */
@@ -451,7 +435,6 @@ typedef struct rfm_segment_stats {
  *  a current compute, RFM_E_RANGE for an unknown id, RFM_E_OVERFLOW when a
  *  segment's monetary sum exceeds int64. */
 RFM_API int rfm_segment_stats_get(rfm_ctx *ctx, int id, rfm_segment_stats *out);
-
 
 /* ------------------------------------------------------------------ */
 /* Reading CSV and parsing values                                      */

@@ -49,8 +49,7 @@ void *rfm__alloc_array(const rfm__mem *mem, size_t n, size_t size)
     return rfm__alloc(mem, n * size);
 }
 
-void *rfm__realloc_array(const rfm__mem *mem, void *ptr, size_t old_n, size_t new_n,
-                         size_t size)
+void *rfm__realloc_array(const rfm__mem *mem, void *ptr, size_t old_n, size_t new_n, size_t size)
 {
     if (size && new_n > SIZE_MAX / size)
         return NULL;

@@ -20,8 +20,7 @@ void rfm__free(const rfm__mem *mem, void *ptr, size_t size);
 /* n * size bytes, NULL on overflow or exhaustion. */
 void *rfm__alloc_array(const rfm__mem *mem, size_t n, size_t size);
 /* Resizes an array of old_n to new_n elements; NULL leaves it intact. */
-void *rfm__realloc_array(const rfm__mem *mem, void *ptr, size_t old_n, size_t new_n,
-                         size_t size);
+void *rfm__realloc_array(const rfm__mem *mem, void *ptr, size_t old_n, size_t new_n, size_t size);
 void rfm__free_array(const rfm__mem *mem, void *ptr, size_t n, size_t size);
 
 /* Grows *arr (element size `size`, capacity *cap) so it holds at least

@@ -13,13 +13,13 @@ static const char dim_names[3] = {'R', 'F', 'M'};
 
 /* Working memory of one compute, released whatever the outcome. */
 typedef struct work {
-    uint32_t *scored;    /* record numbers of scored customers */
-    int64_t *vals;       /* one dimension's values, scored order */
-    int64_t *scratch;    /* selection scratch */
-    rfm__pair *pairs;    /* ntile scratch */
-    uint64_t *tiebreak;  /* ntile tie-break: key or key rank */
-    uint8_t *scores;     /* one dimension's scores */
-    uint8_t *lut;        /* cell -> segment */
+    uint32_t *scored;   /* record numbers of scored customers */
+    int64_t *vals;      /* one dimension's values, scored order */
+    int64_t *scratch;   /* selection scratch */
+    rfm__pair *pairs;   /* ntile scratch */
+    uint64_t *tiebreak; /* ntile tie-break: key or key rank */
+    uint8_t *scores;    /* one dimension's scores */
+    uint8_t *lut;       /* cell -> segment */
     size_t n, lut_size;
 } work;
 
@@ -48,9 +48,8 @@ static int resolve_as_of(rfm_ctx *ctx, int64_t requested, int64_t latest, int64_
     if (requested < latest) {
         rfm__format_day(requested, date, sizeof date);
         rfm__format_day(latest, latest_date, sizeof latest_date);
-        return rfm__fail(ctx, RFM_E_RANGE,
-                         "as-of date %s is before the latest purchase date %s", date,
-                         latest_date);
+        return rfm__fail(ctx, RFM_E_RANGE, "as-of date %s is before the latest purchase date %s",
+                         date, latest_date);
     }
     *as_of = requested;
     return RFM_OK;
@@ -160,16 +159,17 @@ static void diagnose(rfm__results *res, int d, const int64_t *vals, size_t n)
         hi = vals[i] > hi ? vals[i] : hi;
     }
     if (lo == hi)
-        add_warning(res, RFM_WARN_SINGLE_VALUE, d, 0, "%c: all %zu scored customers share the value %lld",
-                    dim_names[d], n, (long long)lo);
+        add_warning(res, RFM_WARN_SINGLE_VALUE, d, 0,
+                    "%c: all %zu scored customers share the value %lld", dim_names[d], n,
+                    (long long)lo);
     if (n < (size_t)bins)
         add_warning(res, RFM_WARN_FEW_CUSTOMERS, d, 0, "%c: %zu scored customers for %d bins",
                     dim_names[d], n, bins);
     for (int s = 1; s <= bins; s++)
         if (res->level_counts[d][s - 1] == 0)
             add_warning(res, RFM_WARN_EMPTY_LEVEL, d, s,
-                        "%c: score %d has no customer (tied values share a score)",
-                        dim_names[d], s);
+                        "%c: score %d has no customer (tied values share a score)", dim_names[d],
+                        s);
 }
 
 static void score_dimension(rfm_ctx *ctx, work *w, int d)
@@ -246,8 +246,7 @@ static int compute(rfm_ctx *ctx, int64_t requested, work *w)
     }
     if (n == 0)
         return rfm__fail(ctx, RFM_E_EMPTY,
-                         "no scored customers: %zu customers, none with a purchase",
-                         ctx->n_cust);
+                         "no scored customers: %zu customers, none with a purchase", ctx->n_cust);
     rfm__results *res = &ctx->results;
     if ((rc = resolve_as_of(ctx, requested, latest, &res->as_of_day)))
         return rc;

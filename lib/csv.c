@@ -445,9 +445,9 @@ int rfm__csv_create_mem(rfm_csv **out, int delimiter, size_t max_field, const rf
     memset(c, 0, sizeof *c);
     c->mem = *mem;
     /* Far beyond any memory, and max_field + 2 must not wrap. */
-    c->max_field = max_field == 0 ? DEFAULT_MAX_FIELD
+    c->max_field = max_field == 0             ? DEFAULT_MAX_FIELD
                    : max_field > SIZE_MAX / 4 ? SIZE_MAX / 4
-                                               : max_field;
+                                              : max_field;
     c->delim = delimiter;
     c->state = S_START;
     c->det_state = S_START;

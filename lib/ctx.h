@@ -70,8 +70,8 @@ struct rfm_ctx {
     rfm__cust *cust;
     size_t n_cust, cap_cust;
     rfm__table table;
-    rfm__arena arena; /* string keys and purchase-key bytes */
-    rfm__pset pset;   /* (customer, purchase key or day) pairs seen */
+    rfm__arena arena;        /* string keys and purchase-key bytes */
+    rfm__pset pset;          /* (customer, purchase key or day) pairs seen */
     uint64_t data_version;   /* bumped by every change of customer state */
     uint64_t keyset_version; /* bumped when customers are added or removed */
 

@@ -5,8 +5,8 @@
 const char *rfm_strerror(int code)
 {
     switch (code) {
-#define RFM__ERROR_CASE(name, value, text) \
-    case name:                             \
+#define RFM__ERROR_CASE(name, value, text)                                                         \
+    case name:                                                                                     \
         return text;
         RFM_ERROR_MAP(RFM__ERROR_CASE)
 #undef RFM__ERROR_CASE

@@ -9,7 +9,7 @@
 
 /* One transaction, whichever batch layout it came from. */
 typedef struct row {
-    int kind;           /* RFM__KEYS_U64 or RFM__KEYS_STR */
+    int kind; /* RFM__KEYS_U64 or RFM__KEYS_STR */
     uint64_t key_u64;
     const void *key;
     size_t key_len;
@@ -68,8 +68,8 @@ static int apply_row(rfm_ctx *ctx, const row *r, size_t i)
     if (rc)
         return rc;
     const int is_str = r->kind == RFM__KEYS_STR;
-    uint64_t hash = is_str ? rfm__cust_hash_str(ctx, r->key, r->key_len)
-                           : rfm__cust_hash_u64(ctx, r->key_u64);
+    uint64_t hash =
+        is_str ? rfm__cust_hash_str(ctx, r->key, r->key_len) : rfm__cust_hash_u64(ctx, r->key_u64);
     size_t pos = 0;
     uint32_t idx = is_str ? rfm__cust_find_str(ctx, r->key, r->key_len, hash, &pos)
                           : rfm__cust_find_u64(ctx, r->key_u64, hash, &pos);
@@ -114,9 +114,8 @@ static int apply_row(rfm_ctx *ctx, const row *r, size_t i)
     uint32_t frequency = is_new ? 0 : ctx->cust[idx].frequency;
     int64_t sum;
     if (rfm__add_overflow_i64(monetary, r->amount, &sum))
-        return rfm__fail(ctx, RFM_E_OVERFLOW,
-                         "row %zu: monetary sum %lld + %lld overflows int64", i,
-                         (long long)monetary, (long long)r->amount);
+        return rfm__fail(ctx, RFM_E_OVERFLOW, "row %zu: monetary sum %lld + %lld overflows int64",
+                         i, (long long)monetary, (long long)r->amount);
     if (new_purchase && frequency == UINT32_MAX)
         return rfm__fail(ctx, RFM_E_OVERFLOW, "row %zu: more than %lu purchases for one customer",
                          i, (unsigned long)UINT32_MAX);
@@ -203,8 +202,8 @@ static void fetch_str(const void *b, size_t i, row *out)
 #define MIN_ROW_U64 (offsetof(rfm_row_u64, amount) + sizeof(int64_t))
 #define MIN_ROW_STR (offsetof(rfm_row_str, amount) + sizeof(int64_t))
 
-static int check_batch(rfm_ctx *ctx, const void *rows, size_t n, size_t row_size,
-                       size_t min_size, size_t *applied)
+static int check_batch(rfm_ctx *ctx, const void *rows, size_t n, size_t row_size, size_t min_size,
+                       size_t *applied)
 {
     if (applied)
         *applied = 0;
@@ -316,8 +315,8 @@ int rfm_ingest_columns_str(rfm_ctx *ctx, size_t n, const char *customer_data,
     if (n && ((rc = check_offsets(ctx, customer_offsets, n, "customer")) ||
               (order_offsets && (rc = check_offsets(ctx, order_offsets, n, "order")))))
         return rc;
-    columns c = {NULL,       customer_data, customer_offsets, timestamps,   amounts,
-                 NULL,       NULL,          order_data,       order_offsets};
+    columns c = {NULL, customer_data, customer_offsets, timestamps,   amounts,
+                 NULL, NULL,          order_data,       order_offsets};
     return ingest(ctx, &c, n, fetch_cols_str, applied);
 }
 

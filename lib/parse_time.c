@@ -13,9 +13,9 @@ typedef struct civil {
     int64_t offset; /* seconds east of UTC */
 } civil;
 
-static const char *const month_names[12] = {"january", "february", "march",     "april",
-                                            "may",     "june",     "july",      "august",
-                                            "september", "october", "november", "december"};
+static const char *const month_names[12] = {"january",   "february", "march",    "april",
+                                            "may",       "june",     "july",     "august",
+                                            "september", "october",  "november", "december"};
 
 static int is_digit(char c)
 {
@@ -55,13 +55,12 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 
 static int to_timestamp(const civil *c, int64_t *out)
 {
-    if (c->month < 1 || c->month > 12 || c->day < 1 ||
-        c->day > days_in_month(c->year, c->month) || c->hour > 23 || c->minute > 59 ||
-        c->second > 59)
+    if (c->month < 1 || c->month > 12 || c->day < 1 || c->day > days_in_month(c->year, c->month) ||
+        c->hour > 23 || c->minute > 59 || c->second > 59)
         return RFM_E_PARSE;
     /* Years read have at most 4 digits: nothing below can overflow. */
-    const int64_t t = days_from_civil(c->year, c->month, c->day) * 86400 +
-                      c->hour * 3600 + c->minute * 60 + c->second - c->offset;
+    const int64_t t = days_from_civil(c->year, c->month, c->day) * 86400 + c->hour * 3600 +
+                      c->minute * 60 + c->second - c->offset;
     if (t < RFM_TIMESTAMP_MIN || t > RFM_TIMESTAMP_MAX)
         return RFM_E_RANGE;
     *out = t;
@@ -126,8 +125,8 @@ static int parse_iso(const char *p, const char *end, int64_t *out)
         return to_timestamp(&c, out);
     }
     c.year = fixed(&p, end, 4);
-    if (c.year < 0 || p == end || *p++ != '-' || (c.month = fixed(&p, end, 2)) < 0 ||
-        p == end || *p++ != '-' || (c.day = fixed(&p, end, 2)) < 0)
+    if (c.year < 0 || p == end || *p++ != '-' || (c.month = fixed(&p, end, 2)) < 0 || p == end ||
+        *p++ != '-' || (c.day = fixed(&p, end, 2)) < 0)
         return RFM_E_PARSE;
     if (p < end) {
         if (*p != 'T' && *p != ' ')

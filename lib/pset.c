@@ -37,8 +37,8 @@ static int same_key(const rfm__arena *arena, const rfm__pentry *e, uint32_t cust
 
 /* Fills a fresh slot array from the current entries, renaming or dropping
  * customers on the way (gone == UINT32_MAX drops none). */
-static int rebuild(rfm__pset *s, const rfm__mem *mem, const rfm__arena *arena,
-                   size_t new_cap, uint32_t gone, uint32_t from, uint32_t to)
+static int rebuild(rfm__pset *s, const rfm__mem *mem, const rfm__arena *arena, size_t new_cap,
+                   uint32_t gone, uint32_t from, uint32_t to)
 {
     rfm__pentry *slots = rfm__alloc_array(mem, new_cap, sizeof *slots);
     if (!slots)
@@ -76,8 +76,8 @@ int rfm__pset_reserve(rfm__pset *s, const rfm__mem *mem, const rfm__arena *arena
     return rebuild(s, mem, arena, new_cap, UINT32_MAX, UINT32_MAX, UINT32_MAX);
 }
 
-int rfm__pset_find(const rfm__pset *s, const rfm__arena *arena, uint32_t cust,
-                   const rfm__pkey *k, uint64_t hash, size_t *pos)
+int rfm__pset_find(const rfm__pset *s, const rfm__arena *arena, uint32_t cust, const rfm__pkey *k,
+                   uint64_t hash, size_t *pos)
 {
     size_t p = (size_t)hash & s->mask;
     for (;;) {
@@ -92,8 +92,7 @@ int rfm__pset_find(const rfm__pset *s, const rfm__arena *arena, uint32_t cust,
     }
 }
 
-void rfm__pset_put(rfm__pset *s, rfm__arena *arena, size_t pos, uint32_t cust,
-                   const rfm__pkey *k)
+void rfm__pset_put(rfm__pset *s, rfm__arena *arena, size_t pos, uint32_t cust, const rfm__pkey *k)
 {
     rfm__pentry e = {cust, k->kind, k->val};
     if (k->kind == RFM__PK_BYTES)

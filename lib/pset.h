@@ -23,8 +23,8 @@ typedef struct rfm__pentry {
 /* A purchase key as given by the caller, before it is stored. */
 typedef struct rfm__pkey {
     uint32_t kind;
-    uint64_t val;           /* u64 key or day */
-    const void *bytes;      /* RFM__PK_BYTES */
+    uint64_t val;      /* u64 key or day */
+    const void *bytes; /* RFM__PK_BYTES */
     size_t len;
 } rfm__pkey;
 
@@ -38,12 +38,11 @@ uint64_t rfm__pset_hash(const rfm__pset *s, uint32_t cust, const rfm__pkey *k);
 /* Room for one more pair (and, for byte keys, their bytes in the arena). */
 int rfm__pset_reserve(rfm__pset *s, const rfm__mem *mem, const rfm__arena *arena);
 /* 1 when (cust, k) is present; otherwise 0 and *pos is where it goes. */
-int rfm__pset_find(const rfm__pset *s, const rfm__arena *arena, uint32_t cust,
-                   const rfm__pkey *k, uint64_t hash, size_t *pos);
+int rfm__pset_find(const rfm__pset *s, const rfm__arena *arena, uint32_t cust, const rfm__pkey *k,
+                   uint64_t hash, size_t *pos);
 /* Stores (cust, k) at pos; byte keys are copied into the arena, which
  * must have room. */
-void rfm__pset_put(rfm__pset *s, rfm__arena *arena, size_t pos, uint32_t cust,
-                   const rfm__pkey *k);
+void rfm__pset_put(rfm__pset *s, rfm__arena *arena, size_t pos, uint32_t cust, const rfm__pkey *k);
 /* Drops every pair of customer `gone` (wiping its key bytes) and renames
  * customer `moved_from` to `moved_to`. Rebuilds the set; on failure it is
  * unchanged. */

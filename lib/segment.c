@@ -9,16 +9,11 @@
 
 /* The R x F grid used across the industry (SPEC 5); M is not used. */
 static const rfm_rule default_preset[] = {
-    {"Champions", 5, 5, 4, 5, ANY},
-    {"Loyal Customers", 3, 4, 4, 5, ANY},
-    {"Potential Loyalists", 4, 5, 2, 3, ANY},
-    {"Recent Customers", 5, 5, 1, 1, ANY},
-    {"Promising", 4, 4, 1, 1, ANY},
-    {"Need Attention", 3, 3, 3, 3, ANY},
-    {"About to Sleep", 3, 3, 1, 2, ANY},
-    {"At Risk", 1, 2, 3, 4, ANY},
-    {"Can't Lose", 1, 2, 5, 5, ANY},
-    {"Hibernating", 1, 2, 1, 2, ANY},
+    {"Champions", 5, 5, 4, 5, ANY},           {"Loyal Customers", 3, 4, 4, 5, ANY},
+    {"Potential Loyalists", 4, 5, 2, 3, ANY}, {"Recent Customers", 5, 5, 1, 1, ANY},
+    {"Promising", 4, 4, 1, 1, ANY},           {"Need Attention", 3, 3, 3, 3, ANY},
+    {"About to Sleep", 3, 3, 1, 2, ANY},      {"At Risk", 1, 2, 3, 4, ANY},
+    {"Can't Lose", 1, 2, 5, 5, ANY},          {"Hibernating", 1, 2, 1, 2, ANY},
 };
 
 static const rfm_rule value_tiers_preset[] = {
@@ -76,8 +71,9 @@ static int check_rule(const rfm_rule *r, size_t i, char *err, size_t err_size)
     static const char dims[3] = {'r', 'f', 'm'};
     for (int d = 0; d < 3; d++) {
         if (lo[d] < 1 || lo[d] > hi[d] || hi[d] > 100) {
-            snprintf(err, err_size, "rule %zu (%s): %c range %u-%u is not within 1..100 with lo <= hi",
-                     i + 1, r->name, dims[d], lo[d], hi[d]);
+            snprintf(err, err_size,
+                     "rule %zu (%s): %c range %u-%u is not within 1..100 with lo <= hi", i + 1,
+                     r->name, dims[d], lo[d], hi[d]);
             return RFM_E_INVALID;
         }
     }

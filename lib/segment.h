@@ -41,8 +41,7 @@ int rfm__scheme_callback(rfm__scheme *out, const rfm__mem *mem, rfm_segment_fn f
 void rfm__scheme_free(rfm__scheme *s, const rfm__mem *mem);
 
 /* Checks the rules fit the bins; err names the first rule that does not. */
-int rfm__scheme_check_bins(const rfm__scheme *s, const int bins[3], char *err,
-                           size_t err_size);
+int rfm__scheme_check_bins(const rfm__scheme *s, const int bins[3], char *err, size_t err_size);
 /* Segment id of every cell, lut[((r-1)*bf + (f-1))*bm + (m-1)]. */
 void rfm__scheme_lut(const rfm__scheme *s, const int bins[3], uint8_t *lut);
 

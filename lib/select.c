@@ -12,10 +12,12 @@
 #define RFM__SEL_SUFFIX pair
 #include "select_impl.h"
 
-void rfm__select_i64(int64_t *a, size_t n, const size_t *ranks, size_t m, int64_t *out) {
+void rfm__select_i64(int64_t *a, size_t n, const size_t *ranks, size_t m, int64_t *out)
+{
     rfm__sel_run_i64(a, n, ranks, m, out);
 }
 
-void rfm__select_pair(rfm__pair *a, size_t n, const size_t *ranks, size_t m, rfm__pair *out) {
+void rfm__select_pair(rfm__pair *a, size_t n, const size_t *ranks, size_t m, rfm__pair *out)
+{
     rfm__sel_run_pair(a, n, ranks, m, out);
 }

@@ -50,7 +50,8 @@
 static void RFM__SEL_FN(rfm__sel_run_)(RFM__SEL_T *a, size_t n, const size_t *ranks, size_t m,
                                        RFM__SEL_T *out);
 
-static void RFM__SEL_FN(rfm__sel_isort_)(RFM__SEL_T *a, size_t n) {
+static void RFM__SEL_FN(rfm__sel_isort_)(RFM__SEL_T *a, size_t n)
+{
     for (size_t i = 1; i < n; i++) {
         RFM__SEL_T x = a[i];
         size_t j = i;
@@ -63,7 +64,8 @@ static void RFM__SEL_FN(rfm__sel_isort_)(RFM__SEL_T *a, size_t n) {
 }
 
 /* First index in [lo, hi) of the ascending ranks with ranks[i] >= key. */
-static size_t RFM__SEL_FN(rfm__sel_lower_)(const size_t *ranks, size_t lo, size_t hi, size_t key) {
+static size_t RFM__SEL_FN(rfm__sel_lower_)(const size_t *ranks, size_t lo, size_t hi, size_t key)
+{
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (ranks[mid] < key)
@@ -74,7 +76,8 @@ static size_t RFM__SEL_FN(rfm__sel_lower_)(const size_t *ranks, size_t lo, size_
     return lo;
 }
 
-static RFM__SEL_T RFM__SEL_FN(rfm__sel_med3_)(const RFM__SEL_T *a, size_t lo, size_t hi) {
+static RFM__SEL_T RFM__SEL_FN(rfm__sel_med3_)(const RFM__SEL_T *a, size_t lo, size_t hi)
+{
     const RFM__SEL_T *x = &a[lo];
     const RFM__SEL_T *y = &a[lo + (hi - lo) / 2];
     const RFM__SEL_T *z = &a[hi - 1];
@@ -92,7 +95,8 @@ static RFM__SEL_T RFM__SEL_FN(rfm__sel_med3_)(const RFM__SEL_T *a, size_t lo, si
  * Median of the medians of groups of five: at least ~3/10 of the range lies
  * on each side of it, which is what keeps the fallback linear.
  */
-static RFM__SEL_T RFM__SEL_FN(rfm__sel_mom_)(RFM__SEL_T *a, size_t lo, size_t hi) {
+static RFM__SEL_T RFM__SEL_FN(rfm__sel_mom_)(RFM__SEL_T *a, size_t lo, size_t hi)
+{
     size_t groups = (hi - lo) / 5;
     if (groups == 0)
         return RFM__SEL_FN(rfm__sel_med3_)(a, lo, hi);
@@ -116,7 +120,8 @@ static RFM__SEL_T RFM__SEL_FN(rfm__sel_mom_)(RFM__SEL_T *a, size_t lo, size_t hi
  * makes progress; heavy ties collapse into that block in one pass.
  */
 static void RFM__SEL_FN(rfm__sel_part_)(RFM__SEL_T *a, size_t lo, size_t hi, RFM__SEL_T p,
-                                        size_t *e0, size_t *e1) {
+                                        size_t *e0, size_t *e1)
+{
     size_t pl = lo, i = lo, j = hi, pr = hi;
     for (;;) {
         while (i < j && !RFM__SEL_LT(p, a[i])) {
@@ -163,7 +168,8 @@ struct RFM__SEL_FN(rfm__sel_job_) {
 };
 
 static void RFM__SEL_FN(rfm__sel_run_)(RFM__SEL_T *a, size_t n, const size_t *ranks, size_t m,
-                                       RFM__SEL_T *out) {
+                                       RFM__SEL_T *out)
+{
     /* Only the larger side is ever pushed and work continues on the smaller
      * one, so the range shrinks below half per push: depth < bits of size_t. */
     struct RFM__SEL_FN(rfm__sel_job_) stack[sizeof(size_t) * CHAR_BIT];

@@ -7,7 +7,8 @@
 #define RFM__SORT_RUN 16
 
 /* Insertion sort; moving only past strictly greater items keeps it stable. */
-static void rfm__isort_idx(uint32_t *idx, size_t n, rfm__idx_cmp cmp, const void *ud) {
+static void rfm__isort_idx(uint32_t *idx, size_t n, rfm__idx_cmp cmp, const void *ud)
+{
     for (size_t i = 1; i < n; i++) {
         uint32_t x = idx[i];
         size_t j = i;
@@ -22,7 +23,8 @@ static void rfm__isort_idx(uint32_t *idx, size_t n, rfm__idx_cmp cmp, const void
 /* Merges src[lo,mid) and src[mid,hi) into dst[lo,hi); ties take the left
  * run first, which is what makes the sort stable. */
 static void rfm__merge_idx(const uint32_t *src, uint32_t *dst, size_t lo, size_t mid, size_t hi,
-                           rfm__idx_cmp cmp, const void *ud) {
+                           rfm__idx_cmp cmp, const void *ud)
+{
     size_t i = lo, j = mid, k = lo;
 
     /* Already ordered runs (common for presorted input) cost one compare. */
@@ -42,7 +44,8 @@ static void rfm__merge_idx(const uint32_t *src, uint32_t *dst, size_t lo, size_t
         memcpy(dst + k, src + j, (hi - j) * sizeof *src);
 }
 
-void rfm__sort_idx(uint32_t *idx, size_t n, rfm__idx_cmp cmp, const void *ud, uint32_t *tmp) {
+void rfm__sort_idx(uint32_t *idx, size_t n, rfm__idx_cmp cmp, const void *ud, uint32_t *tmp)
+{
     uint32_t *src = idx, *dst = tmp;
 
     for (size_t lo = 0; lo < n; lo += RFM__SORT_RUN)
@@ -68,7 +71,8 @@ void rfm__sort_idx(uint32_t *idx, size_t n, rfm__idx_cmp cmp, const void *ud, ui
         memcpy(idx, src, n * sizeof *idx);
 }
 
-static void rfm__isort_u64_idx(uint64_t *keys, uint32_t *idx, size_t n) {
+static void rfm__isort_u64_idx(uint64_t *keys, uint32_t *idx, size_t n)
+{
     for (size_t i = 1; i < n; i++) {
         uint64_t k = keys[i];
         uint32_t x = idx[i];
@@ -84,7 +88,8 @@ static void rfm__isort_u64_idx(uint64_t *keys, uint32_t *idx, size_t n) {
 }
 
 void rfm__sort_u64_idx(uint64_t *keys, uint32_t *idx, size_t n, uint64_t *tmp_keys,
-                       uint32_t *tmp_idx) {
+                       uint32_t *tmp_idx)
+{
     /* One read of the keys fills all eight histograms; they also tell which
      * bytes are constant, so those passes are skipped. */
     size_t count[8][256];

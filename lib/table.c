@@ -2,8 +2,7 @@
 
 #include <string.h>
 
-int rfm__table_reserve(rfm__table *t, const rfm__mem *mem, rfm__rehash_fn rehash,
-                       const void *ud)
+int rfm__table_reserve(rfm__table *t, const rfm__mem *mem, rfm__rehash_fn rehash, const void *ud)
 {
     size_t cap = rfm__table_capacity(t);
     if ((t->count + 1) * 4 <= cap * 3)

@@ -85,12 +85,9 @@ static void param_bounds_and_defaults(void **state)
     const struct {
         rfm_param p;
         int64_t def;
-    } defaults[] = {{RFM_PARAM_BINS_R, 5},
-                    {RFM_PARAM_BINS_F, 5},
-                    {RFM_PARAM_BINS_M, 5},
-                    {RFM_PARAM_METHOD_R, RFM_METHOD_QUANTILE},
-                    {RFM_PARAM_MONEY_SCALE, 2},
-                    {RFM_PARAM_FREQUENCY_UNIT, RFM_FREQ_ORDER}};
+    } defaults[] = {{RFM_PARAM_BINS_R, 5},      {RFM_PARAM_BINS_F, 5},
+                    {RFM_PARAM_BINS_M, 5},      {RFM_PARAM_METHOD_R, RFM_METHOD_QUANTILE},
+                    {RFM_PARAM_MONEY_SCALE, 2}, {RFM_PARAM_FREQUENCY_UNIT, RFM_FREQ_ORDER}};
     for (size_t i = 0; i < sizeof defaults / sizeof *defaults; i++) {
         assert_int_equal(rfm_get_param(ctx, defaults[i].p, &v), RFM_OK);
         assert_int_equal(v, defaults[i].def);

@@ -244,8 +244,12 @@ static void line_ends(void **state)
 static void byte_order_mark(void **state)
 {
     (void)state;
-    expect("\xEF\xBB\xBF" "a,b\n", ',', "1:a|b\n");
-    expect("\xEF\xBB\xBF" "\"a\",b\n", ',', "1:a|b\n");
+    expect("\xEF\xBB\xBF"
+           "a,b\n",
+           ',', "1:a|b\n");
+    expect("\xEF\xBB\xBF"
+           "\"a\",b\n",
+           ',', "1:a|b\n");
     /* only at the very start; a partial mark is data */
     expect("a\n\xEF\xBB\xBF\n", ',', "1:a\n2:\\xEF\\xBB\\xBF\n");
     expect("\xEF\xBBx\n", ',', "1:\\xEF\\xBBx\n");
@@ -253,8 +257,12 @@ static void byte_order_mark(void **state)
     expect("\xEF\xBB", ',', "1:\\xEF\\xBB\n");
     expect("\xEF\xBB\xBF", ',', "");
     /* detection starts after the mark */
-    expect("\xEF\xBB\xBF" "a;b\n", 0, "1:a|b\n");
-    result r = run("\xEF\xBB\xBF" "a;b\n", 0, 0);
+    expect("\xEF\xBB\xBF"
+           "a;b\n",
+           0, "1:a|b\n");
+    result r = run("\xEF\xBB\xBF"
+                   "a;b\n",
+                   0, 0);
     assert_int_equal(r.delimiter, ';');
     assert_int_equal(r.bytes, 7);
     result_free(&r);
@@ -418,8 +426,8 @@ static void max_field(void **state)
     const char *too_long = "line 2: field longer than 4 bytes";
     /* at the limit: unquoted, with CRLF, quoted, with an escape, at EOF */
     for (long chunk = 0; chunk <= 3; chunk++) {
-        const char *ok[] = {"abcd,e\n", "abcd\r\n", "\"abcd\"\n", "\"ab\"\"c\"\n", "abcd",
-                            "abcd\r", "\"a\nbc\"\n"};
+        const char *ok[] = {"abcd,e\n", "abcd\r\n", "\"abcd\"\n", "\"ab\"\"c\"\n",
+                            "abcd",     "abcd\r",   "\"a\nbc\"\n"};
         for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
             result r = run_chunked(ok[i], strlen(ok[i]), ',', 4, chunk, 0);
             if (r.rc != RFM_OK)
@@ -427,9 +435,9 @@ static void max_field(void **state)
             assert_int_equal(r.out.records, 1);
             result_free(&r);
         }
-        const char *bad[] = {"x\nabcde,e\n", "x\nabcde\r\n", "x\n\"abcde\"\n",
-                             "x\n\"ab\"\"cd\"\n", "x\nabcde", "x\nabcd\r\r\n",
-                             "x\n\"abcde",  "x\nabcdefghijklmnopqrstuvwxyz\n"};
+        const char *bad[] = {
+            "x\nabcde,e\n", "x\nabcde\r\n",  "x\n\"abcde\"\n", "x\n\"ab\"\"cd\"\n",
+            "x\nabcde",     "x\nabcd\r\r\n", "x\n\"abcde",     "x\nabcdefghijklmnopqrstuvwxyz\n"};
         for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
             result r = run_chunked(bad[i], strlen(bad[i]), ',', 4, chunk, 0);
             assert_int_equal(r.rc, RFM_E_PARSE);
@@ -591,39 +599,39 @@ static result reference(const char *in, size_t n, char d, size_t max)
     int quoted = 0, first_quoted = 0;
     enum { START, UNQ, Q, QQ, CR } st = START;
     size_t i = n >= 3 && memcmp(in, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-#define REF_FAIL(...)                                         \
-    do {                                                      \
-        r.rc = RFM_E_PARSE;                                   \
-        snprintf(r.msg, sizeof r.msg, __VA_ARGS__);          \
-        goto done;                                            \
+#define REF_FAIL(...)                                                                              \
+    do {                                                                                           \
+        r.rc = RFM_E_PARSE;                                                                        \
+        snprintf(r.msg, sizeof r.msg, __VA_ARGS__);                                                \
+        goto done;                                                                                 \
     } while (0)
-#define END_FIELD()                                                                  \
-    do {                                                                             \
-        if (!quoted && rlen > fstart && rec[rlen - 1] == '\r' && (i == n || in[i] == '\n')) \
-            rlen--;                                                                  \
-        if (rlen - fstart > max)                                                     \
-            REF_FAIL("line %llu: field longer than %zu bytes",                       \
-                     (unsigned long long)field_line, max);                           \
-        ends[nf++] = rlen;                                                           \
-        fstart = rlen;                                                               \
-        st = START;                                                                  \
+#define END_FIELD()                                                                                \
+    do {                                                                                           \
+        if (!quoted && rlen > fstart && rec[rlen - 1] == '\r' && (i == n || in[i] == '\n'))        \
+            rlen--;                                                                                \
+        if (rlen - fstart > max)                                                                   \
+            REF_FAIL("line %llu: field longer than %zu bytes", (unsigned long long)field_line,     \
+                     max);                                                                         \
+        ends[nf++] = rlen;                                                                         \
+        fstart = rlen;                                                                             \
+        st = START;                                                                                \
     } while (0)
-#define END_RECORD()                                                                 \
-    do {                                                                             \
-        if (nf != 1 || ends[0] != 0 || first_quoted) {                               \
-            put_line(&r.out, rec_line);                                              \
-            for (size_t f = 0; f < nf; f++) {                                        \
-                if (f)                                                               \
-                    put(&r.out, "|", 1);                                             \
-                size_t from = f ? ends[f - 1] : 0;                                   \
-                put_field(&r.out, rec + from, ends[f] - from);                       \
-            }                                                                        \
-            put(&r.out, "\n", 1);                                                    \
-            count_record(&r.out, nf);                                                \
-        }                                                                            \
-        nf = rlen = fstart = 0;                                                      \
-        first_quoted = 0;                                                            \
-        rec_line = ++line;                                                           \
+#define END_RECORD()                                                                               \
+    do {                                                                                           \
+        if (nf != 1 || ends[0] != 0 || first_quoted) {                                             \
+            put_line(&r.out, rec_line);                                                            \
+            for (size_t f = 0; f < nf; f++) {                                                      \
+                if (f)                                                                             \
+                    put(&r.out, "|", 1);                                                           \
+                size_t from = f ? ends[f - 1] : 0;                                                 \
+                put_field(&r.out, rec + from, ends[f] - from);                                     \
+            }                                                                                      \
+            put(&r.out, "\n", 1);                                                                  \
+            count_record(&r.out, nf);                                                              \
+        }                                                                                          \
+        nf = rlen = fstart = 0;                                                                    \
+        first_quoted = 0;                                                                          \
+        rec_line = ++line;                                                                         \
     } while (0)
     for (; i < n; i++) {
         char b = in[i];
@@ -656,8 +664,8 @@ static result reference(const char *in, size_t n, char d, size_t max)
             line += b == '\n';
             rec[rlen++] = b;
             if (rlen - fstart > max)
-                REF_FAIL("line %llu: field longer than %zu bytes",
-                         (unsigned long long)field_line, max);
+                REF_FAIL("line %llu: field longer than %zu bytes", (unsigned long long)field_line,
+                         max);
             break;
         case QQ:
         case CR:
@@ -715,9 +723,8 @@ static void matches_reference(void **state)
             if (got.rc != want.rc || strcmp(got.msg, want.msg) != 0 ||
                 (want.out.s && strcmp(got.out.s ? got.out.s : "", want.out.s) != 0))
                 fail_msg("seed %llu: got rc %d \"%s\"\n%s\nwant rc %d \"%s\"\n%s",
-                         (unsigned long long)seed, got.rc, got.msg,
-                         got.out.s ? got.out.s : "", want.rc, want.msg,
-                         want.out.s ? want.out.s : "");
+                         (unsigned long long)seed, got.rc, got.msg, got.out.s ? got.out.s : "",
+                         want.rc, want.msg, want.out.s ? want.out.s : "");
             assert_int_equal(got.out.len, want.out.len);
             result_free(&got);
         }
@@ -890,7 +897,8 @@ static void out_of_memory(void **state)
     (void)state;
     /* Fails the 1st, 2nd, ... allocation until the read succeeds: each
      * failure is RFM_E_NOMEM, clean, and leaks nothing. */
-    const char *in = "\xEF\xBB\xBF" "a;\"b\"\"c\";d\n\"long field x\ny\";e;f;g;h;i\r\nj";
+    const char *in = "\xEF\xBB\xBF"
+                     "a;\"b\"\"c\";d\n\"long field x\ny\";e;f;g;h;i\r\nj";
     const size_t n = strlen(in);
     result want = run(in, 0, 0);
     assert_int_equal(want.rc, RFM_OK);

@@ -486,8 +486,8 @@ static rfm_row_u64 ru(uint64_t cust, int64_t ts, int64_t amount, int has_order, 
     return r;
 }
 
-static rfm_row_str rs(const char *cust, size_t len, int64_t ts, int64_t amount,
-                      const char *order, size_t order_len)
+static rfm_row_str rs(const char *cust, size_t len, int64_t ts, int64_t amount, const char *order,
+                      size_t order_len)
 {
     rfm_row_str r;
     memset(&r, 0, sizeof r);
@@ -564,7 +564,7 @@ static void test_fail_timestamp(void **state)
 
     /* string rows, return lines fail too */
     rfm_row_str srows[] = {
-        rs("alice", 5, T0, 10, "o1", 2),   rs("bob", 3, T0, -5, NULL, 0),
+        rs("alice", 5, T0, 10, "o1", 2),    rs("bob", 3, T0, -5, NULL, 0),
         rs("alice", 5, T0 + 1, 3, "o1", 2), rs("carol", 5, -DAY * 30000, -1, "o2", 2),
         rs("bob", 3, T0, 4, "o1", 2),
     };
@@ -723,8 +723,10 @@ static void test_fail_overflow(void **state)
 
     /* string keys with byte purchase keys */
     rfm_row_str srows[] = {
-        rs("x", 1, T0, INT64_MAX, "A", 1), rs("y", 1, T0, 5, "A", 1),
-        rs("x", 1, T0, 1, "B", 1),         rs("x", 1, T0, 0, "B", 1),
+        rs("x", 1, T0, INT64_MAX, "A", 1),
+        rs("y", 1, T0, 5, "A", 1),
+        rs("x", 1, T0, 1, "B", 1),
+        rs("x", 1, T0, 0, "B", 1),
     };
     batch sb = {1, NULL, srows, 4};
     check_fail_at(&sb, 2, RFM_E_OVERFLOW, RFM_FREQ_ORDER);
@@ -885,14 +887,14 @@ static void test_row_size(void **state)
         rfm_ctx *a = new_ctx(unit), *b = new_ctx(unit), *c = new_ctx(unit);
         size_t applied;
         assert_int_equal(sizeof(old_row_u64), 24);
-        assert_int_equal(rfm_ingest_u64(a, (const rfm_row_u64 *)(const void *)old_u, N,
-                                        sizeof *old_u, &applied),
-                         RFM_OK);
+        assert_int_equal(
+            rfm_ingest_u64(a, (const rfm_row_u64 *)(const void *)old_u, N, sizeof *old_u, &applied),
+            RFM_OK);
         assert_int_equal(applied, N);
         assert_int_equal(rfm_ingest_u64(b, cur_u, N, sizeof *cur_u, &applied), RFM_OK);
-        assert_int_equal(rfm_ingest_u64(c, (const rfm_row_u64 *)(const void *)new_u, N,
-                                        sizeof *new_u, &applied),
-                         RFM_OK);
+        assert_int_equal(
+            rfm_ingest_u64(c, (const rfm_row_u64 *)(const void *)new_u, N, sizeof *new_u, &applied),
+            RFM_OK);
         assert_int_equal(applied, N);
         batch bb = {0, cur_u, NULL, N};
         model m = batch_model(&bb, N, SIZE_MAX, unit);
@@ -907,9 +909,9 @@ static void test_row_size(void **state)
 
         a = new_ctx(unit);
         b = new_ctx(unit);
-        assert_int_equal(rfm_ingest_str(a, (const rfm_row_str *)(const void *)old_s, N,
-                                        sizeof *old_s, &applied),
-                         RFM_OK);
+        assert_int_equal(
+            rfm_ingest_str(a, (const rfm_row_str *)(const void *)old_s, N, sizeof *old_s, &applied),
+            RFM_OK);
         assert_int_equal(applied, N);
         assert_int_equal(rfm_ingest_str(b, cur_s, N, sizeof *cur_s, &applied), RFM_OK);
         batch sb = {1, NULL, cur_s, N};
@@ -1038,9 +1040,9 @@ static void test_columns_u64(void **state)
                 if (len > N - i)
                     len = N - i;
                 size_t applied = 99;
-                int rc = rfm_ingest_columns_u64(b, len, cust + i, ts + i, amt + i,
-                                                mode ? ord + i : NULL,
-                                                mode == 2 ? has + i : NULL, &applied);
+                int rc =
+                    rfm_ingest_columns_u64(b, len, cust + i, ts + i, amt + i, mode ? ord + i : NULL,
+                                           mode == 2 ? has + i : NULL, &applied);
                 assert_int_equal(rc, RFM_OK);
                 assert_int_equal(applied, len);
                 i += len;
@@ -1121,9 +1123,9 @@ static void test_columns_str(void **state)
                 if (len > N - i)
                     len = N - i;
                 size_t applied = 99;
-                int rc = rfm_ingest_columns_str(b, len, cdata, coff + i, ts + i, amt + i,
-                                                mode ? odata : NULL, mode ? ooff + i : NULL,
-                                                &applied);
+                int rc =
+                    rfm_ingest_columns_str(b, len, cdata, coff + i, ts + i, amt + i,
+                                           mode ? odata : NULL, mode ? ooff + i : NULL, &applied);
                 assert_int_equal(rc, RFM_OK);
                 assert_int_equal(applied, len);
                 i += len;
@@ -1189,15 +1191,15 @@ static void test_pkey_dedup_hand(void **state)
      * purchases, monetary 100+50+20-30+10 = 150, first T0, last T0+3d.
      * Customer 2 uses order 7 too: its own purchase. */
     const rfm_row_u64 rows[] = {
-        ru(1, T0 + DAY, 100, 1, 7),     ru(1, T0 + 3 * DAY, 50, 1, 7),
-        ru(1, T0 + 2 * DAY, 20, 1, 8),  ru(1, T0 + 4 * DAY, -30, 1, 9),
-        ru(1, T0, 10, 1, 9),            ru(2, T0 + DAY, 5, 1, 7),
+        ru(1, T0 + DAY, 100, 1, 7),    ru(1, T0 + 3 * DAY, 50, 1, 7),
+        ru(1, T0 + 2 * DAY, 20, 1, 8), ru(1, T0 + 4 * DAY, -30, 1, 9),
+        ru(1, T0, 10, 1, 9),           ru(2, T0 + DAY, 5, 1, 7),
     };
     /* the same with byte keys that differ only in NUL bytes */
     const rfm_row_str srows[] = {
-        rs("c\0", 2, T0 + DAY, 100, "A\0", 2), rs("c\0", 2, T0 + 3 * DAY, 50, "A\0", 2),
+        rs("c\0", 2, T0 + DAY, 100, "A\0", 2),  rs("c\0", 2, T0 + 3 * DAY, 50, "A\0", 2),
         rs("c\0", 2, T0 + 2 * DAY, 20, "A", 1), rs("c\0", 2, T0 + 4 * DAY, -30, "A\0\0", 3),
-        rs("c\0", 2, T0, 10, "A\0\0", 3),     rs("c", 1, T0 + DAY, 5, "A\0", 2),
+        rs("c\0", 2, T0, 10, "A\0\0", 3),       rs("c", 1, T0 + DAY, 5, "A\0", 2),
     };
     size_t idx[6];
     for (int trial = 0; trial < 200; trial++) {
@@ -1305,13 +1307,18 @@ static void test_frequency_units(void **state)
      * DAY: d0 and d0+1 = 2
      * monetary 122; last purchase d0+1 + 7s. */
     const rfm_row_u64 rows[] = {
-        ru(9, T0 + 10, 100, 1, 1),       ru(9, T0 + 20, 50, 1, 1),
-        ru(9, T0 + DAY + 5, 10, 1, 2),   ru(9, T0 + DAY + 6, 1, 0, 0),
-        ru(9, T0 + DAY + 7, 1, 0, 0),    ru(9, T0 + 3 * DAY, -40, 1, 3),
+        ru(9, T0 + 10, 100, 1, 1),
+        ru(9, T0 + 20, 50, 1, 1),
+        ru(9, T0 + DAY + 5, 10, 1, 2),
+        ru(9, T0 + DAY + 6, 1, 0, 0),
+        ru(9, T0 + DAY + 7, 1, 0, 0),
+        ru(9, T0 + 3 * DAY, -40, 1, 3),
         /* days around the epoch: -1 and -86400 are day -1, -86401 day -2,
          * 0 and 86399 day 0 */
-        ru(5, -1, 1, 1, 1),              ru(5, -DAY, 1, 1, 1),
-        ru(5, -DAY - 1, 1, 1, 2),        ru(5, 0, 1, 1, 3),
+        ru(5, -1, 1, 1, 1),
+        ru(5, -DAY, 1, 1, 1),
+        ru(5, -DAY - 1, 1, 1, 2),
+        ru(5, 0, 1, 1, 3),
         ru(5, DAY - 1, 1, 1, 3),
     };
     const uint64_t want9[3] = {4, 5, 2}, want5[3] = {3, 5, 3};
@@ -1333,8 +1340,7 @@ static void test_frequency_units(void **state)
         assert_int_equal(v.first_purchase, -DAY - 1);
         assert_int_equal(v.last_purchase, DAY - 1);
         /* input parameters are frozen once customers exist */
-        assert_int_equal(rfm_set_param(ctx, RFM_PARAM_FREQUENCY_UNIT, RFM_FREQ_ORDER),
-                         RFM_E_STATE);
+        assert_int_equal(rfm_set_param(ctx, RFM_PARAM_FREQUENCY_UNIT, RFM_FREQ_ORDER), RFM_E_STATE);
         /* recency from floor days: as-of = day(T0+1d)+1 = 14612 */
         assert_int_equal(rfm_compute(ctx, RFM_AS_OF_AUTO), RFM_OK);
         int64_t as_of;
@@ -1371,8 +1377,10 @@ static void test_remove_hand(void **state)
     (void)state;
     /* A, B, C all use order "O1"; A is record 0, so removing it moves C. */
     const rfm_row_str rows[] = {
-        rs("A", 1, T0, 10, "O1", 2),       rs("B", 1, T0 + DAY, 20, "O1", 2),
-        rs("C", 1, T0 + 2 * DAY, 30, "O1", 2), rs("A", 1, T0 + 5 * DAY, 1, "O2", 2),
+        rs("A", 1, T0, 10, "O1", 2),
+        rs("B", 1, T0 + DAY, 20, "O1", 2),
+        rs("C", 1, T0 + 2 * DAY, 30, "O1", 2),
+        rs("A", 1, T0 + 5 * DAY, 1, "O2", 2),
     };
     rfm_ctx *ctx = new_ctx(RFM_FREQ_ORDER);
     size_t applied, n, scored;
@@ -1600,18 +1608,12 @@ static void test_remove_random(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fail_timestamp),
-        cmocka_unit_test(test_fail_key_length),
-        cmocka_unit_test(test_fail_key_type),
-        cmocka_unit_test(test_fail_overflow),
-        cmocka_unit_test(test_retry_random),
-        cmocka_unit_test(test_row_size),
-        cmocka_unit_test(test_columns_u64),
-        cmocka_unit_test(test_columns_str),
-        cmocka_unit_test(test_pkey_dedup_hand),
-        cmocka_unit_test(test_pkey_dedup_random),
-        cmocka_unit_test(test_frequency_units),
-        cmocka_unit_test(test_remove_hand),
+        cmocka_unit_test(test_fail_timestamp),  cmocka_unit_test(test_fail_key_length),
+        cmocka_unit_test(test_fail_key_type),   cmocka_unit_test(test_fail_overflow),
+        cmocka_unit_test(test_retry_random),    cmocka_unit_test(test_row_size),
+        cmocka_unit_test(test_columns_u64),     cmocka_unit_test(test_columns_str),
+        cmocka_unit_test(test_pkey_dedup_hand), cmocka_unit_test(test_pkey_dedup_random),
+        cmocka_unit_test(test_frequency_units), cmocka_unit_test(test_remove_hand),
         cmocka_unit_test(test_remove_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -84,8 +84,15 @@ static void add_str(rfm_ctx *ctx, const void *key, size_t len, int64_t amount)
 static void test_u64_keys(void **state)
 {
     (void)state;
-    const uint64_t keys[] = {0, 1, 2, UINT64_MAX, UINT64_MAX - 1, UINT64_C(1) << 63,
-                             (UINT64_C(1) << 63) - 1, UINT64_C(1) << 32, 0xffffffffULL,
+    const uint64_t keys[] = {0,
+                             1,
+                             2,
+                             UINT64_MAX,
+                             UINT64_MAX - 1,
+                             UINT64_C(1) << 63,
+                             (UINT64_C(1) << 63) - 1,
+                             UINT64_C(1) << 32,
+                             0xffffffffULL,
                              0x100000001ULL};
     const size_t n = sizeof keys / sizeof *keys;
     rfm_ctx *ctx = new_ctx(3);
@@ -132,10 +139,21 @@ static void test_str_keys(void **state)
         const void *p;
         size_t len;
     } keys[] = {
-        {"a", 1},         {"a\0", 2},       {"ab", 2},          {"a\0\0", 3},
-        {"\0", 1},        {"\0\0", 2},      {"b", 1},           {"\xff", 1},
-        {"\x80", 1},      {"abcdefgh", 8},  {"abcdefgh\0", 9},  {"abcdefghi", 9},
-        {"abcdefgg", 8},  {long1, RFM_KEY_MAX}, {long2, RFM_KEY_MAX},
+        {"a", 1},
+        {"a\0", 2},
+        {"ab", 2},
+        {"a\0\0", 3},
+        {"\0", 1},
+        {"\0\0", 2},
+        {"b", 1},
+        {"\xff", 1},
+        {"\x80", 1},
+        {"abcdefgh", 8},
+        {"abcdefgh\0", 9},
+        {"abcdefghi", 9},
+        {"abcdefgg", 8},
+        {long1, RFM_KEY_MAX},
+        {long2, RFM_KEY_MAX},
         {long1, RFM_KEY_MAX - 1},
     };
     const size_t n = sizeof keys / sizeof *keys;
@@ -157,7 +175,7 @@ static void test_str_keys(void **state)
     struct {
         const void *p;
         size_t len;
-    } absent[] = {{"a\0\0\0", 4}, {"\0\0\0", 3}, {"ba", 2}, {"abcdefg", 7},
+    } absent[] = {{"a\0\0\0", 4},           {"\0\0\0", 3},        {"ba", 2}, {"abcdefg", 7},
                   {long1, RFM_KEY_MAX - 2}, {long3, RFM_KEY_MAX}, {"A", 1}};
     for (size_t i = 0; i < sizeof absent / sizeof *absent; i++) {
         rfm_customer v = view();
@@ -218,9 +236,9 @@ static void test_forced_collisions(void **state)
         const char *p;
         size_t len;
     } keys[] = {
-        {"a", 1},   {"a\0", 2},  {"ab", 2},     {"a\0\0", 3}, {"b", 1},  {"ba", 2},
-        {"\0", 1},  {"\0\0", 2}, {"\xff", 1},   {"aaaaaaaa", 8}, {"aaaaaaaa\0", 9},
-        {"aaaaaaab", 8}, {"aaaaaaaaa", 9}, {"z", 1},
+        {"a", 1},          {"a\0", 2},      {"ab", 2},        {"a\0\0", 3}, {"b", 1},
+        {"ba", 2},         {"\0", 1},       {"\0\0", 2},      {"\xff", 1},  {"aaaaaaaa", 8},
+        {"aaaaaaaa\0", 9}, {"aaaaaaab", 8}, {"aaaaaaaaa", 9}, {"z", 1},
     };
     const size_t n = sizeof keys / sizeof *keys;
     const uint64_t hashes[] = {
@@ -253,11 +271,9 @@ static void test_forced_collisions(void **state)
         size_t pos;
         assert_int_equal(rfm__cust_find_str(ctx, "q\0", 2, near, &pos), extra);
         /* absent keys under the shared hash */
-        assert_int_equal(rfm__cust_find_str(ctx, "a\0\0\0", 4, hashes[h], &pos),
-                         RFM__NO_CUSTOMER);
+        assert_int_equal(rfm__cust_find_str(ctx, "a\0\0\0", 4, hashes[h], &pos), RFM__NO_CUSTOMER);
         assert_int_equal(rfm__cust_find_str(ctx, "c", 1, hashes[h], &pos), RFM__NO_CUSTOMER);
-        assert_int_equal(rfm__cust_find_str(ctx, "aaaaaaa", 7, hashes[h], &pos),
-                         RFM__NO_CUSTOMER);
+        assert_int_equal(rfm__cust_find_str(ctx, "aaaaaaa", 7, hashes[h], &pos), RFM__NO_CUSTOMER);
         assert_int_equal(rfm__cust_find_str(ctx, "ab", 2, near, &pos), RFM__NO_CUSTOMER);
         /* they are all customers to the public API: count and key order */
         size_t count;
@@ -391,13 +407,13 @@ static void check_all(rfm_ctx *ctx, const churn_model *m, uint64_t *rng)
 /* ops random inserts/removals over a universe of n_keys keys; p_insert in
  * percent. Full checks every check_every operations. Returns the number of
  * removals made while a cluster wrapped around the end of the table. */
-static size_t churn(int64_t seed, size_t n_keys, size_t ops, unsigned p_insert,
-                    size_t check_every, size_t want_cap)
+static size_t churn(int64_t seed, size_t n_keys, size_t ops, unsigned p_insert, size_t check_every,
+                    size_t want_cap)
 {
     uint64_t rng = (uint64_t)seed * 31 + 1;
     rfm_ctx *ctx = new_ctx(seed);
-    churn_model m = {xcalloc(n_keys, 8), xcalloc(n_keys, 1), xcalloc(n_keys, 8),
-                     xcalloc(n_keys, 8), n_keys, 0};
+    churn_model m = {
+        xcalloc(n_keys, 8), xcalloc(n_keys, 1), xcalloc(n_keys, 8), xcalloc(n_keys, 8), n_keys, 0};
     for (size_t i = 0; i < n_keys; i++)
         m.keys[i] = splitmix64(&rng) & ~UINT64_C(1);
     size_t wrapped_removals = 0, removals = 0;
@@ -507,8 +523,15 @@ static void test_iteration_order(void **state)
     /* u64: random keys plus the edges, where a signed comparison or a
      * byte-wise one would go wrong */
     uint64_t *keys = xcalloc(N, sizeof *keys);
-    const uint64_t edges[] = {0, 1, UINT64_MAX, UINT64_C(1) << 63, (UINT64_C(1) << 63) - 1,
-                              (UINT64_C(1) << 63) + 1, 0xff, 0x100, 0xff00000000000000ULL,
+    const uint64_t edges[] = {0,
+                              1,
+                              UINT64_MAX,
+                              UINT64_C(1) << 63,
+                              (UINT64_C(1) << 63) - 1,
+                              (UINT64_C(1) << 63) + 1,
+                              0xff,
+                              0x100,
+                              0xff00000000000000ULL,
                               0x00000000000000ffULL << 8};
     for (size_t i = 0; i < N; i++)
         keys[i] = i < 10 ? edges[i] : splitmix64(&rng) >> rnd(&rng, 64);
@@ -602,8 +625,7 @@ static double bytes_per_customer(const rfm_ctx *ctx)
     return (double)bytes / (double)ctx->n_cust;
 }
 
-static void ingest_range_u64(rfm_ctx *ctx, uint64_t from, uint64_t to, rfm_row_u64 *buf,
-                             size_t cap)
+static void ingest_range_u64(rfm_ctx *ctx, uint64_t from, uint64_t to, rfm_row_u64 *buf, size_t cap)
 {
     while (from < to) {
         size_t n = (size_t)(to - from) < cap ? (size_t)(to - from) : cap;
@@ -670,12 +692,9 @@ static void test_bytes_per_customer(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_u64_keys),
-        cmocka_unit_test(test_str_keys),
-        cmocka_unit_test(test_forced_collisions),
-        cmocka_unit_test(test_churn),
-        cmocka_unit_test(test_iteration_order),
-        cmocka_unit_test(test_bytes_per_customer),
+        cmocka_unit_test(test_u64_keys),          cmocka_unit_test(test_str_keys),
+        cmocka_unit_test(test_forced_collisions), cmocka_unit_test(test_churn),
+        cmocka_unit_test(test_iteration_order),   cmocka_unit_test(test_bytes_per_customer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

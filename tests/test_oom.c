@@ -42,9 +42,9 @@ typedef struct block {
 } block;
 
 typedef struct alloc_state {
-    size_t calls;     /* allocations + reallocations so far */
-    size_t fail_at;   /* the call to fail (1-based); 0 = none */
-    int injected;     /* a failure was injected and not yet handled */
+    size_t calls;   /* allocations + reallocations so far */
+    size_t fail_at; /* the call to fail (1-based); 0 = none */
+    int injected;   /* a failure was injected and not yet handled */
     size_t live_bytes, peak_bytes;
     block *blocks; /* live blocks (test-side malloc) */
     size_t n_blocks, cap_blocks;
@@ -233,14 +233,14 @@ static int after_call(run *r, const char *name, int rc)
     return 1;
 }
 
-#define STEP(r, ctx, name, expr)                                                             \
-    do {                                                                                     \
-        int rc_ = (expr);                                                                    \
-        if (after_call((r), (name), rc_)) {                                                  \
-            assert_int_equal(rfm_errcode(ctx), RFM_E_NOMEM);                                 \
-            assert_true(rfm_errmsg(ctx)[0] != '\0');                                         \
-            assert_int_equal((expr), RFM_OK);                                                \
-        }                                                                                    \
+#define STEP(r, ctx, name, expr)                                                                   \
+    do {                                                                                           \
+        int rc_ = (expr);                                                                          \
+        if (after_call((r), (name), rc_)) {                                                        \
+            assert_int_equal(rfm_errcode(ctx), RFM_E_NOMEM);                                       \
+            assert_true(rfm_errmsg(ctx)[0] != '\0');                                               \
+            assert_int_equal((expr), RFM_OK);                                                      \
+        }                                                                                          \
     } while (0)
 
 static void assert_names_row(rfm_ctx *ctx, size_t k)
@@ -272,8 +272,7 @@ static rfm_ctx *create_step(run *r, const char *name)
     return ctx;
 }
 
-typedef int (*ingest_fn)(rfm_ctx *ctx, const void *batch, size_t from, size_t n,
-                         size_t *applied);
+typedef int (*ingest_fn)(rfm_ctx *ctx, const void *batch, size_t from, size_t n, size_t *applied);
 
 /* Ingests rows [0..n) of a batch; after an injected failure at row k the
  * rows before k stay applied, and the rest is sent again from k. */
@@ -485,8 +484,8 @@ static int ingest_str_cols(rfm_ctx *ctx, const void *b, size_t from, size_t n, s
     const colbatch *cb = b;
     size_t i = cb->first + from;
     const data *d = cb->d;
-    return rfm_ingest_columns_str(ctx, n, d->cdata, d->coff + i, d->sts + i, d->samt + i,
-                                  d->odata, d->ooff + i, applied);
+    return rfm_ingest_columns_str(ctx, n, d->cdata, d->coff + i, d->sts + i, d->samt + i, d->odata,
+                                  d->ooff + i, applied);
 }
 
 static int ingest_u64_cols(rfm_ctx *ctx, const void *b, size_t from, size_t n, size_t *applied)
@@ -581,8 +580,7 @@ static void scenario(run *r, const data *d)
         /* a failed install destroys the user data at once */
         assert_int_equal(r->callback_destroys, destroys + 1);
         assert_string_equal(rfm_segment_name(u, 0), "Champions");
-        assert_int_equal(rfm_use_callback(u, segment_cb, r, segment_cb_destroy, names, 3),
-                         RFM_OK);
+        assert_int_equal(rfm_use_callback(u, segment_cb, r, segment_cb_destroy, names, 3), RFM_OK);
     }
     assert_int_equal(rfm_segment_count(u), 4);
     int calls = r->callback_calls;
@@ -689,11 +687,8 @@ static void test_oom_every_allocation(void **state)
         assert_int_equal(st.live_bytes, 0);
         assert_int_equal(st.n_blocks, 0);
         /* every callback user pointer handed over was destroyed once */
-        assert_int_equal(r.callback_destroys, r.failed_step &&
-                                                      strcmp(r.failed_step,
-                                                             "rfm_use_callback") == 0
-                                                  ? 2
-                                                  : 1);
+        assert_int_equal(r.callback_destroys,
+                         r.failed_step && strcmp(r.failed_step, "rfm_use_callback") == 0 ? 2 : 1);
         /* the same results as without a failure */
         if (r.out.n != ref.out.n || memcmp(r.out.v, ref.out.v, r.out.n * sizeof *r.out.v)) {
             size_t i = 0;
@@ -748,16 +743,13 @@ static void test_create_failure(void **state)
     alloc_state st;
     memset(&st, 0, sizeof st);
     rfm_ctx *ctx = (rfm_ctx *)&st;
-    assert_int_equal(rfm_create_with_allocator(&ctx, NULL, t_realloc, t_free, &st),
-                     RFM_E_INVALID);
+    assert_int_equal(rfm_create_with_allocator(&ctx, NULL, t_realloc, t_free, &st), RFM_E_INVALID);
     assert_null(ctx);
     ctx = (rfm_ctx *)&st;
-    assert_int_equal(rfm_create_with_allocator(&ctx, t_alloc, NULL, t_free, &st),
-                     RFM_E_INVALID);
+    assert_int_equal(rfm_create_with_allocator(&ctx, t_alloc, NULL, t_free, &st), RFM_E_INVALID);
     assert_null(ctx);
     ctx = (rfm_ctx *)&st;
-    assert_int_equal(rfm_create_with_allocator(&ctx, t_alloc, t_realloc, NULL, &st),
-                     RFM_E_INVALID);
+    assert_int_equal(rfm_create_with_allocator(&ctx, t_alloc, t_realloc, NULL, &st), RFM_E_INVALID);
     assert_null(ctx);
     assert_int_equal(st.calls, 0);
 }

@@ -54,8 +54,8 @@ static void product_ok(const char *q, const char *p, int scale, int64_t want)
     int64_t v = SENTINEL;
     int rc = rfm_parse_product(q, strlen(q), p, strlen(p), scale, &v);
     if (rc != RFM_OK || v != want)
-        fail_msg("\"%s\" x \"%s\" scale %d: rc %d, %lld, want %lld", q, p, scale, rc,
-                 (long long)v, (long long)want);
+        fail_msg("\"%s\" x \"%s\" scale %d: rc %d, %lld, want %lld", q, p, scale, rc, (long long)v,
+                 (long long)want);
     /* multiplication commutes */
     v = SENTINEL;
     assert_int_equal(rfm_parse_product(p, strlen(p), q, strlen(q), scale, &v), RFM_OK);
@@ -315,7 +315,7 @@ static void amount_rounding(void **state)
     amount_ok("1.5", 0, 2);
     amount_ok("-2.5", 0, -2);
     amount_ok("-3.5", 0, -4);
-    amount_ok("2.51", 0, 3);   /* above the tie */
+    amount_ok("2.51", 0, 3);    /* above the tie */
     amount_ok("2.49999", 0, 2); /* below it */
     amount_ok("2.500000000000000000000000001", 0, 3);
     /* scale 1 */
@@ -330,10 +330,10 @@ static void amount_rounding(void **state)
     amount_ok("-0.125", 2, -12);
     amount_ok("-0.135", 2, -14);
     amount_ok("0.115", 2, 12);
-    amount_ok("0.12500", 2, 12);       /* zeros after the 5: still a tie */
-    amount_ok("0.1250001", 2, 13);     /* anything after it: above */
+    amount_ok("0.12500", 2, 12);   /* zeros after the 5: still a tie */
+    amount_ok("0.1250001", 2, 13); /* anything after it: above */
     amount_ok("0.1249999", 2, 12);
-    amount_ok("9.995", 2, 1000);       /* 999 is odd: up, with a carry */
+    amount_ok("9.995", 2, 1000); /* 999 is odd: up, with a carry */
     amount_ok("0.994", 2, 99);
     /* scale 3 */
     amount_ok("1.0005", 3, 1000);
@@ -349,9 +349,32 @@ static void amount_rounding(void **state)
 static void amount_rejects(void **state)
 {
     (void)state;
-    const char *bad[] = {"", " ", ".", "+", "-", "+.", "1,234.00", "1 234", "$5", "5$",
-                         "\342\202\2545" /* euro sign */, "5 EUR", "1e5", "1E5", "0x10", "1.2.3", "--1",
-                         "+-1", "- 1", "1-", "12.30x", "NaN", "inf", "1_000", "(5)", "'5"};
+    const char *bad[] = {"",
+                         " ",
+                         ".",
+                         "+",
+                         "-",
+                         "+.",
+                         "1,234.00",
+                         "1 234",
+                         "$5",
+                         "5$",
+                         "\342\202\2545" /* euro sign */,
+                         "5 EUR",
+                         "1e5",
+                         "1E5",
+                         "0x10",
+                         "1.2.3",
+                         "--1",
+                         "+-1",
+                         "- 1",
+                         "1-",
+                         "12.30x",
+                         "NaN",
+                         "inf",
+                         "1_000",
+                         "(5)",
+                         "'5"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         amount_err(bad[i], 2, RFM_E_PARSE);
     /* a NUL byte inside is text */
@@ -398,8 +421,8 @@ static void amount_limits(void **state)
 static void products(void **state)
 {
     (void)state;
-    product_ok("6", "2.55", 2, 1530);    /* 15.30 */
-    product_ok("-12", "0.29", 2, -348);  /* -3.48 */
+    product_ok("6", "2.55", 2, 1530);   /* 15.30 */
+    product_ok("-12", "0.29", 2, -348); /* -3.48 */
     product_ok(" 6 ", " 2.55 ", 2, 1530);
     product_ok("1.5", "0.333", 4, 4995); /* 0.4995 exactly */
     product_ok("0", "2.55", 2, 0);
@@ -431,14 +454,14 @@ static void product_rounding(void **state)
     product_ok("0.5", "0.35", 2, 18);   /* 0.175 tie -> 0.18 */
     product_ok("-0.5", "0.25", 2, -12);
     product_ok("-0.5", "-0.25", 2, 12);
-    product_ok("3", "0.335", 2, 100);   /* 1.005 tie -> 1.00 */
-    product_ok("3", "0.345", 2, 104);   /* 1.035 tie -> 1.04 */
-    product_ok("2", "1.25", 0, 2);      /* 2.5 -> 2 */
-    product_ok("3", "1.25", 0, 4);      /* 3.75 -> 4 */
+    product_ok("3", "0.335", 2, 100); /* 1.005 tie -> 1.00 */
+    product_ok("3", "0.345", 2, 104); /* 1.035 tie -> 1.04 */
+    product_ok("2", "1.25", 0, 2);    /* 2.5 -> 2 */
+    product_ok("3", "1.25", 0, 4);    /* 3.75 -> 4 */
     /* a tie only in the truncated product: the exact one is above it */
-    product_ok("1", "0.005", 2, 0);                /* 0.005 tie -> 0.00 */
-    product_ok("1.0000000001", "0.005", 2, 1);     /* 0.0050000000005 -> 0.01 */
-    product_ok("0.9999999999", "0.015", 2, 1);     /* 0.0149999999985 -> 0.01 */
+    product_ok("1", "0.005", 2, 0);            /* 0.005 tie -> 0.00 */
+    product_ok("1.0000000001", "0.005", 2, 1); /* 0.0050000000005 -> 0.01 */
+    product_ok("0.9999999999", "0.015", 2, 1); /* 0.0149999999985 -> 0.01 */
     /* 2.5 x (1 + 1e-34) = 2.5 + 2.5e-34, just above the tie -> 3 */
     product_ok("2.5", "1.0000000000000000000000000000000001", 0, 3);
     product_ok("2.5", "1.0000000000000000000000000000000000", 0, 2);
@@ -505,7 +528,8 @@ static int64_t random_decimal(uint64_t *s, int decimals, char *text)
     int64_t p10 = 1;
     for (int i = 0; i < decimals; i++)
         p10 *= 10;
-    const int64_t v = (int64_t)(rng_next(s) % 1000000) * p10 + (int64_t)(rng_next(s) % (uint64_t)p10);
+    const int64_t v =
+        (int64_t)(rng_next(s) % 1000000) * p10 + (int64_t)(rng_next(s) % (uint64_t)p10);
     const int neg = rng_next(s) % 3 == 0;
     int n = sprintf(text, "%s%lld", neg ? "-" : "", (long long)(v / p10));
     if (decimals)

@@ -46,7 +46,8 @@
 /* ------------------------------------------------------------------ */
 /* PRNG and failure context                                            */
 
-static uint64_t splitmix64(uint64_t *s) {
+static uint64_t splitmix64(uint64_t *s)
+{
     uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
@@ -54,7 +55,8 @@ static uint64_t splitmix64(uint64_t *s) {
 }
 
 /* uniform enough in [0, n) for test data */
-static uint64_t rnd(uint64_t *s, uint64_t n) {
+static uint64_t rnd(uint64_t *s, uint64_t n)
+{
     return n ? splitmix64(s) % n : 0;
 }
 
@@ -124,7 +126,8 @@ typedef struct dataset {
     size_t n_lines, cap_lines;
 } dataset;
 
-static int key_cmp(enum key_kind kind, const ckey *a, const ckey *b) {
+static int key_cmp(enum key_kind kind, const ckey *a, const ckey *b)
+{
     if (kind == KEY_U64)
         return a->u64 < b->u64 ? -1 : a->u64 > b->u64;
     size_t m = a->len < b->len ? a->len : b->len;
@@ -136,7 +139,8 @@ static int key_cmp(enum key_kind kind, const ckey *a, const ckey *b) {
 
 static enum key_kind g_sort_kind;
 
-static int ckey_qsort_cmp(const void *pa, const void *pb) {
+static int ckey_qsort_cmp(const void *pa, const void *pb)
+{
     return key_cmp(g_sort_kind, pa, pb);
 }
 
@@ -144,7 +148,8 @@ static int ckey_qsort_cmp(const void *pa, const void *pb) {
  * ones (so numeric and byte order differ); string keys use bytes 0x00,
  * 'a', 'b', 0x7f, 0x80, 0xff (NULs, signedness) and short lengths (so
  * proper prefixes are frequent). */
-static ckey *make_keys(enum key_kind kind, size_t n, uint64_t *rng) {
+static ckey *make_keys(enum key_kind kind, size_t n, uint64_t *rng)
+{
     static const unsigned char alphabet[] = {0x00, 'a', 'b', 0x7f, 0x80, 0xff};
     size_t cap = 2 * n + 16, m = 0;
     ckey *k = calloc(cap, sizeof *k);
@@ -186,7 +191,8 @@ static ckey *make_keys(enum key_kind kind, size_t n, uint64_t *rng) {
 
 /* Value of customer i (of n, key order) in lo..hi under a pattern. */
 static int64_t pattern_value(enum pattern p, size_t i, size_t n, int64_t lo, int64_t hi,
-                             const int64_t *ties, size_t n_ties, uint64_t *rng) {
+                             const int64_t *ties, size_t n_ties, uint64_t *rng)
+{
     uint64_t range = (uint64_t)(hi - lo) + 1;
     switch (p) {
     case PAT_RANDOM:
@@ -209,7 +215,8 @@ static int64_t pattern_value(enum pattern p, size_t i, size_t n, int64_t lo, int
 }
 
 static void add_line(dataset *d, size_t ci, int64_t day, int64_t amount, int has_order,
-                     uint64_t order, uint64_t *rng) {
+                     uint64_t order, uint64_t *rng)
+{
     if (d->n_lines == d->cap_lines) {
         d->cap_lines = d->cap_lines ? 2 * d->cap_lines : 1024;
         d->lines = realloc(d->lines, d->cap_lines * sizeof *d->lines);
@@ -225,7 +232,8 @@ static void add_line(dataset *d, size_t ci, int64_t day, int64_t amount, int has
 
 /* Lines making customer ci's recency, frequency and monetary exactly the
  * wanted values at d->as_of. */
-static void emit_customer(dataset *d, size_t ci, uint64_t *rng) {
+static void emit_customer(dataset *d, size_t ci, uint64_t *rng)
+{
     const cust *c = &d->c[ci];
     int64_t last_day = d->as_of - c->recency;
     /* returns E >= 0 make the purchases worth monetary + E in total */
@@ -274,12 +282,13 @@ static void emit_customer(dataset *d, size_t ci, uint64_t *rng) {
 
 /* Frequencies are capped so the data stays small: exact distinct values up
  * to n = 100, heavier ties above. */
-static int64_t freq_max(size_t n) {
+static int64_t freq_max(size_t n)
+{
     return n <= 100 ? (int64_t)n + 2 : n <= 1000 ? 25 : 12;
 }
 
-static void make_dataset(dataset *d, enum key_kind kind, size_t n, enum pattern pat,
-                         uint64_t seed) {
+static void make_dataset(dataset *d, enum key_kind kind, size_t n, enum pattern pat, uint64_t seed)
+{
     uint64_t rng = seed;
     memset(d, 0, sizeof *d);
     d->kind = kind;
@@ -339,7 +348,8 @@ static void make_dataset(dataset *d, enum key_kind kind, size_t n, enum pattern 
     }
 }
 
-static void free_dataset(dataset *d) {
+static void free_dataset(dataset *d)
+{
     free(d->c);
     free(d->scored);
     free(d->lines);
@@ -349,15 +359,16 @@ static void free_dataset(dataset *d) {
 /* ------------------------------------------------------------------ */
 /* Ingestion, four ways                                                */
 
-static void order_text(uint64_t order, char *buf, size_t *len) {
+static void order_text(uint64_t order, char *buf, size_t *len)
+{
     int w = snprintf(buf, ORDER_LEN_MAX, "o%" PRIu64, order);
     assert_true(w > 0 && w < ORDER_LEN_MAX);
     *len = (size_t)w;
 }
 
 /* Rows perm[from..to) through the row API. */
-static void ingest_rows(rfm_ctx *ctx, const dataset *d, const size_t *perm, size_t from,
-                        size_t to) {
+static void ingest_rows(rfm_ctx *ctx, const dataset *d, const size_t *perm, size_t from, size_t to)
+{
     size_t n = to - from, applied = 0;
     if (d->kind == KEY_U64) {
         rfm_row_u64 *rows = calloc(n ? n : 1, sizeof *rows);
@@ -397,7 +408,8 @@ static void ingest_rows(rfm_ctx *ctx, const dataset *d, const size_t *perm, size
 
 /* Rows perm[from..to) through the columnar API. */
 static void ingest_columns(rfm_ctx *ctx, const dataset *d, const size_t *perm, size_t from,
-                           size_t to) {
+                           size_t to)
+{
     size_t n = to - from, applied = 0, m = n ? n : 1;
     int64_t *ts = calloc(m, sizeof *ts), *amt = calloc(m, sizeof *amt);
     assert_non_null(ts);
@@ -455,7 +467,8 @@ enum ingest_way { WAY_ROWS_ONE_BATCH, WAY_ROWS_RANDOM_BATCHES, WAY_COLUMNS_RANDO
 
 /* A fresh context holding the data set: in line order as one batch, or
  * shuffled and cut into random batches (sizes 1..~n/3, some empty). */
-static rfm_ctx *ingest(const dataset *d, enum ingest_way way, int64_t hash_seed, uint64_t seed) {
+static rfm_ctx *ingest(const dataset *d, enum ingest_way way, int64_t hash_seed, uint64_t seed)
+{
     rfm_ctx *ctx = NULL;
     assert_int_equal(rfm_create(&ctx), RFM_OK);
     assert_int_equal(rfm_set_param(ctx, RFM_PARAM_HASH_SEED, hash_seed), RFM_OK);
@@ -498,21 +511,24 @@ typedef struct vk {
     size_t pos; /* key rank among scored customers */
 } vk;
 
-static int vk_cmp(const void *pa, const void *pb) {
+static int vk_cmp(const void *pa, const void *pb)
+{
     const vk *a = pa, *b = pb;
     if (a->v != b->v)
         return a->v < b->v ? -1 : 1;
     return a->pos < b->pos ? -1 : a->pos > b->pos;
 }
 
-static int i64_cmp(const void *pa, const void *pb) {
+static int i64_cmp(const void *pa, const void *pb)
+{
     int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
     return a < b ? -1 : a > b;
 }
 
 /* Scores (1..B) and cutoffs (B-1) of values v[0..n) given in key order. */
 static void ref_score(const int64_t *v, size_t n, int bins, int method, int is_r, int *score,
-                      int64_t *cut) {
+                      int64_t *cut)
+{
     size_t B = (size_t)bins;
     if (method == RFM_METHOD_QUANTILE) {
         int64_t *x = malloc(n * sizeof *x);
@@ -554,12 +570,14 @@ static void ref_score(const int64_t *v, size_t n, int bins, int method, int is_r
 /* ------------------------------------------------------------------ */
 /* Comparing one compute with the reference                            */
 
-static const char *method_name(int m) {
+static const char *method_name(int m)
+{
     return m == RFM_METHOD_QUANTILE ? "quantile" : m == RFM_METHOD_NTILE ? "ntile" : "?";
 }
 
 static void check_against_reference(rfm_ctx *ctx, const dataset *d, const int bins[3],
-                                    const int methods[3]) {
+                                    const int methods[3])
+{
     static const rfm_param bins_param[3] = {RFM_PARAM_BINS_R, RFM_PARAM_BINS_F, RFM_PARAM_BINS_M};
     static const rfm_param method_param[3] = {RFM_PARAM_METHOD_R, RFM_PARAM_METHOD_F,
                                               RFM_PARAM_METHOD_M};
@@ -656,14 +674,16 @@ static void check_against_reference(rfm_ctx *ctx, const dataset *d, const int bi
 
 static size_t sizes[] = {1, 2, 3, 7, 100, 1000, 10007};
 
-static uint64_t dataset_seed(size_t n, enum key_kind kind, enum pattern p) {
+static uint64_t dataset_seed(size_t n, enum key_kind kind, enum pattern p)
+{
     return 0x5eed0000u + n * 1000003u + (uint64_t)kind * 7919u + (uint64_t)p * 104729u;
 }
 
 /* All data sets of one size: both key kinds, every pattern; each computed
  * for bins 2..10 (R b, F and M shifted so that the three differ) and three
  * method combinations. */
-static void differential_for_size(void **state) {
+static void differential_for_size(void **state)
+{
     size_t n = *(const size_t *)*state;
     static const int method_sets[3][3] = {
         {RFM_METHOD_QUANTILE, RFM_METHOD_QUANTILE, RFM_METHOD_QUANTILE},
@@ -698,7 +718,8 @@ static void differential_for_size(void **state) {
 }
 
 /* Every per-customer field of two computed contexts, in key order. */
-static void expect_identical(rfm_ctx *a, rfm_ctx *b) {
+static void expect_identical(rfm_ctx *a, rfm_ctx *b)
+{
     size_t na, sa, ua, nb, sb, ub;
     assert_int_equal(rfm_counts(a, &na, &sa, &ua), RFM_OK);
     assert_int_equal(rfm_counts(b, &nb, &sb, &ub), RFM_OK);
@@ -746,7 +767,8 @@ static void expect_identical(rfm_ctx *a, rfm_ctx *b) {
     }
 }
 
-static void compute_all(rfm_ctx *ctx, const dataset *d, int method, int bins) {
+static void compute_all(rfm_ctx *ctx, const dataset *d, int method, int bins)
+{
     assert_int_equal(rfm_set_param(ctx, RFM_PARAM_METHOD, method), RFM_OK);
     assert_int_equal(rfm_set_param(ctx, RFM_PARAM_BINS, bins), RFM_OK);
     assert_int_equal(rfm_set_weights(ctx, 0.1, 0.7, 1.3), RFM_OK);
@@ -755,7 +777,8 @@ static void compute_all(rfm_ctx *ctx, const dataset *d, int method, int bins) {
 
 /* Shuffled rows in random batches (row API and columnar API), other hash
  * seeds, and a compute in the middle of ingestion: identical results. */
-static void order_split_and_api_do_not_change_results(void **state) {
+static void order_split_and_api_do_not_change_results(void **state)
+{
     (void)state;
     static const int64_t hash_seeds[] = {0, 1, -1, 0x7777777777777777};
     for (size_t si = 0; si < ARRAY_LEN(sizes); si++) {
@@ -806,7 +829,8 @@ static void order_split_and_api_do_not_change_results(void **state) {
 
 /* The reference itself, on cases worked out by hand, so that a mistake in
  * it cannot hide one in the library. */
-static void reference_self_check(void **state) {
+static void reference_self_check(void **state)
+{
     (void)state;
     int s[10];
     int64_t c[9];
@@ -842,7 +866,8 @@ static void reference_self_check(void **state) {
         assert_int_equal(s[i], want_g[i]);
 }
 
-int main(void) {
+int main(void)
+{
     struct CMUnitTest tests[2 + ARRAY_LEN(sizes)];
     static char names[ARRAY_LEN(sizes)][48];
     size_t t = 0;

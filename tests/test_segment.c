@@ -26,9 +26,9 @@ static void check_report_finds_overlaps_gaps_and_shadowed_rules(void **state)
 {
     (void)state;
     const rfm_rule rules[] = {
-        {"Top", 5, 5, 5, 5, 1, 5},     /* 5 cells */
-        {"Wide", 4, 5, 4, 5, 1, 5},    /* 20 cells, overlaps Top on r5 f5 */
-        {"Hidden", 5, 5, 5, 5, 2, 3},  /* inside Top: never wins */
+        {"Top", 5, 5, 5, 5, 1, 5},    /* 5 cells */
+        {"Wide", 4, 5, 4, 5, 1, 5},   /* 20 cells, overlaps Top on r5 f5 */
+        {"Hidden", 5, 5, 5, 5, 2, 3}, /* inside Top: never wins */
     };
     rfm_rule_report rep = {.size = sizeof rep};
     assert_int_equal(rfm_rules_check(rules, 3, sizeof *rules, 5, 5, 5, &rep), RFM_OK);
@@ -49,8 +49,8 @@ static void check_report_finds_overlaps_gaps_and_shadowed_rules(void **state)
 static void check_report_of_full_grid_is_clean(void **state)
 {
     (void)state;
-    const rfm_rule rules[] = {{"Low", 1, 2, 1, 3, 1, 3}, {"High", 3, 3, 1, 3, 1, 3},
-                              {"Mid", 1, 2, 1, 3, 1, 3}};
+    const rfm_rule rules[] = {
+        {"Low", 1, 2, 1, 3, 1, 3}, {"High", 3, 3, 1, 3, 1, 3}, {"Mid", 1, 2, 1, 3, 1, 3}};
     rfm_rule_report rep = {.size = sizeof rep};
     assert_int_equal(rfm_rules_check(rules, 2, sizeof *rules, 3, 3, 3, &rep), RFM_OK);
     assert_int_equal(rep.uncovered_cells, 0);

@@ -67,7 +67,8 @@ struct adv_item {
     uint32_t id;
 };
 
-static int adv_less(struct adv *st, uint32_t x, uint32_t y) {
+static int adv_less(struct adv *st, uint32_t x, uint32_t y)
+{
     st->ncmp++;
     if (st->val[x] == st->gas && st->val[y] == st->gas)
         st->val[x == st->candidate ? x : y] = st->nsolid++;
@@ -97,7 +98,8 @@ typedef void (*adv_sel_fn)(struct adv_item *a, size_t n, const size_t *ranks, si
 
 /* Runs sel under the adversary; returns comparisons, fills input[n]. */
 static uint64_t adversarial_input(adv_sel_fn sel, size_t n, const size_t *ranks, size_t m,
-                                  int64_t *input) {
+                                  int64_t *input)
+{
     struct adv st = {input, (int64_t)n, 0, 0, 0};
     struct adv_item *items = malloc(n * sizeof *items);
     struct adv_item out[16];
@@ -116,7 +118,8 @@ static uint64_t adversarial_input(adv_sel_fn sel, size_t n, const size_t *ranks,
 /* ------------------------------------------------------------------ */
 /* Inputs                                                              */
 
-static uint64_t splitmix64(uint64_t *s) {
+static uint64_t splitmix64(uint64_t *s)
+{
     uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
@@ -145,7 +148,8 @@ static const char *const pattern_name[PAT_COUNT] = {
 
 /* Musser's sequence against median-of-3 quicksort: odd 1-based positions
  * of the first half hold i, even ones k+i-1, the second half holds 2i. */
-static void fill_med3_killer(int64_t *a, size_t n) {
+static void fill_med3_killer(int64_t *a, size_t n)
+{
     size_t k = n / 2;
     for (size_t i = 1; i <= k; i++) {
         a[i - 1] = (int64_t)(i % 2 ? i : k + i - 1);
@@ -155,7 +159,8 @@ static void fill_med3_killer(int64_t *a, size_t n) {
         a[n - 1] = (int64_t)n;
 }
 
-static void fill_pattern(int64_t *a, size_t n, enum pattern p, uint64_t seed) {
+static void fill_pattern(int64_t *a, size_t n, enum pattern p, uint64_t seed)
+{
     uint64_t s = seed;
     if (p == PAT_MED3_KILLER) {
         fill_med3_killer(a, n);
@@ -213,19 +218,22 @@ struct rank_set {
     size_t r[MAX_RANKS];
 };
 
-static void add_rank(struct rank_set *rs, size_t r) {
+static void add_rank(struct rank_set *rs, size_t r)
+{
     assert_true(rs->m < MAX_RANKS);
     rs->r[rs->m++] = r;
 }
 
 /* ceil(k*n/B)-1, the quantile cutoffs the library asks for. */
-static void quantile_ranks(struct rank_set *rs, size_t n, size_t b) {
+static void quantile_ranks(struct rank_set *rs, size_t n, size_t b)
+{
     rs->m = 0;
     for (size_t k = 1; k < b; k++)
         add_rank(rs, (k * n + b - 1) / b - 1);
 }
 
-static int size_cmp(const void *pa, const void *pb) {
+static int size_cmp(const void *pa, const void *pb)
+{
     size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
     return (a > b) - (a < b);
 }
@@ -234,7 +242,8 @@ static int size_cmp(const void *pa, const void *pb) {
 #define SET_B5 4
 
 /* Fills sets[] with every rank set used for an input of n; returns count. */
-static size_t rank_sets_for(size_t n, struct rank_set *sets, size_t cap) {
+static size_t rank_sets_for(size_t n, struct rank_set *sets, size_t cap)
+{
     size_t c = 0;
     assert_true(cap >= 20);
     sets[c++].m = 0;
@@ -301,12 +310,14 @@ struct elem_type {
     size_t n_variants;
 };
 
-static int i64_cmp(const void *pa, const void *pb) {
+static int i64_cmp(const void *pa, const void *pb)
+{
     int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
     return (a > b) - (a < b);
 }
 
-static int pair_cmp(const void *pa, const void *pb) {
+static int pair_cmp(const void *pa, const void *pb)
+{
     const rfm__pair *a = pa, *b = pb;
     if (a->v != b->v)
         return a->v < b->v ? -1 : 1;
@@ -315,35 +326,44 @@ static int pair_cmp(const void *pa, const void *pb) {
 
 /* One multiply is enough to make a lost or duplicated element visible in
  * an order-independent sum, and keeps the large tests fast under valgrind. */
-static uint64_t mix(uint64_t x) {
+static uint64_t mix(uint64_t x)
+{
     return (x ^ (x >> 31)) * 0xbf58476d1ce4e5b9ULL;
 }
 
-static uint64_t i64_hash(const void *p) {
+static uint64_t i64_hash(const void *p)
+{
     return mix((uint64_t) * (const int64_t *)p);
 }
 
-static uint64_t pair_hash(const void *p) {
+static uint64_t pair_hash(const void *p)
+{
     const rfm__pair *e = p;
     return mix((uint64_t)e->v ^ mix(e->tb));
 }
 
-static void sel_lib_i64(void *a, size_t n, const size_t *r, size_t m, void *o) {
+static void sel_lib_i64(void *a, size_t n, const size_t *r, size_t m, void *o)
+{
     rfm__select_i64(a, n, r, m, o);
 }
-static void sel_tiny_i64(void *a, size_t n, const size_t *r, size_t m, void *o) {
+static void sel_tiny_i64(void *a, size_t n, const size_t *r, size_t m, void *o)
+{
     rfm__sel_run_tiny_i64(a, n, r, m, o);
 }
-static void sel_mom_i64(void *a, size_t n, const size_t *r, size_t m, void *o) {
+static void sel_mom_i64(void *a, size_t n, const size_t *r, size_t m, void *o)
+{
     rfm__sel_run_mom_i64(a, n, r, m, o);
 }
-static void sel_lib_pair(void *a, size_t n, const size_t *r, size_t m, void *o) {
+static void sel_lib_pair(void *a, size_t n, const size_t *r, size_t m, void *o)
+{
     rfm__select_pair(a, n, r, m, o);
 }
-static void sel_tiny_pair(void *a, size_t n, const size_t *r, size_t m, void *o) {
+static void sel_tiny_pair(void *a, size_t n, const size_t *r, size_t m, void *o)
+{
     rfm__sel_run_tiny_pair(a, n, r, m, o);
 }
-static void sel_mom_pair(void *a, size_t n, const size_t *r, size_t m, void *o) {
+static void sel_mom_pair(void *a, size_t n, const size_t *r, size_t m, void *o)
+{
     rfm__sel_run_mom_pair(a, n, r, m, o);
 }
 
@@ -364,7 +384,8 @@ static const struct elem_type pair_type = {sizeof(rfm__pair), pair_cmp, pair_has
 
 #define AT(base, i, sz) ((const unsigned char *)(base) + (i) * (sz))
 
-static uint64_t multiset_hash(const void *a, size_t n, const struct elem_type *t) {
+static uint64_t multiset_hash(const void *a, size_t n, const struct elem_type *t)
+{
     uint64_t sum = 0, x = 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t h = t->hash(AT(a, i, t->size));
@@ -380,7 +401,8 @@ static uint64_t multiset_hash(const void *a, size_t n, const struct elem_type *t
  */
 static void check_one(const struct elem_type *t, const struct variant *v, const char *what,
                       const void *input, const void *sorted, uint64_t sorted_hash, size_t n,
-                      const struct rank_set *rs, void *work, void *sort_buf) {
+                      const struct rank_set *rs, void *work, void *sort_buf)
+{
     size_t sz = t->size;
     unsigned char out[MAX_RANKS * sizeof(rfm__pair)];
 
@@ -421,7 +443,8 @@ static void check_one(const struct elem_type *t, const struct variant *v, const 
  * differ from the library only near the bottom of the recursion, so large
  * inputs add time under valgrind but little coverage. */
 static void check_input(const struct elem_type *t, const char *what, const void *input, size_t n,
-                        int thorough) {
+                        int thorough)
+{
     size_t sz = t->size, cap = n ? n : 1;
     void *sorted = malloc(cap * sz), *work = malloc(cap * sz);
     void *sort_buf = malloc(cap * sz);
@@ -445,7 +468,8 @@ static void check_input(const struct elem_type *t, const char *what, const void 
 
 enum tb_kind { TB_DISTINCT, TB_EQUAL, TB_FEW, TB_COUNT };
 
-static void to_pairs(const int64_t *v, size_t n, enum tb_kind k, uint64_t seed, rfm__pair *out) {
+static void to_pairs(const int64_t *v, size_t n, enum tb_kind k, uint64_t seed, rfm__pair *out)
+{
     uint64_t s = seed;
     for (size_t i = 0; i < n; i++) {
         uint64_t r = splitmix64(&s);
@@ -459,7 +483,8 @@ static void to_pairs(const int64_t *v, size_t n, enum tb_kind k, uint64_t seed, 
 
 static const size_t big_sizes[] = {100, 1000, 100000};
 
-static void run_patterns(const struct elem_type *t, size_t n) {
+static void run_patterns(const struct elem_type *t, size_t n)
+{
     int64_t *v = malloc((n ? n : 1) * sizeof *v);
     rfm__pair *pairs = malloc((n ? n : 1) * sizeof *pairs);
     assert_true(v && pairs);
@@ -484,31 +509,36 @@ static void run_patterns(const struct elem_type *t, size_t n) {
 /* ------------------------------------------------------------------ */
 /* Tests                                                               */
 
-static void i64_matches_qsort_on_all_patterns_sizes_0_to_20(void **state) {
+static void i64_matches_qsort_on_all_patterns_sizes_0_to_20(void **state)
+{
     (void)state;
     for (size_t n = 0; n <= 20; n++)
         run_patterns(&i64_type, n);
 }
 
-static void i64_matches_qsort_on_all_patterns_sizes_100_1000_100000(void **state) {
+static void i64_matches_qsort_on_all_patterns_sizes_100_1000_100000(void **state)
+{
     (void)state;
     for (size_t i = 0; i < sizeof big_sizes / sizeof big_sizes[0]; i++)
         run_patterns(&i64_type, big_sizes[i]);
 }
 
-static void pair_matches_qsort_with_distinct_equal_and_few_tiebreaks_0_to_20(void **state) {
+static void pair_matches_qsort_with_distinct_equal_and_few_tiebreaks_0_to_20(void **state)
+{
     (void)state;
     for (size_t n = 0; n <= 20; n++)
         run_patterns(&pair_type, n);
 }
 
-static void pair_matches_qsort_with_distinct_equal_and_few_tiebreaks_large(void **state) {
+static void pair_matches_qsort_with_distinct_equal_and_few_tiebreaks_large(void **state)
+{
     (void)state;
     for (size_t i = 0; i < sizeof big_sizes / sizeof big_sizes[0]; i++)
         run_patterns(&pair_type, big_sizes[i]);
 }
 
-static void i64_matches_qsort_on_many_random_small_inputs(void **state) {
+static void i64_matches_qsort_on_many_random_small_inputs(void **state)
+{
     (void)state;
     uint64_t s = 99;
     int64_t a[200];
@@ -521,7 +551,8 @@ static void i64_matches_qsort_on_many_random_small_inputs(void **state) {
     }
 }
 
-static int next_permutation(int64_t *a, size_t n) {
+static int next_permutation(int64_t *a, size_t n)
+{
     size_t i = n - 1;
     while (i > 0 && a[i - 1] >= a[i])
         i--;
@@ -541,7 +572,8 @@ static int next_permutation(int64_t *a, size_t n) {
     return 1;
 }
 
-static void i64_matches_qsort_on_every_permutation_up_to_7(void **state) {
+static void i64_matches_qsort_on_every_permutation_up_to_7(void **state)
+{
     (void)state;
     for (size_t n = 1; n <= 7; n++) {
         int64_t a[7];
@@ -553,7 +585,8 @@ static void i64_matches_qsort_on_every_permutation_up_to_7(void **state) {
     }
 }
 
-static void i64_matches_qsort_on_every_sequence_of_3_values_up_to_8(void **state) {
+static void i64_matches_qsort_on_every_sequence_of_3_values_up_to_8(void **state)
+{
     (void)state;
     for (size_t n = 1; n <= 8; n++) {
         size_t total = 1;
@@ -569,7 +602,8 @@ static void i64_matches_qsort_on_every_sequence_of_3_values_up_to_8(void **state
     }
 }
 
-static void pair_orders_equal_values_by_tiebreak(void **state) {
+static void pair_orders_equal_values_by_tiebreak(void **state)
+{
     (void)state;
     rfm__pair a[50], out[3];
     size_t ranks[3] = {0, 25, 49};
@@ -583,7 +617,8 @@ static void pair_orders_equal_values_by_tiebreak(void **state) {
     assert_int_equal(out[2].tb, 49000);
 }
 
-static void select_with_no_ranks_touches_nothing(void **state) {
+static void select_with_no_ranks_touches_nothing(void **state)
+{
     (void)state;
     int64_t a[3] = {3, 1, 2};
     rfm__select_i64(NULL, 0, NULL, 0, NULL);
@@ -597,7 +632,8 @@ static void select_with_no_ranks_touches_nothing(void **state) {
 /* Comparisons stay linear (well under 100 per element) on the input built
  * against the very same pivot rule, while without the fallback that input
  * costs a quadratic number. */
-static void adversary_for_median_of_3_stays_linear_with_fallback(void **state) {
+static void adversary_for_median_of_3_stays_linear_with_fallback(void **state)
+{
     (void)state;
     const size_t n = 20000, n_quad = 4000;
     int64_t *input = malloc(n * sizeof *input);
@@ -621,7 +657,8 @@ static void adversary_for_median_of_3_stays_linear_with_fallback(void **state) {
 
 /* Big inputs that would be quadratic without three-way partitioning or the
  * fallback; the test runner's timeout is the guard. */
-static void two_million_adversarial_equal_and_tied_inputs_complete(void **state) {
+static void two_million_adversarial_equal_and_tied_inputs_complete(void **state)
+{
     (void)state;
     const size_t n = 2000000;
     int64_t *a = malloc(n * sizeof *a);
@@ -658,7 +695,8 @@ static void two_million_adversarial_equal_and_tied_inputs_complete(void **state)
     free(a);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(i64_matches_qsort_on_all_patterns_sizes_0_to_20),
         cmocka_unit_test(i64_matches_qsort_on_all_patterns_sizes_100_1000_100000),

@@ -10,7 +10,8 @@
 
 #include "sort.h"
 
-static uint64_t splitmix64(uint64_t *s) {
+static uint64_t splitmix64(uint64_t *s)
+{
     uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
@@ -27,7 +28,8 @@ enum pattern {
     PAT_COUNT
 };
 
-static void fill_keys(uint64_t *k, size_t n, enum pattern p, uint64_t seed) {
+static void fill_keys(uint64_t *k, size_t n, enum pattern p, uint64_t seed)
+{
     uint64_t s = seed;
     for (size_t i = 0; i < n; i++) {
         uint64_t r = splitmix64(&s);
@@ -64,7 +66,8 @@ struct ref {
     uint32_t idx;
 };
 
-static int ref_cmp(const void *pa, const void *pb) {
+static int ref_cmp(const void *pa, const void *pb)
+{
     const struct ref *a = pa, *b = pb;
     if (a->key != b->key)
         return a->key < b->key ? -1 : 1;
@@ -72,7 +75,8 @@ static int ref_cmp(const void *pa, const void *pb) {
 }
 
 /* idx values are a shuffled permutation, so input order != idx order. */
-static void fill_idx(uint32_t *idx, size_t n, uint64_t seed) {
+static void fill_idx(uint32_t *idx, size_t n, uint64_t seed)
+{
     uint64_t s = seed ^ 0x5555;
     for (size_t i = 0; i < n; i++)
         idx[i] = (uint32_t)i;
@@ -84,7 +88,8 @@ static void fill_idx(uint32_t *idx, size_t n, uint64_t seed) {
     }
 }
 
-static struct ref *reference(const uint64_t *key_of_pos, const uint32_t *idx, size_t n) {
+static struct ref *reference(const uint64_t *key_of_pos, const uint32_t *idx, size_t n)
+{
     struct ref *r = malloc((n ? n : 1) * sizeof *r);
     assert_non_null(r);
     for (size_t i = 0; i < n; i++) {
@@ -96,7 +101,8 @@ static struct ref *reference(const uint64_t *key_of_pos, const uint32_t *idx, si
     return r;
 }
 
-static int cmp_by_key(uint32_t a, uint32_t b, const void *ud) {
+static int cmp_by_key(uint32_t a, uint32_t b, const void *ud)
+{
     const uint64_t *keys = ud;
     return (keys[a] > keys[b]) - (keys[a] < keys[b]);
 }
@@ -104,7 +110,8 @@ static int cmp_by_key(uint32_t a, uint32_t b, const void *ud) {
 static const size_t sizes[] = {0, 1, 2, 3, 15, 16, 17, 33, 1000, 1025, 100000};
 #define N_SIZES (sizeof sizes / sizeof sizes[0])
 
-static void check_sort_idx(size_t n, enum pattern p, uint64_t seed) {
+static void check_sort_idx(size_t n, enum pattern p, uint64_t seed)
+{
     size_t cap = n ? n : 1;
     uint64_t *keys = malloc(cap * sizeof *keys); /* indexed by idx value */
     uint64_t *key_of_pos = malloc(cap * sizeof *key_of_pos);
@@ -129,7 +136,8 @@ static void check_sort_idx(size_t n, enum pattern p, uint64_t seed) {
     free(keys);
 }
 
-static void check_sort_u64(size_t n, enum pattern p, uint64_t seed) {
+static void check_sort_u64(size_t n, enum pattern p, uint64_t seed)
+{
     size_t cap = n ? n : 1;
     uint64_t *keys = malloc(cap * sizeof *keys);
     uint32_t *idx = malloc(cap * sizeof *idx);
@@ -154,14 +162,16 @@ static void check_sort_u64(size_t n, enum pattern p, uint64_t seed) {
     free(keys);
 }
 
-static void sort_idx_matches_stable_qsort_on_all_patterns_and_sizes(void **state) {
+static void sort_idx_matches_stable_qsort_on_all_patterns_and_sizes(void **state)
+{
     (void)state;
     for (size_t s = 0; s < N_SIZES; s++)
         for (int p = 0; p < PAT_COUNT; p++)
             check_sort_idx(sizes[s], (enum pattern)p, 1000 + s * 10 + (size_t)p);
 }
 
-static void sort_idx_keeps_input_order_of_equal_keys(void **state) {
+static void sort_idx_keeps_input_order_of_equal_keys(void **state)
+{
     (void)state;
     /* All keys equal: any reordering is a stability bug. */
     uint64_t keys[300];
@@ -175,19 +185,22 @@ static void sort_idx_keeps_input_order_of_equal_keys(void **state) {
         assert_int_equal(idx[i], 299 - i);
 }
 
-static void sort_idx_leaves_n0_buffers_untouched(void **state) {
+static void sort_idx_leaves_n0_buffers_untouched(void **state)
+{
     (void)state;
     rfm__sort_idx(NULL, 0, cmp_by_key, NULL, NULL);
 }
 
-static void sort_u64_idx_matches_stable_qsort_on_all_patterns_and_sizes(void **state) {
+static void sort_u64_idx_matches_stable_qsort_on_all_patterns_and_sizes(void **state)
+{
     (void)state;
     for (size_t s = 0; s < N_SIZES; s++)
         for (int p = 0; p < PAT_COUNT; p++)
             check_sort_u64(sizes[s], (enum pattern)p, 2000 + s * 10 + (size_t)p);
 }
 
-static void sort_u64_idx_orders_keys_differing_in_one_byte_each(void **state) {
+static void sort_u64_idx_orders_keys_differing_in_one_byte_each(void **state)
+{
     (void)state;
     /* One varying byte per run: every skip/no-skip combination of a pass
      * and an odd number of real passes (result lands in tmp first). */
@@ -216,7 +229,8 @@ static void sort_u64_idx_orders_keys_differing_in_one_byte_each(void **state) {
     }
 }
 
-static void sort_u64_idx_handles_extreme_keys(void **state) {
+static void sort_u64_idx_handles_extreme_keys(void **state)
+{
     (void)state;
     uint64_t keys[40];
     uint32_t idx[40], ti[40];
@@ -234,12 +248,14 @@ static void sort_u64_idx_handles_extreme_keys(void **state) {
     free(r);
 }
 
-static void sort_u64_idx_leaves_n0_buffers_untouched(void **state) {
+static void sort_u64_idx_leaves_n0_buffers_untouched(void **state)
+{
     (void)state;
     rfm__sort_u64_idx(NULL, NULL, 0, NULL, NULL);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sort_idx_matches_stable_qsort_on_all_patterns_and_sizes),
         cmocka_unit_test(sort_idx_keeps_input_order_of_equal_keys),

@@ -53,25 +53,29 @@
 /* ------------------------------------------------------------------ */
 /* Helpers for building data                                           */
 
-static rfm_ctx *ctx_new(void) {
+static rfm_ctx *ctx_new(void)
+{
     rfm_ctx *ctx = NULL;
     assert_ok(rfm_create(&ctx));
     assert_non_null(ctx);
     return ctx;
 }
 
-static int try_u64(rfm_ctx *ctx, uint64_t customer, int64_t ts, int64_t amount) {
+static int try_u64(rfm_ctx *ctx, uint64_t customer, int64_t ts, int64_t amount)
+{
     rfm_row_u64 row = {customer, ts, amount, 0, 0};
     return rfm_ingest_u64(ctx, &row, 1, sizeof row, NULL);
 }
 
 /* One line without a purchase key. */
-static void line_u64(rfm_ctx *ctx, uint64_t customer, int64_t ts, int64_t amount) {
+static void line_u64(rfm_ctx *ctx, uint64_t customer, int64_t ts, int64_t amount)
+{
     assert_ok(try_u64(ctx, customer, ts, amount));
 }
 
 /* One line with purchase key `order`. */
-static void order_u64(rfm_ctx *ctx, uint64_t customer, int64_t ts, int64_t amount, uint64_t order) {
+static void order_u64(rfm_ctx *ctx, uint64_t customer, int64_t ts, int64_t amount, uint64_t order)
+{
     rfm_row_u64 row = {customer, ts, amount, order, RFM_ROW_HAS_ORDER};
     assert_ok(rfm_ingest_u64(ctx, &row, 1, sizeof row, NULL));
 }
@@ -79,17 +83,20 @@ static void order_u64(rfm_ctx *ctx, uint64_t customer, int64_t ts, int64_t amoun
 /* One line with a string customer key (length given, NUL bytes allowed) and
  * an optional string purchase key (NULL = none). */
 static int try_str(rfm_ctx *ctx, const char *customer, size_t len, int64_t ts, int64_t amount,
-                   const char *order) {
+                   const char *order)
+{
     rfm_row_str row = {customer, len, ts, amount, order, order ? strlen(order) : 0};
     return rfm_ingest_str(ctx, &row, 1, sizeof row, NULL);
 }
 
 static void line_str(rfm_ctx *ctx, const char *customer, size_t len, int64_t ts, int64_t amount,
-                     const char *order) {
+                     const char *order)
+{
     assert_ok(try_str(ctx, customer, len, ts, amount, order));
 }
 
-static rfm_customer get_u64(rfm_ctx *ctx, uint64_t key) {
+static rfm_customer get_u64(rfm_ctx *ctx, uint64_t key)
+{
     rfm_customer c;
     memset(&c, 0, sizeof c);
     c.size = sizeof c;
@@ -97,7 +104,8 @@ static rfm_customer get_u64(rfm_ctx *ctx, uint64_t key) {
     return c;
 }
 
-static rfm_customer get_str(rfm_ctx *ctx, const char *key, size_t len) {
+static rfm_customer get_str(rfm_ctx *ctx, const char *key, size_t len)
+{
     rfm_customer c;
     memset(&c, 0, sizeof c);
     c.size = sizeof c;
@@ -105,7 +113,8 @@ static rfm_customer get_str(rfm_ctx *ctx, const char *key, size_t len) {
     return c;
 }
 
-static rfm_customer get_at(rfm_ctx *ctx, size_t i) {
+static rfm_customer get_at(rfm_ctx *ctx, size_t i)
+{
     rfm_customer c;
     memset(&c, 0, sizeof c);
     c.size = sizeof c;
@@ -122,7 +131,8 @@ static rfm_customer get_at(rfm_ctx *ctx, size_t i) {
  * one extra return line.
  */
 static void add_rfm(rfm_ctx *ctx, uint64_t key, int64_t as_of, int64_t recency, uint64_t freq,
-                    int64_t monetary) {
+                    int64_t monetary)
+{
     int64_t ts = (as_of - recency) * DAY + NOON;
     for (uint64_t i = 0; i < freq; i++)
         line_u64(ctx, key, ts, i == 0 && monetary > 0 ? monetary : 0);
@@ -136,7 +146,8 @@ static void add_rfm(rfm_ctx *ctx, uint64_t key, int64_t as_of, int64_t recency, 
  *   F edges 1,2,..,B-1: F = min(f, B), so frequency s gives F score s;
  *   M edges 1,2,..,B-1: monetary s gives M score s.
  */
-static void identity_thresholds(rfm_ctx *ctx, int br, int bf, int bm) {
+static void identity_thresholds(rfm_ctx *ctx, int br, int bf, int bm)
+{
     int64_t e[100];
     assert_ok(rfm_set_param(ctx, RFM_PARAM_BINS_R, br));
     assert_ok(rfm_set_param(ctx, RFM_PARAM_BINS_F, bf));
@@ -154,11 +165,13 @@ static void identity_thresholds(rfm_ctx *ctx, int br, int bf, int bm) {
 }
 
 /* Customer with scores exactly (r, f, m) under identity_thresholds(). */
-static void add_scores(rfm_ctx *ctx, uint64_t key, int64_t as_of, int br, int r, int f, int m) {
+static void add_scores(rfm_ctx *ctx, uint64_t key, int64_t as_of, int br, int r, int f, int m)
+{
     add_rfm(ctx, key, as_of, br - r, (uint64_t)f, m);
 }
 
-static void expect_cutoffs(rfm_ctx *ctx, rfm_dim dim, const int64_t *want, size_t n_want) {
+static void expect_cutoffs(rfm_ctx *ctx, rfm_dim dim, const int64_t *want, size_t n_want)
+{
     int64_t got[100];
     size_t n = 0;
     assert_ok(rfm_cutoffs(ctx, dim, got, ARRAY_LEN(got), &n));
@@ -167,7 +180,8 @@ static void expect_cutoffs(rfm_ctx *ctx, rfm_dim dim, const int64_t *want, size_
         assert_i64(got[k], want[k]);
 }
 
-static void expect_levels(rfm_ctx *ctx, rfm_dim dim, const uint64_t *want, size_t n_want) {
+static void expect_levels(rfm_ctx *ctx, rfm_dim dim, const uint64_t *want, size_t n_want)
+{
     uint64_t got[100];
     size_t n = 0;
     assert_ok(rfm_level_counts(ctx, dim, got, ARRAY_LEN(got), &n));
@@ -176,7 +190,8 @@ static void expect_levels(rfm_ctx *ctx, rfm_dim dim, const uint64_t *want, size_
         assert_int_equal(got[k], want[k]);
 }
 
-static void expect_scores(rfm_ctx *ctx, uint64_t key, int r, int f, int m) {
+static void expect_scores(rfm_ctx *ctx, uint64_t key, int r, int f, int m)
+{
     rfm_customer c = get_u64(ctx, key);
     assert_int_equal(c.scored, 1);
     if (c.r != r || c.f != f || c.m != m) {
@@ -186,7 +201,8 @@ static void expect_scores(rfm_ctx *ctx, uint64_t key, int r, int f, int m) {
     }
 }
 
-static const char *segment_of(rfm_ctx *ctx, uint64_t key) {
+static const char *segment_of(rfm_ctx *ctx, uint64_t key)
+{
     rfm_customer c = get_u64(ctx, key);
     assert_int_equal(c.scored, 1);
     const char *name = rfm_segment_name(ctx, c.segment);
@@ -194,7 +210,8 @@ static const char *segment_of(rfm_ctx *ctx, uint64_t key) {
     return name;
 }
 
-static int has_warning(rfm_ctx *ctx, int code, int dim, int level) {
+static int has_warning(rfm_ctx *ctx, int code, int dim, int level)
+{
     size_t n = rfm_warning_count(ctx);
     for (size_t i = 0; i < n; i++) {
         rfm_warning w;
@@ -208,7 +225,8 @@ static int has_warning(rfm_ctx *ctx, int code, int dim, int level) {
 }
 
 /* Every customer field of two contexts, in key order, must be identical. */
-static void expect_same_results(rfm_ctx *a, rfm_ctx *b) {
+static void expect_same_results(rfm_ctx *a, rfm_ctx *b)
+{
     size_t na, sa, ua, nb, sb, ub;
     assert_ok(rfm_counts(a, &na, &sa, &ua));
     assert_ok(rfm_counts(b, &nb, &sb, &ub));
@@ -253,7 +271,8 @@ static void expect_same_results(rfm_ctx *a, rfm_ctx *b) {
 
 /* u64 keys are exact: 0, the maximum and keys differing in one high bit are
  * separate customers. */
-static void spec_1_u64_keys_are_exact_customers(void **state) {
+static void spec_1_u64_keys_are_exact_customers(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     const uint64_t keys[] = {
@@ -271,7 +290,8 @@ static void spec_1_u64_keys_are_exact_customers(void **state) {
 /* Byte strings compared bytewise and exactly: "a", "a\0", "A", "ab", "\xff"
  * are five customers, whatever the hash seed; a thousand near-identical keys
  * are a thousand customers. */
-static void spec_1_string_keys_are_exact_bytes(void **state) {
+static void spec_1_string_keys_are_exact_bytes(void **state)
+{
     (void)state;
     const int64_t seeds[] = {0, 1, -1, INT64_MAX};
     for (size_t si = 0; si < ARRAY_LEN(seeds); si++) {
@@ -312,7 +332,8 @@ static void spec_1_string_keys_are_exact_bytes(void **state) {
 
 /* String keys are 1..1024 bytes: 0 and 1025 bytes are refused, and the
  * refused row is not applied. */
-static void spec_1_string_key_length_1_to_1024(void **state) {
+static void spec_1_string_key_length_1_to_1024(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     static char big[RFM_KEY_MAX + 1];
@@ -346,7 +367,8 @@ static void spec_1_string_key_length_1_to_1024(void **state) {
  * later step is a bijection, so B2 = mix64^-1(h1(A1) ^ h1(A2) ^ mix64(B1))
  * collides. The result is verified with the library's own function; if the
  * hash has changed the caller skips. */
-static uint64_t t_mix64(uint64_t x) {
+static uint64_t t_mix64(uint64_t x)
+{
     x ^= x >> 32;
     x *= UINT64_C(0xd6e8feb86659fd93);
     x ^= x >> 32;
@@ -355,7 +377,8 @@ static uint64_t t_mix64(uint64_t x) {
     return x;
 }
 
-static uint64_t t_unmix64(uint64_t x) {
+static uint64_t t_unmix64(uint64_t x)
+{
     const uint64_t c = UINT64_C(0xd6e8feb86659fd93);
     uint64_t inv = c; /* Newton: correct to 3, 6, 12, 24, 48, 96 bits */
     for (int i = 0; i < 5; i++)
@@ -368,13 +391,15 @@ static uint64_t t_unmix64(uint64_t x) {
     return x;
 }
 
-static uint64_t t_h1(uint64_t a, uint64_t seed) {
+static uint64_t t_h1(uint64_t a, uint64_t seed)
+{
     uint64_t h = t_mix64(seed ^ (16 * UINT64_C(0x9e3779b97f4a7c15)));
     h = (h ^ t_mix64(a)) * UINT64_C(0xbf58476d1ce4e5b9);
     return h ^ (h >> 29);
 }
 
-static int colliding_keys(uint64_t seed, unsigned char k1[16], unsigned char k2[16]) {
+static int colliding_keys(uint64_t seed, unsigned char k1[16], unsigned char k2[16])
+{
     uint64_t a1, a2, b1, b2;
     memcpy(k1, "collide1tailtail", 16);
     memcpy(k2, "collide2", 8);
@@ -390,7 +415,8 @@ static int colliding_keys(uint64_t seed, unsigned char k1[16], unsigned char k2[
 /* "Two different strings are always two customers, whatever their hash":
  * two customer keys, and two purchase keys of one customer, with equal
  * 64-bit hashes. */
-static void spec_1_keys_with_equal_hashes_stay_distinct(void **state) {
+static void spec_1_keys_with_equal_hashes_stay_distinct(void **state)
+{
     (void)state;
     const uint64_t seed = 12345;
     unsigned char c1[16], c2[16], o1[17], o2[17];
@@ -429,7 +455,8 @@ static void spec_1_keys_with_equal_hashes_stay_distinct(void **state) {
 }
 
 /* A context holds one key kind; the first row decides. */
-static void spec_1_context_holds_one_key_kind(void **state) {
+static void spec_1_context_holds_one_key_kind(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     line_u64(ctx, 1, DAY, 5);
@@ -442,7 +469,8 @@ static void spec_1_context_holds_one_key_kind(void **state) {
 }
 
 /* Valid timestamps are 1900-01-01T00:00:00Z .. 2200-12-31T23:59:59Z. */
-static void spec_1_timestamp_range_1900_to_2200(void **state) {
+static void spec_1_timestamp_range_1900_to_2200(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     line_u64(ctx, 1, RFM_TIMESTAMP_MIN, 1);
@@ -467,7 +495,8 @@ static void spec_1_timestamp_range_1900_to_2200(void **state) {
 
 /* day(t) = floor(t / 86400): t = -1 and t = -86400 are day -1 (1969-12-31),
  * t = -86401 is day -2; C's truncating division would say 0, -1, -1. */
-static void spec_1_day_is_floor_for_negative_timestamps(void **state) {
+static void spec_1_day_is_floor_for_negative_timestamps(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     line_u64(ctx, 1, -1, 10);                    /* day -1 */
@@ -505,7 +534,8 @@ static void spec_1_day_is_floor_for_negative_timestamps(void **state) {
 
 /* Sums are exact; a sum leaving int64 is RFM_E_OVERFLOW, the row is not
  * applied (frequency and last purchase stay), and the rows before it are. */
-static void spec_1_amount_sum_overflow_is_error_not_wrap(void **state) {
+static void spec_1_amount_sum_overflow_is_error_not_wrap(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     /* exactly INT64_MAX is fine */
@@ -546,7 +576,8 @@ static void spec_1_amount_sum_overflow_is_error_not_wrap(void **state) {
 
 /* Lines sharing (customer, purchase key) are one purchase, even on
  * different days; the same key at another customer is another purchase. */
-static void spec_1_lines_sharing_purchase_key_are_one_purchase(void **state) {
+static void spec_1_lines_sharing_purchase_key_are_one_purchase(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     order_u64(ctx, 1, 10 * DAY, 100, 7);
@@ -577,7 +608,8 @@ static void spec_1_lines_sharing_purchase_key_are_one_purchase(void **state) {
 
 /* Without a purchase key every purchase line is a purchase, even with an
  * identical timestamp and amount. */
-static void spec_1_line_without_purchase_key_is_own_purchase(void **state) {
+static void spec_1_line_without_purchase_key_is_own_purchase(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     line_u64(ctx, 1, 5 * DAY, 100);
@@ -603,7 +635,8 @@ static void spec_1_line_without_purchase_key_is_own_purchase(void **state) {
 
 /* RFM_FREQ_DAY counts distinct purchase days (floor days), whatever the
  * purchase keys; return lines never count. */
-static void spec_1_frequency_unit_purchase_days(void **state) {
+static void spec_1_frequency_unit_purchase_days(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     assert_ok(rfm_set_param(ctx, RFM_PARAM_FREQUENCY_UNIT, RFM_FREQ_DAY));
@@ -624,7 +657,8 @@ static void spec_1_frequency_unit_purchase_days(void **state) {
 }
 
 /* RFM_FREQ_TRANSACTION counts every purchase line, keys ignored. */
-static void spec_1_frequency_unit_transactions_ignores_keys(void **state) {
+static void spec_1_frequency_unit_transactions_ignores_keys(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     assert_ok(rfm_set_param(ctx, RFM_PARAM_FREQUENCY_UNIT, RFM_FREQ_TRANSACTION));
@@ -647,7 +681,8 @@ static void spec_1_frequency_unit_transactions_ignores_keys(void **state) {
 
 /* Input parameters (money scale, frequency unit, hash seed) are fixed once
  * the context holds a customer. */
-static void spec_1_input_params_only_before_customers(void **state) {
+static void spec_1_input_params_only_before_customers(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     int64_t v;
@@ -694,7 +729,8 @@ static const rfm_row_u64 split_rows[SPLIT_ROWS] = {
     {70, 102 * DAY, 456, 0, 0},
 };
 
-static void ingest_columns(rfm_ctx *ctx, const size_t *perm, size_t from, size_t to) {
+static void ingest_columns(rfm_ctx *ctx, const size_t *perm, size_t from, size_t to)
+{
     uint64_t cust[SPLIT_ROWS], ord[SPLIT_ROWS];
     int64_t ts[SPLIT_ROWS], amt[SPLIT_ROWS];
     uint8_t has[SPLIT_ROWS];
@@ -712,7 +748,8 @@ static void ingest_columns(rfm_ctx *ctx, const size_t *perm, size_t from, size_t
     assert_int_equal(applied, n);
 }
 
-static void spec_1_order_and_batch_split_do_not_change_results(void **state) {
+static void spec_1_order_and_batch_split_do_not_change_results(void **state)
+{
     (void)state;
     rfm_ctx *ref = ctx_new();
     size_t applied = 0;
@@ -779,7 +816,8 @@ static void spec_1_order_and_batch_split_do_not_change_results(void **state) {
 }
 
 /* Amount 0 is a purchase line (amount >= 0), not a return. */
-static void spec_1_zero_amount_is_a_purchase_line(void **state) {
+static void spec_1_zero_amount_is_a_purchase_line(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     line_u64(ctx, 1, 3 * DAY, 0);
@@ -797,7 +835,8 @@ static void spec_1_zero_amount_is_a_purchase_line(void **state) {
 
 /* frequency counts purchases of purchase lines only: a return carrying a
  * new purchase key adds no purchase. */
-static void spec_2_frequency_counts_purchase_lines_only(void **state) {
+static void spec_2_frequency_counts_purchase_lines_only(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     order_u64(ctx, 1, DAY, 100, 1);
@@ -815,7 +854,8 @@ static void spec_2_frequency_counts_purchase_lines_only(void **state) {
 
 /* monetary = net sum of purchases and returns; it may be negative and the
  * customer is still scored (frequency >= 1). */
-static void spec_2_monetary_is_net_of_returns(void **state) {
+static void spec_2_monetary_is_net_of_returns(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     line_u64(ctx, 1, DAY, 1000);
@@ -837,7 +877,8 @@ static void spec_2_monetary_is_net_of_returns(void **state) {
 
 /* first/last purchase are min/max timestamps of purchase lines; returns
  * before and after do not move them, and do not move the default as-of. */
-static void spec_2_first_last_purchase_from_purchase_lines_only(void **state) {
+static void spec_2_first_last_purchase_from_purchase_lines_only(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     line_u64(ctx, 1, 5 * DAY, -10); /* return before */
@@ -865,7 +906,8 @@ static void spec_2_first_last_purchase_from_purchase_lines_only(void **state) {
 
 /* A returns-only customer is kept and counted, but not scored, not in the
  * cutoffs, level counts or segments. */
-static void spec_2_returns_only_customer_is_unscored_but_counted(void **state) {
+static void spec_2_returns_only_customer_is_unscored_but_counted(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     line_u64(ctx, 1, 10 * DAY, 100);
@@ -920,7 +962,8 @@ static void spec_2_returns_only_customer_is_unscored_but_counted(void **state) {
 }
 
 /* No scored customer at all is RFM_E_EMPTY. */
-static void spec_2_only_unscored_customers_is_empty(void **state) {
+static void spec_2_only_unscored_customers_is_empty(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     line_u64(ctx, 1, DAY, -5);
@@ -934,7 +977,8 @@ static void spec_2_only_unscored_customers_is_empty(void **state) {
 /* ------------------------------------------------------------------ */
 /* SPEC 3: as-of date and recency                                      */
 
-static void spec_3_as_of_defaults_to_latest_purchase_day_plus_one(void **state) {
+static void spec_3_as_of_defaults_to_latest_purchase_day_plus_one(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     line_u64(ctx, 1, 10 * DAY, 5);
@@ -958,7 +1002,8 @@ static void spec_3_as_of_defaults_to_latest_purchase_day_plus_one(void **state) 
 
 /* recency = as_of - day(last purchase), tenure = as_of - day(first
  * purchase); both 0 for a purchase on the as-of day itself. */
-static void spec_3_recency_and_tenure_days(void **state) {
+static void spec_3_recency_and_tenure_days(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     line_u64(ctx, 1, 40 * DAY + 5, 10);
@@ -980,7 +1025,8 @@ static void spec_3_recency_and_tenure_days(void **state) {
     rfm_destroy(ctx);
 }
 
-static void spec_3_as_of_before_latest_purchase_is_error_naming_date(void **state) {
+static void spec_3_as_of_before_latest_purchase_is_error_naming_date(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     /* 2024-03-15 is day 19797 */
@@ -1015,7 +1061,8 @@ static void spec_3_as_of_before_latest_purchase_is_error_naming_date(void **stat
 /* ------------------------------------------------------------------ */
 /* SPEC 4: scores                                                      */
 
-static void spec_4_bins_2_to_100_default_5(void **state) {
+static void spec_4_bins_2_to_100_default_5(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     int64_t v, lo, hi;
@@ -1042,7 +1089,8 @@ static void spec_4_bins_2_to_100_default_5(void **state) {
 /* Seven customers, B = 5, values chosen so that each dimension is a
  * different permutation of the customers. ceil(k*7/5) for k = 1..4 is
  * 2, 3, 5, 6, so the cutoffs are x2, x3, x5, x6 of each sorted list. */
-static void spec_4_quantile_cutoffs_are_order_statistics_ceil_kn_over_b(void **state) {
+static void spec_4_quantile_cutoffs_are_order_statistics_ceil_kn_over_b(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     /*            key recency freq monetary */
@@ -1110,7 +1158,8 @@ static void spec_4_quantile_cutoffs_are_order_statistics_ceil_kn_over_b(void **s
 }
 
 /* n = 10, B = 5: ceil(2k) -> cutoffs x2, x4, x6, x8. */
-static void spec_4_quantile_ties_share_a_score(void **state) {
+static void spec_4_quantile_ties_share_a_score(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     /* F: 1,1,1,1,2,2,3,3,3,10 -> cutoffs 1,1,2,3; scores 1 -> 1, 2 -> 3,
@@ -1147,7 +1196,8 @@ static void spec_4_quantile_ties_share_a_score(void **state) {
 /* Recencies 40,0,20,10,30 (n = B = 5): cutoffs are x1..x4 = 0,10,20,30 and
  * R = 5 - #{k: r > c_k} gives 0 -> 5, 10 -> 4, 20 -> 3, 30 -> 2, 40 -> 1,
  * the reverse of what the same values would score as F or M. */
-static void spec_4_recency_lower_days_score_higher(void **state) {
+static void spec_4_recency_lower_days_score_higher(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     const int64_t rec[5] = {40, 0, 20, 10, 30};
@@ -1167,7 +1217,8 @@ static void spec_4_recency_lower_days_score_higher(void **state) {
 }
 
 /* NTILE(B): the first n mod B groups hold floor(n/B)+1. */
-static void spec_4_ntile_first_n_mod_b_groups_hold_one_more(void **state) {
+static void spec_4_ntile_first_n_mod_b_groups_hold_one_more(void **state)
+{
     (void)state;
     /* n = 7, B = 3: sizes 3,2,2. F by key 1..7 = 5,1,7,2,6,3,4; sorted:
      * k2(1) k4(2) k6(3) | k7(4) k1(5) | k5(6) k3(7). Cutoffs: the value
@@ -1224,7 +1275,8 @@ static void spec_4_ntile_first_n_mod_b_groups_hold_one_more(void **state) {
 
 /* Ties in NTILE are broken by the u64 key, numerically: keys that would
  * sort differently as little-endian bytes (2 < 9 < 256 < 2^56 < max). */
-static void spec_4_ntile_ties_broken_by_u64_key(void **state) {
+static void spec_4_ntile_ties_broken_by_u64_key(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     assert_ok(rfm_set_param(ctx, RFM_PARAM_METHOD, RFM_METHOD_NTILE));
@@ -1261,7 +1313,8 @@ static void spec_4_ntile_ties_broken_by_u64_key(void **state) {
 
 /* String keys order bytewise, unsigned, a proper prefix first:
  * "B" < "a" < "a\0" < "ab" < "b" < "\xff". */
-static void spec_4_ntile_ties_broken_by_string_key_bytewise_prefix_first(void **state) {
+static void spec_4_ntile_ties_broken_by_string_key_bytewise_prefix_first(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     assert_ok(rfm_set_param(ctx, RFM_PARAM_METHOD, RFM_METHOD_NTILE));
@@ -1292,7 +1345,8 @@ static void spec_4_ntile_ties_broken_by_string_key_bytewise_prefix_first(void **
  * k6(0). Equal recencies 5 (k1, k2) and 1 (k3, k5) end up in different
  * groups, the smaller key in the worse one. Cutoffs are the recency closing
  * each group in that order: 5, 1. */
-static void spec_4_ntile_recency_order_is_days_desc_then_key(void **state) {
+static void spec_4_ntile_recency_order_is_days_desc_then_key(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     assert_ok(rfm_set_param(ctx, RFM_PARAM_METHOD, RFM_METHOD_NTILE));
@@ -1316,7 +1370,8 @@ static void spec_4_ntile_recency_order_is_days_desc_then_key(void **state) {
 
 /* Thresholds: F, M = 1 + #{k: x > t_k}, R = B - #{k: r > t_k}. An edge
  * value itself scores in the lower bin. */
-static void spec_4_thresholds_scores(void **state) {
+static void spec_4_thresholds_scores(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     assert_ok(rfm_set_param(ctx, RFM_PARAM_METHOD, RFM_METHOD_THRESHOLDS));
@@ -1364,7 +1419,8 @@ static void spec_4_thresholds_scores(void **state) {
  *   R: recency 12-i, c1 = x_(6) = 5: R 2 if r <= 5 (i >= 7), else 1;
  *   F: f = i, cutoffs x4, x8 = 4, 8: F 1 (i<=4), 2 (5..8), 3 (9..12);
  *   M: cutoffs x3, x6, x9 = 30, 60, 90. */
-static void spec_4_bins_may_differ_per_dimension(void **state) {
+static void spec_4_bins_may_differ_per_dimension(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     assert_ok(rfm_set_param(ctx, RFM_PARAM_BINS_R, 2));
@@ -1407,7 +1463,8 @@ static void spec_4_bins_may_differ_per_dimension(void **state) {
 
 /* cell = 100r + 10f + m, total = r + f + m, weighted = w_r r + w_f f + w_m m
  * (weights chosen exactly representable, so the sums are exact). */
-static void spec_4_cell_total_and_weighted_score(void **state) {
+static void spec_4_cell_total_and_weighted_score(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     identity_thresholds(ctx, 5, 5, 5);
@@ -1444,7 +1501,8 @@ static void spec_4_cell_total_and_weighted_score(void **state) {
 }
 
 /* Keys order of customer_at: u64 numerically. */
-static void spec_4_u64_keys_order_numerically(void **state) {
+static void spec_4_u64_keys_order_numerically(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     const uint64_t keys[] = {256, UINT64_MAX, 1, 255, UINT64_C(1) << 32, 0};
@@ -1476,7 +1534,8 @@ static const char *const default_grid[5][5] = {
     {"Recent Customers", "Potential Loyalists", "Potential Loyalists", "Champions", "Champions"},
 };
 
-static void spec_5_default_preset_all_25_cells(void **state) {
+static void spec_5_default_preset_all_25_cells(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     identity_thresholds(ctx, 5, 5, 5);
@@ -1515,7 +1574,8 @@ static void spec_5_default_preset_all_25_cells(void **state) {
 
 /* Rule tables: the first matching row wins; rows sharing a name are one
  * segment. Scores: A (5,5,5), B (3,1,1), C (1,5,2), D (1,1,1). */
-static void spec_5_first_matching_rule_wins(void **state) {
+static void spec_5_first_matching_rule_wins(void **state)
+{
     (void)state;
     const rfm_rule rules[] = {
         {"Wide", 4, 5, 1, 5, 1, 5},
@@ -1543,7 +1603,8 @@ static void spec_5_first_matching_rule_wins(void **state) {
 /* What the rule checker reports for the same table (header contract): the
  * r = 1, f = 1..4 cells are uncovered (4 x 5 m values = 20 cells); the
  * single cell (5,5,5) is matched by rows 0 and 1; row 1 is shadowed. */
-static void spec_5_rules_check_reports_gaps_and_shadowing(void **state) {
+static void spec_5_rules_check_reports_gaps_and_shadowing(void **state)
+{
     (void)state;
     const rfm_rule rules[] = {
         {"Wide", 4, 5, 1, 5, 1, 5},
@@ -1573,7 +1634,8 @@ static void spec_5_rules_check_reports_gaps_and_shadowing(void **state) {
 
 /* A customer no rule matches gets the fallback ("Others" unless named);
  * a rule may use the fallback name, which is then the same segment. */
-static void spec_5_unmatched_customer_gets_others(void **state) {
+static void spec_5_unmatched_customer_gets_others(void **state)
+{
     (void)state;
     const rfm_rule top[] = {{"Top", 5, 5, 1, 5, 1, 5}};
     rfm_ctx *ctx = ctx_new();
@@ -1603,7 +1665,8 @@ static void spec_5_unmatched_customer_gets_others(void **state) {
 
 /* Rule tables match the scores as computed (no 5-level mapping), and a
  * range beyond the bins fails at compute time. */
-static void spec_5_rules_match_scores_as_computed(void **state) {
+static void spec_5_rules_match_scores_as_computed(void **state)
+{
     (void)state;
     const rfm_rule rules[] = {{"Three", 3, 3, 1, 3, 1, 3}};
     rfm_ctx *ctx = ctx_new();
@@ -1622,7 +1685,8 @@ static void spec_5_rules_match_scores_as_computed(void **state) {
 
 /* Check every (R, F) cell of bins (br, bf) under the default preset
  * against default_grid through the hand-written maps s -> ceil(5s/B). */
-static void check_preset_map(int br, int bf, const int *map_r, const int *map_f) {
+static void check_preset_map(int br, int bf, const int *map_r, const int *map_f)
+{
     rfm_ctx *ctx = ctx_new();
     identity_thresholds(ctx, br, bf, 5);
     for (int r = 1; r <= br; r++)
@@ -1644,7 +1708,8 @@ static void check_preset_map(int br, int bf, const int *map_r, const int *map_f)
     rfm_destroy(ctx);
 }
 
-static void spec_5_preset_maps_scores_with_ceil_5s_over_b(void **state) {
+static void spec_5_preset_maps_scores_with_ceil_5s_over_b(void **state)
+{
     (void)state;
     /* B = 3: ceil(5/3) = 2, ceil(10/3) = 4, ceil(15/3) = 5. Cells by hand:
      * (3,3) -> (5,5) Champions, (3,1) -> (5,2) Potential Loyalists,
@@ -1680,7 +1745,8 @@ static void spec_5_preset_maps_scores_with_ceil_5s_over_b(void **state) {
 
 /* Value tiers: Champions R5 F5 M5; High-spending New Customers R4-5 F1
  * M4-5; Lost Best Customers R1-2 F4-5 M4-5; Others otherwise. */
-static void spec_5_value_tiers_preset(void **state) {
+static void spec_5_value_tiers_preset(void **state)
+{
     (void)state;
     struct {
         int r, f, m;
@@ -1750,7 +1816,8 @@ struct cb_state {
 /* Sees one customer: checks the view against what the customer is by
  * construction (key k: recency k, frequency k, monetary 100k) and returns
  * "Even"/"Odd" by key, or a fixed value when asked. */
-static int cb_parity(const rfm_customer *c, void *user) {
+static int cb_parity(const rfm_customer *c, void *user)
+{
     struct cb_state *s = user;
     s->calls++;
     uint64_t k = c->key_u64;
@@ -1768,11 +1835,13 @@ static int cb_parity(const rfm_customer *c, void *user) {
     return (int)(k % 2);
 }
 
-static void cb_destroy(void *user) {
+static void cb_destroy(void *user)
+{
     ((struct cb_state *)user)->destroyed++;
 }
 
-static void spec_5_callback_sees_customer_and_user_data(void **state) {
+static void spec_5_callback_sees_customer_and_user_data(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     struct cb_state s = {ctx, 0, 0, 0, 0, 0, -1};
@@ -1824,13 +1893,15 @@ static void spec_5_callback_sees_customer_and_user_data(void **state) {
 }
 
 /* A negative return from the callback is out of range too. */
-static int cb_negative(const rfm_customer *c, void *user) {
+static int cb_negative(const rfm_customer *c, void *user)
+{
     (void)c;
     (void)user;
     return -1;
 }
 
-static void spec_5_callback_negative_id_is_error(void **state) {
+static void spec_5_callback_negative_id_is_error(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     const char *const names[] = {"Only"};
@@ -1843,7 +1914,8 @@ static void spec_5_callback_negative_id_is_error(void **state) {
 /* ------------------------------------------------------------------ */
 /* SPEC 6: segment summary                                             */
 
-static rfm_segment_stats stats_of(rfm_ctx *ctx, const char *name) {
+static rfm_segment_stats stats_of(rfm_ctx *ctx, const char *name)
+{
     rfm_segment_stats st;
     memset(&st, 0, sizeof st);
     st.size = sizeof st;
@@ -1868,7 +1940,8 @@ static rfm_segment_stats stats_of(rfm_ctx *ctx, const char *name) {
  *   frequency 1.5, monetary 200.5.
  * c6 returns only: unscored, in no segment, not in the share's denominator.
  */
-static void spec_6_segment_summary_fields(void **state) {
+static void spec_6_segment_summary_fields(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     identity_thresholds(ctx, 5, 5, 5);
@@ -1938,7 +2011,8 @@ static void spec_6_segment_summary_fields(void **state) {
 /* Medians of an odd count with an unsorted input and negative monetary:
  * a segment of 5 with monetary 50, -20, 900, 10, 300 -> median 50;
  * recency (all R 1 = recency >= 4) 40, 4, 9, 100, 6 -> median 9. */
-static void spec_6_segment_summary_median_odd_count(void **state) {
+static void spec_6_segment_summary_median_odd_count(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     identity_thresholds(ctx, 5, 5, 5);
@@ -1966,7 +2040,8 @@ static void spec_6_segment_summary_median_odd_count(void **state) {
 /* A segment's monetary sum is exact too: two customers worth INT64_MAX
  * each in one segment make the summary fail with RFM_E_OVERFLOW rather
  * than wrap. */
-static void spec_6_segment_monetary_sum_overflow_is_error(void **state) {
+static void spec_6_segment_monetary_sum_overflow_is_error(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     line_u64(ctx, 1, 10 * DAY, INT64_MAX);
@@ -1984,7 +2059,8 @@ static void spec_6_segment_monetary_sum_overflow_is_error(void **state) {
 /* Header contract of rfm_remove_*: the customer and its purchase keys are
  * forgotten (a re-ingested invoice counts again), other customers keep
  * theirs, and a compute never sees it. */
-static void api_remove_forgets_customer_and_purchase_keys(void **state) {
+static void api_remove_forgets_customer_and_purchase_keys(void **state)
+{
     (void)state;
     rfm_ctx *ctx = ctx_new();
     order_u64(ctx, 1, 10 * DAY, 100, 5);
@@ -2030,7 +2106,8 @@ static void api_remove_forgets_customer_and_purchase_keys(void **state) {
     rfm_destroy(ctx);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(spec_1_u64_keys_are_exact_customers),
         cmocka_unit_test(spec_1_string_keys_are_exact_bytes),
