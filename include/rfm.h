@@ -353,7 +353,12 @@ typedef struct rfm_customer {
     int total;         /* r+f+m */
     double weighted;   /* w_r*r + w_f*f + w_m*m */
     int segment;       /* segment id; -1 when not scored */
-    uint32_t channels; /* reachable channel bits (0 until channels are set) */
+    uint32_t channels; /* reachable channel bits (rfm_channels_set_*) */
+    /* segment id in the previous compute (rfm_previous_segment_name); -1 =
+     * new (not scored then), and always -1 inside segment callbacks */
+    int previous_segment;
+    /* as-of day of the compute in which the customer entered its segment */
+    int64_t segment_since;
 } rfm_customer;
 
 /** Callback rule: returns the segment id (0..n_names-1) of one customer;
@@ -429,12 +434,78 @@ typedef struct rfm_segment_stats {
     double median_recency;   /* medians: mean of the two middle values */
     double median_frequency; /*   when the count is even; 0 when empty */
     double median_monetary;
+    /* customers in the segment of the same name at the previous compute */
+    uint64_t previous_customers;
+    int64_t change; /* customers - previous_customers */
 } rfm_segment_stats;
 
 /** Summary row of one segment id from the last compute. RFM_E_STATE without
  *  a current compute, RFM_E_RANGE for an unknown id, RFM_E_OVERFLOW when a
  *  segment's monetary sum exceeds int64. */
 RFM_API int rfm_segment_stats_get(rfm_ctx *ctx, int id, rfm_segment_stats *out);
+
+/* ------------------------------------------------------------------ */
+/* History: segment transitions between computes                       */
+/*
+ * Every successful rfm_compute() is a run. It keeps, per customer, the
+ * segment of this run, the segment of the run before (the previous
+ * segment) and the as-of day of the run in which the customer entered its
+ * current segment (segments compare by name, so a changed scheme keeps the
+ * history of the names both schemes share). Computing twice on the same
+ * data is two runs.
+ */
+
+/** Segments of the previous run's scheme (0 before the second run). */
+RFM_API size_t rfm_previous_segment_count(const rfm_ctx *ctx);
+/** Name of a previous-run segment id; NULL if out of range. */
+RFM_API const char *rfm_previous_segment_name(const rfm_ctx *ctx, int id);
+/** As-of day of the previous run; RFM_E_STATE when there was none. */
+RFM_API int rfm_previous_as_of_day(rfm_ctx *ctx, int64_t *day);
+
+/** Transition matrix of the last compute, row-major: out[from * cols + to]
+ *  counts the customers scored now whose previous segment was `from`
+ *  (rows 0..P-1, P = rfm_previous_segment_count()) or who are new (not
+ *  scored in the previous run: row P, the last), and whose segment now is
+ *  `to` (cols = rfm_segment_count()). Writes min(cap, rows * cols) counts;
+ *  *rows = P + 1, *cols = segments. RFM_E_STATE without a current compute. */
+RFM_API int rfm_transitions(rfm_ctx *ctx, uint64_t *out, size_t cap, size_t *rows,
+                            size_t *cols);
+
+/* ------------------------------------------------------------------ */
+/* Channel reachability                                                */
+
+#define RFM_CHANNELS_MAX 32
+/* Predefined channel ids; more can be added by name. */
+#define RFM_CHANNEL_EMAIL 0
+#define RFM_CHANNEL_SMS 1
+#define RFM_CHANNEL_PUSH 2
+#define RFM_CHANNEL_WEB_PUSH 3
+
+/** Adds a named channel (1..63 bytes) and returns its id in *id; an
+ *  existing name returns its id. RFM_E_RANGE past RFM_CHANNELS_MAX. */
+RFM_API int rfm_channel_add(rfm_ctx *ctx, const char *name, int *id);
+/** Channels defined (the four predefined ones included). */
+RFM_API size_t rfm_channel_count(const rfm_ctx *ctx);
+/** Name of a channel id ("email", "sms", "push", "web_push", ...). */
+RFM_API const char *rfm_channel_name(const rfm_ctx *ctx, int id);
+
+/** Sets the bits of `set_bits` and then clears those of `clear_bits` in the
+ *  channel flags of each listed customer (bit i = channel id i). Customers
+ *  not in the context are skipped and counted in *unknown. Bits of
+ *  undefined channels are RFM_E_INVALID (nothing changes). Channel flags do
+ *  not affect scores: no new compute is needed. */
+RFM_API int rfm_channels_set_u64(rfm_ctx *ctx, const uint64_t *customers, size_t n,
+                                 uint32_t set_bits, uint32_t clear_bits, size_t *unknown);
+/** Same for string keys, in the columnar layout of rfm_ingest_columns_str. */
+RFM_API int rfm_channels_set_str(rfm_ctx *ctx, const char *data, const uint64_t *offsets,
+                                 size_t n, uint32_t set_bits, uint32_t clear_bits,
+                                 size_t *unknown);
+
+/** Scored customers of segment `segment` (-1 = all scored customers) of the
+ *  last compute reachable on `channel`, and their share of the segment
+ *  (0 for an empty segment). Uses the current channel flags. */
+RFM_API int rfm_reach(rfm_ctx *ctx, int segment, int channel, uint64_t *reachable,
+                      double *share);
 
 /* ------------------------------------------------------------------ */
 /* Reading CSV and parsing values                                      */

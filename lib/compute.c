@@ -92,8 +92,10 @@ static int alloc_work(rfm_ctx *ctx, work *w, size_t n)
     if (!w->scored || !w->vals || !w->scratch || !w->scores ||
         (ntile && (!w->pairs || !w->tiebreak)) || (w->lut_size && !w->lut))
         return RFM_E_NOMEM;
-    if (rfm__reserve(m, (void **)&ctx->results.warnings, &ctx->results.cap_warnings,
-                     3 * (RFM__BINS_MAX + 2), sizeof *ctx->results.warnings))
+    rfm__results *res = &ctx->results;
+    if (rfm__reserve(m, (void **)&res->warnings, &res->cap_warnings, 3 * (RFM__BINS_MAX + 2),
+                     sizeof *res->warnings) ||
+        rfm__reserve(m, (void **)&res->score, &res->cap_score, ctx->n_cust, sizeof *res->score))
         return RFM_E_NOMEM;
     return RFM_OK;
 }
@@ -191,8 +193,10 @@ static void score_dimension(rfm_ctx *ctx, work *w, int d)
         rfm__score_by_cutoffs(w->vals, w->n, bins, recency, cut, w->scores, res->level_counts[d]);
         break;
     }
-    for (size_t i = 0; i < w->n; i++)
-        ctx->cust[w->scored[i]].score[d] = w->scores[i];
+    for (size_t i = 0; i < w->n; i++) {
+        rfm__score *s = &res->score[w->scored[i]];
+        *(d == 0 ? &s->r : d == 1 ? &s->f : &s->m) = w->scores[i];
+    }
     diagnose(res, d, w->vals, w->n);
 }
 
@@ -203,9 +207,8 @@ static int assign_segments(rfm_ctx *ctx, work *w)
         rfm__scheme_lut(s, ctx->bins, w->lut);
         size_t bf = (size_t)ctx->bins[1], bm = (size_t)ctx->bins[2];
         for (size_t i = 0; i < w->n; i++) {
-            rfm__cust *c = &ctx->cust[w->scored[i]];
-            size_t cell = ((size_t)(c->score[0] - 1) * bf + (size_t)(c->score[1] - 1)) * bm +
-                          (size_t)(c->score[2] - 1);
+            rfm__score *c = &ctx->results.score[w->scored[i]];
+            size_t cell = ((size_t)(c->r - 1) * bf + (size_t)(c->f - 1)) * bm + (size_t)(c->m - 1);
             c->segment = w->lut[cell];
         }
         return RFM_OK;
@@ -223,10 +226,44 @@ static int assign_segments(rfm_ctx *ctx, work *w)
             return rfm__fail(ctx, rc, "segment callback returned %d; valid ids are 0..%zu", id,
                              s->n_names - 1);
         }
-        ctx->cust[w->scored[i]].segment = (uint8_t)id;
+        ctx->results.score[w->scored[i]].segment = (uint8_t)id;
     }
     ctx->in_callback = 0;
     return rc;
+}
+
+/* Moves this compute's segments into the customers' history: the old
+ * segment becomes the previous one, and segment_since restarts where the
+ * segment (compared by name, the scheme may have changed) differs. The only
+ * step that can fail, copying the names, comes first. */
+static int commit_history(rfm_ctx *ctx, int64_t as_of)
+{
+    const rfm__scheme *s = &ctx->scheme;
+    rfm__names fresh;
+    if (rfm__names_copy(&fresh, &ctx->mem, s->names, s->n_names))
+        return RFM_E_NOMEM;
+    uint8_t to_new[256];
+    memset(to_new, RFM__SEG_NONE, sizeof to_new);
+    for (size_t i = 0; i < ctx->last_names.n; i++) {
+        size_t id = rfm__names_find(&fresh, ctx->last_names.names[i]);
+        to_new[i] = id < fresh.n ? (uint8_t)id : RFM__SEG_NONE;
+    }
+    for (size_t i = 0; i < ctx->n_cust; i++) {
+        rfm__cust *c = &ctx->cust[i];
+        const rfm__score *sc = &ctx->results.score[i];
+        uint8_t now = sc->r ? sc->segment : RFM__SEG_NONE;
+        if (now != RFM__SEG_NONE && (c->segment == RFM__SEG_NONE || to_new[c->segment] != now))
+            c->segment_since = (int32_t)as_of;
+        c->prev_segment = c->segment;
+        c->segment = now;
+    }
+    rfm__names_free(&ctx->prev_names, &ctx->mem);
+    ctx->prev_names = ctx->last_names;
+    ctx->last_names = fresh;
+    ctx->prev_as_of = ctx->last_as_of;
+    ctx->last_as_of = as_of;
+    ctx->computes += ctx->computes < 2;
+    return RFM_OK;
 }
 
 static int compute(rfm_ctx *ctx, int64_t requested, work *w)
@@ -253,11 +290,10 @@ static int compute(rfm_ctx *ctx, int64_t requested, work *w)
     if (alloc_work(ctx, w, n))
         goto nomem;
     size_t j = 0;
-    for (size_t i = 0; i < ctx->n_cust; i++) {
-        ctx->cust[i].score[0] = ctx->cust[i].score[1] = ctx->cust[i].score[2] = 0;
+    memset(res->score, 0, ctx->n_cust * sizeof *res->score);
+    for (size_t i = 0; i < ctx->n_cust; i++)
         if (ctx->cust[i].frequency)
             w->scored[j++] = (uint32_t)i;
-    }
     if (w->tiebreak && fill_tiebreak(ctx, w))
         goto nomem;
     res->scored = n;
@@ -270,6 +306,8 @@ static int compute(rfm_ctx *ctx, int64_t requested, work *w)
     }
     if ((rc = assign_segments(ctx, w)))
         return rc;
+    if (commit_history(ctx, res->as_of_day))
+        goto nomem;
     res->data_version = ctx->data_version;
     res->valid = 1;
     return rfm__ok(ctx);

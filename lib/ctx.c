@@ -12,6 +12,7 @@ static void set_defaults(rfm_ctx *ctx)
         ctx->weights[d] = 1.0;
     }
     ctx->money_scale = 2;
+    ctx->n_channels = RFM__CHANNELS_PREDEFINED;
     ctx->frequency_unit = RFM_FREQ_ORDER;
     /* Different contexts get different seeds, so a key set crafted to
      * collide in one process's table does not collide in another's. Results
@@ -76,6 +77,11 @@ void rfm_destroy(rfm_ctx *ctx)
     rfm__free_array(&mem, ctx->results.warnings, ctx->results.cap_warnings,
                     sizeof *ctx->results.warnings);
     rfm__scheme_free(&ctx->scheme, &mem);
+    rfm__free_array(&mem, ctx->results.score, ctx->results.cap_score, sizeof *ctx->results.score);
+    rfm__names_free(&ctx->last_names, &mem);
+    rfm__names_free(&ctx->prev_names, &mem);
+    for (size_t i = RFM__CHANNELS_PREDEFINED; i < ctx->n_channels; i++)
+        rfm__free(&mem, ctx->channel_names[i], strlen(ctx->channel_names[i]) + 1);
     for (int d = 0; d < 3; d++)
         rfm__free_array(&mem, ctx->thresholds[d], ctx->n_thresholds[d], sizeof(int64_t));
     rfm__free_array(&mem, ctx->cust, ctx->cap_cust, sizeof *ctx->cust);

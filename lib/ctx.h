@@ -13,18 +13,30 @@
 #define RFM__BINS_MAX 100
 #define RFM__ERRMSG_SIZE 320
 
-/* One customer. Kept small because there can be tens of millions:
- * 48 bytes, plus 8 bytes per table slot at 3/4 load. */
+#define RFM__SEG_NONE 255 /* not scored in that compute */
+#define RFM__CHANNELS_PREDEFINED 4
+
+/* One customer's state. Kept small because there can be tens of millions:
+ * 48 bytes, plus 8 bytes per table slot at 3/4 load. Scores are results,
+ * kept apart in rfm__results.score. */
 typedef struct rfm__cust {
     uint64_t key;     /* the u64 key, or the arena offset of a string key */
     int64_t monetary; /* net, minor units */
     int64_t first_ts; /* of purchase lines; INT64_MAX when frequency is 0 */
     int64_t last_ts;  /* INT64_MIN when frequency is 0 */
     uint32_t frequency;
-    uint32_t channels;
-    uint8_t score[3]; /* r, f, m of the last compute; 0 = unscored */
-    uint8_t segment;  /* segment id of the last compute */
+    uint32_t channels;     /* reachable channel bits */
+    uint8_t segment;       /* at the last compute (in ctx->last_names) */
+    uint8_t prev_segment;  /* at the compute before (in ctx->prev_names) */
+    uint8_t unused[2];
+    int32_t segment_since; /* as-of day of the compute it entered `segment` */
 } rfm__cust;
+
+/* Scores of one customer in the last compute; r == 0 = unscored. */
+typedef struct rfm__score {
+    uint8_t r, f, m, segment;
+} rfm__score;
+
 
 typedef struct rfm__warning {
     int code, dim, level;
@@ -45,6 +57,8 @@ typedef struct rfm__results {
     size_t n_warnings, cap_warnings;
     rfm_segment_stats *stats; /* per segment, built on first query */
     size_t n_stats;
+    rfm__score *score; /* per record, valid with the results */
+    size_t cap_score;
 } rfm__results;
 
 enum { RFM__KEYS_NONE = 0, RFM__KEYS_U64 = 1, RFM__KEYS_STR = 2 };
@@ -82,6 +96,17 @@ struct rfm_ctx {
 
     rfm__scheme scheme;
     rfm__results results;
+
+    /* history kept by every successful compute, for transitions */
+    int computes;            /* successful computes so far, saturating at 2 */
+    int64_t last_as_of, prev_as_of;
+    rfm__names last_names;   /* names of rfm__cust.segment ids */
+    rfm__names prev_names;   /* names of rfm__cust.prev_segment ids */
+
+    /* channel names: ids below RFM__CHANNELS_PREDEFINED are fixed (NULL
+     * here), the others are copies owned by the context */
+    char *channel_names[RFM_CHANNELS_MAX];
+    size_t n_channels;
 };
 
 /* Records code and a printf-style detail message as the outcome of the
@@ -107,6 +132,10 @@ static inline int64_t rfm__floor_day(int64_t t)
 {
     return t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
 }
+
+/* Customers of the previous run per current segment id (by name); counts
+ * has room for every current segment. */
+void rfm__previous_counts(const rfm_ctx *ctx, uint64_t *counts);
 
 /* Formats day number `day` as YYYY-MM-DD into buf (>= 16 bytes). */
 void rfm__format_day(int64_t day, char *buf, size_t size);

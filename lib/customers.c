@@ -104,6 +104,7 @@ uint32_t rfm__cust_insert(rfm_ctx *ctx, size_t pos, uint64_t hash, uint64_t key_
     c->key = key ? rfm__arena_put(&ctx->arena, key, len) : key_u64;
     c->first_ts = INT64_MAX;
     c->last_ts = INT64_MIN;
+    c->segment = c->prev_segment = RFM__SEG_NONE;
     rfm__table_put(&ctx->table, pos, rfm__slot_make(hash, idx));
     ctx->keyset_version++;
     return idx;

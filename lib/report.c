@@ -25,19 +25,22 @@ static int build_stats(rfm_ctx *ctx)
     size_t *start = rfm__alloc_array(m, nseg + 1, sizeof *start);
     uint32_t *members = rfm__alloc_array(m, n, sizeof *members);
     int64_t *vals = rfm__alloc_array(m, n, sizeof *vals);
+    uint64_t *previous = rfm__alloc_array(m, nseg, sizeof *previous);
     int rc = RFM_E_NOMEM;
-    if (!stats || !start || !members || !vals)
+    if (!stats || !start || !members || !vals || !previous)
         goto out;
+    rfm__previous_counts(ctx, previous);
     memset(stats, 0, nseg * sizeof *stats);
     memset(start, 0, (nseg + 1) * sizeof *start);
+    const rfm__score *sc = ctx->results.score;
     for (size_t i = 0; i < ctx->n_cust; i++)
-        if (ctx->cust[i].score[0])
-            start[ctx->cust[i].segment + 1]++;
+        if (sc[i].r)
+            start[sc[i].segment + 1]++;
     for (size_t s = 0; s < nseg; s++)
         start[s + 1] += start[s];
     for (size_t i = 0; i < ctx->n_cust; i++)
-        if (ctx->cust[i].score[0])
-            members[start[ctx->cust[i].segment]++] = (uint32_t)i;
+        if (sc[i].r)
+            members[start[sc[i].segment]++] = (uint32_t)i;
     for (size_t s = nseg; s > 0; s--) /* undo the shift left by the fill */
         start[s] = start[s - 1];
     start[0] = 0;
@@ -50,6 +53,8 @@ static int build_stats(rfm_ctx *ctx)
         st->size = sizeof *st;
         st->customers = count;
         st->share = (double)count / (double)n;
+        st->previous_customers = previous[s];
+        st->change = (int64_t)count - (int64_t)previous[s];
         for (size_t i = 0; i < count; i++) {
             const rfm__cust *c = &ctx->cust[mem[i]];
             st->purchases += c->frequency;
@@ -81,6 +86,7 @@ out:
     rfm__free_array(m, start, nseg + 1, sizeof *start);
     rfm__free_array(m, members, n, sizeof *members);
     rfm__free_array(m, vals, n, sizeof *vals);
+    rfm__free_array(m, previous, nseg, sizeof *previous);
     return rc;
 }
 

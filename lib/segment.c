@@ -357,3 +357,30 @@ int rfm_rules_check(const rfm_rule *rules, size_t n, size_t rule_size, int b_r, 
     memcpy(report, &rep, copy);
     return RFM_OK;
 }
+
+int rfm__names_copy(rfm__names *out, const rfm__mem *mem, char *const *names, size_t n)
+{
+    rfm__names copy = {rfm__alloc_array(mem, n, sizeof(char *)), n};
+    if (!copy.names)
+        return RFM_E_NOMEM;
+    memset(copy.names, 0, n * sizeof(char *));
+    for (size_t i = 0; i < n; i++)
+        if (!(copy.names[i] = copy_name(mem, names[i]))) {
+            rfm__names_free(&copy, mem);
+            return RFM_E_NOMEM;
+        }
+    *out = copy;
+    return RFM_OK;
+}
+
+void rfm__names_free(rfm__names *names, const rfm__mem *mem)
+{
+    free_names(names->names, names->n, mem);
+    names->names = NULL;
+    names->n = 0;
+}
+
+size_t rfm__names_find(const rfm__names *names, const char *name)
+{
+    return find_name(names->names, names->n, name);
+}

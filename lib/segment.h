@@ -28,6 +28,18 @@ typedef struct rfm__scheme {
     rfm_destroy_fn destroy;
 } rfm__scheme;
 
+/* A copied list of segment names (the scheme of an earlier compute). */
+typedef struct rfm__names {
+    char **names;
+    size_t n;
+} rfm__names;
+
+/* Copies names; on failure *out is untouched. */
+int rfm__names_copy(rfm__names *out, const rfm__mem *mem, char *const *names, size_t n);
+void rfm__names_free(rfm__names *names, const rfm__mem *mem);
+/* Index of name, or names->n when absent. */
+size_t rfm__names_find(const rfm__names *names, const char *name);
+
 /* Each builder fills *out only on success; on failure *out is untouched
  * and err receives the reason. */
 int rfm__scheme_preset(rfm__scheme *out, const rfm__mem *mem, int preset, char *err,

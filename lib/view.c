@@ -23,19 +23,26 @@ void rfm__view_fill(const rfm_ctx *ctx, uint32_t idx, int scored, rfm_customer *
     v.channels = c->channels;
     v.segment = -1;
     v.cell = -1;
-    if (scored && c->score[0]) {
-        const rfm__results *res = &ctx->results;
+    v.previous_segment = -1;
+    const rfm__results *res = &ctx->results;
+    const rfm__score *sc = res->score ? &res->score[idx] : NULL;
+    if (scored && sc && sc->r) {
         v.scored = 1;
         v.recency_days = res->as_of_day - rfm__floor_day(c->last_ts);
         v.tenure_days = res->as_of_day - rfm__floor_day(c->first_ts);
-        v.r = c->score[0];
-        v.f = c->score[1];
-        v.m = c->score[2];
+        v.r = sc->r;
+        v.f = sc->f;
+        v.m = sc->m;
         v.total = v.r + v.f + v.m;
         if (res->bins[0] <= 9 && res->bins[1] <= 9 && res->bins[2] <= 9)
             v.cell = 100 * v.r + 10 * v.f + v.m;
         v.weighted = ctx->weights[0] * v.r + ctx->weights[1] * v.f + ctx->weights[2] * v.m;
-        v.segment = c->segment;
+        v.segment = sc->segment;
+        /* the history fields are the last compute's: not yet during one */
+        if (res->valid) {
+            v.previous_segment = c->prev_segment == RFM__SEG_NONE ? -1 : c->prev_segment;
+            v.segment_since = c->segment_since;
+        }
     }
     size_t size = out->size < sizeof v ? out->size : sizeof v;
     v.size = out->size;
