@@ -87,7 +87,11 @@ RFM_API const char *rfm_version_string(void);
     X(RFM_E_EMPTY, 8, "no scored customers")                                                       \
     X(RFM_E_KEY_TYPE, 9, "customer key type differs from the context's")                           \
     X(RFM_E_CALLBACK, 10, "a callback returned an invalid value or stopped")                       \
-    X(RFM_E_PARSE, 11, "malformed input")
+    X(RFM_E_PARSE, 11, "malformed input")                                                         \
+    X(RFM_E_IO, 12, "input/output error")                                                          \
+    X(RFM_E_CORRUPT, 13, "snapshot is corrupt or truncated")                                       \
+    X(RFM_E_VERSION, 14, "snapshot was written by a newer library")                                \
+    X(RFM_E_MISMATCH, 15, "contexts have incompatible parameters")
 
 typedef enum rfm_error {
 #define RFM__ERROR_ENUM(name, value, text) name = value,
@@ -506,6 +510,80 @@ RFM_API int rfm_channels_set_str(rfm_ctx *ctx, const char *data, const uint64_t 
  *  (0 for an empty segment). Uses the current channel flags. */
 RFM_API int rfm_reach(rfm_ctx *ctx, int segment, int channel, uint64_t *reachable,
                       double *share);
+
+/* ------------------------------------------------------------------ */
+/* Snapshots, merge and state export                                   */
+/*
+ * A snapshot holds a whole context: customers (aggregates, purchase keys,
+ * channel flags, segment history), parameters, the segment scheme by
+ * content (a callback scheme is saved as its names; re-install the callback
+ * after loading), channel names, and the as-of days of the last two
+ * computes. The file is versioned, checksummed and byte-order independent.
+ */
+
+/** Writes a snapshot of ctx to path atomically: a temporary file in the same
+ *  directory, fsync, rename over path, fsync of the directory. Any failure
+ *  (RFM_E_IO, the message names the step and errno text) leaves an earlier
+ *  file at path intact and removes the temporary file. */
+RFM_API int rfm_save(rfm_ctx *ctx, const char *path);
+/** Replaces ctx's whole state with the snapshot at path. RFM_E_IO if it
+ *  cannot be read, RFM_E_CORRUPT for a damaged, truncated or foreign file,
+ *  RFM_E_VERSION for a newer format; on any failure ctx is unchanged.
+ *  Results of an earlier compute are dropped: compute again. */
+RFM_API int rfm_load(rfm_ctx *ctx, const char *path);
+
+/** Snapshot bytes through a writer (for bindings and transports): write is
+ *  called with consecutive chunks and returns 0, or non-zero to abort
+ *  (then RFM_E_IO). */
+typedef int (*rfm_write_fn)(const void *data, size_t len, void *user);
+RFM_API int rfm_save_to(rfm_ctx *ctx, rfm_write_fn write, void *user);
+/** Like rfm_load() from snapshot bytes in memory. */
+RFM_API int rfm_load_from(rfm_ctx *ctx, const void *data, size_t len);
+
+/** Merges the customers of `from` into `into`, exactly as if `into` had
+ *  ingested every transaction `from` ingested: sums, first and last
+ *  purchase, and purchases de-duplicated by purchase key across both.
+ *  Channel flags are OR-ed. Both must have the same key kind (or one be
+ *  empty), frequency unit and money scale (else RFM_E_MISMATCH). All or
+ *  nothing: on failure `into` is unchanged. `from` is not modified. */
+RFM_API int rfm_merge(rfm_ctx *into, rfm_ctx *from);
+
+/* Purchase-key kinds of rfm_purchase_key */
+#define RFM_PURCHASE_KEY_U64 1   /* value: a u64 purchase key */
+#define RFM_PURCHASE_KEY_DAY 2   /* value: a day (RFM_FREQ_DAY), as int64 bits */
+#define RFM_PURCHASE_KEY_BYTES 3 /* bytes/len: a byte-string purchase key */
+
+typedef struct rfm_purchase_key {
+    uint32_t kind;
+    uint64_t value;
+    const void *bytes;
+    size_t len;
+} rfm_purchase_key;
+
+/** One customer's state, as exported and imported. Pointers are valid only
+ *  during the export callback (or the import call). */
+typedef struct rfm_record {
+    size_t size;            /* sizeof(rfm_record) as the caller compiled it */
+    uint64_t key_u64;       /* u64 contexts */
+    const void *key;        /* string contexts; NULL in u64 contexts */
+    size_t key_len;
+    uint64_t frequency;
+    int64_t monetary;
+    int64_t first_purchase; /* ignored when frequency is 0 */
+    int64_t last_purchase;
+    uint32_t channels;
+    const rfm_purchase_key *purchase_keys; /* the purchases counted by key */
+    size_t n_purchase_keys;                /* <= frequency */
+} rfm_record;
+
+/** Calls fn once per customer, in key order; a non-zero return stops the
+ *  export with RFM_E_CALLBACK. fn must not call into ctx. */
+typedef int (*rfm_record_fn)(const rfm_record *record, void *user);
+RFM_API int rfm_export(rfm_ctx *ctx, rfm_record_fn fn, void *user);
+/** Merges records into ctx as rfm_merge() would merge a context holding
+ *  them; each record is applied whole or not at all and *applied counts
+ *  the records applied. */
+RFM_API int rfm_import(rfm_ctx *ctx, const rfm_record *records, size_t n, size_t *applied);
 
 /* ------------------------------------------------------------------ */
 /* Reading CSV and parsing values                                      */
