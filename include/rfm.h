@@ -586,6 +586,29 @@ RFM_API int rfm_export(rfm_ctx *ctx, rfm_record_fn fn, void *user);
 RFM_API int rfm_import(rfm_ctx *ctx, const rfm_record *records, size_t n, size_t *applied);
 
 /* ------------------------------------------------------------------ */
+/* Distribution hooks                                                  */
+/*
+ * For exact global scores over customers split across contexts (each
+ * customer in exactly one context): find the global cutoffs by counting,
+ * then score every context with them as thresholds (RFM_METHOD_THRESHOLDS
+ * with edges c_1..c_(B-1) gives exactly the quantile scores of SPEC 4).
+ * Counts are over scored customers (frequency >= 1). Recency values need
+ * the global as-of day, passed explicitly (RFM_AS_OF_AUTO: this context's
+ * latest purchase day + 1).
+ */
+
+/** Latest purchase day of the context; RFM_E_EMPTY without purchases. */
+RFM_API int rfm_latest_purchase_day(rfm_ctx *ctx, int64_t *day);
+/** Scored customers and the smallest and largest value of dimension dim. */
+RFM_API int rfm_value_range(rfm_ctx *ctx, rfm_dim dim, int64_t as_of_day, uint64_t *count,
+                            int64_t *min, int64_t *max);
+/** Histogram of dimension dim over n ascending edges: counts[0] = #{x <=
+ *  e_0}, counts[i] = #{e_(i-1) < x <= e_i}, counts[n] = #{x > e_(n-1)}
+ *  (n + 1 counts). With one edge v it is the count-below-or-equal query. */
+RFM_API int rfm_histogram(rfm_ctx *ctx, rfm_dim dim, int64_t as_of_day, const int64_t *edges,
+                          size_t n, uint64_t *counts);
+
+/* ------------------------------------------------------------------ */
 /* Reading CSV and parsing values                                      */
 /*
  * A streaming RFC 4180 reader and exact value parsers, so that bindings and
