@@ -1,4 +1,5 @@
 /* rfm: the command-line tool over librfm's public API. */
+#include "channels_file.h"
 #include "load.h"
 #include "options.h"
 #include "output.h"
@@ -38,13 +39,53 @@ static int parse_edges(const options *o, int d, int64_t *edges, size_t *n)
     return 0;
 }
 
-static int configure(rfm_ctx *ctx, const options *o)
+/* Input parameters of a loaded state cannot change; the state's money scale
+ * is the one to print with. */
+static int adopt_state_params(rfm_ctx *ctx, options *o)
+{
+    int64_t scale, unit;
+    if (rfm_get_param(ctx, RFM_PARAM_MONEY_SCALE, &scale) != RFM_OK ||
+        rfm_get_param(ctx, RFM_PARAM_FREQUENCY_UNIT, &unit) != RFM_OK)
+        return EXIT_DATA;
+    if (o->scale_given && o->scale != scale) {
+        fprintf(stderr, "rfm: --scale %d differs from the state's scale %lld\n", o->scale,
+                (long long)scale);
+        return EXIT_USAGE;
+    }
+    if (o->frequency_unit >= 0 && o->frequency_unit != unit) {
+        fprintf(stderr, "rfm: --frequency differs from the state's\n");
+        return EXIT_USAGE;
+    }
+    o->scale = (int)scale;
+    o->frequency_unit = (int)unit;
+    return 0;
+}
+
+static int load_state(rfm_ctx *ctx, options *o, int *loaded)
+{
+    *loaded = 0;
+    if (!o->state)
+        return 0;
+    if (access(o->state, F_OK) != 0) {
+        if (!o->quiet)
+            fprintf(stderr, "rfm: %s does not exist yet: starting a new state\n", o->state);
+        return 0;
+    }
+    if (rfm_load(ctx, o->state) != RFM_OK) {
+        fprintf(stderr, "rfm: %s\n", rfm_errmsg(ctx));
+        return EXIT_DATA;
+    }
+    *loaded = 1;
+    return adopt_state_params(ctx, o);
+}
+
+static int configure(rfm_ctx *ctx, const options *o, int loaded)
 {
     static const rfm_param bins[3] = {RFM_PARAM_BINS_R, RFM_PARAM_BINS_F, RFM_PARAM_BINS_M};
     static const rfm_param methods[3] = {RFM_PARAM_METHOD_R, RFM_PARAM_METHOD_F,
                                          RFM_PARAM_METHOD_M};
-    int rc = rfm_set_param(ctx, RFM_PARAM_MONEY_SCALE, o->scale);
-    if (!rc && o->frequency_unit >= 0)
+    int rc = loaded ? RFM_OK : rfm_set_param(ctx, RFM_PARAM_MONEY_SCALE, o->scale);
+    if (!rc && !loaded && o->frequency_unit >= 0)
         rc = rfm_set_param(ctx, RFM_PARAM_FREQUENCY_UNIT, o->frequency_unit);
     for (int d = 0; d < 3 && !rc; d++) {
         rc = rfm_set_param(ctx, bins[d], o->bins[d]);
@@ -130,6 +171,18 @@ static int write_outputs(rfm_ctx *ctx, const options *o)
             return EXIT_DATA;
         }
     }
+    if (o->transitions) {
+        FILE *t = fopen(o->transitions, "w");
+        if (!t) {
+            fprintf(stderr, "rfm: %s: %s\n", o->transitions, strerror(errno));
+            return EXIT_DATA;
+        }
+        rc = write_transitions(ctx, t);
+        if (fclose(t) != 0 || rc) {
+            fprintf(stderr, "rfm: writing %s failed\n", o->transitions);
+            return EXIT_DATA;
+        }
+    }
     if (o->table || isatty(STDOUT_FILENO))
         if (write_summary_table(ctx, o, stdout))
             return EXIT_DATA;
@@ -149,8 +202,11 @@ static int score(int argc, char **argv)
         return EXIT_DATA;
     }
     load_counts counts;
-    if (!(status = configure(ctx, &o)))
+    int loaded = 0;
+    if (!(status = load_state(ctx, &o, &loaded)) && !(status = configure(ctx, &o, loaded)))
         status = load_input(ctx, &o, &counts);
+    if (!status && o.channels)
+        status = channels_file_apply(ctx, &o, o.channels);
     if (!status) {
         if (!o.quiet)
             account(ctx, &o, &counts);
@@ -164,6 +220,10 @@ static int score(int argc, char **argv)
             if (!o.quiet)
                 warnings(ctx);
             status = write_outputs(ctx, &o);
+            if (!status && o.state && rfm_save(ctx, o.state) != RFM_OK) {
+                fprintf(stderr, "rfm: %s\n", rfm_errmsg(ctx));
+                status = EXIT_DATA;
+            }
         }
     }
     rfm_destroy(ctx);

@@ -35,6 +35,16 @@ void options_usage(FILE *to)
         "  --frequency orders|transactions|days   what counts as a purchase (default orders:\n"
         "                        lines sharing an order id, else each line)\n"
         "  --segments FILE       segment rule table (see rfm(1)); default: the standard ten\n"
+        "State over time:\n"
+        "  --state FILE          load the customer state from FILE if it exists, add this\n"
+        "                        file's rows, score, and save the state back (atomically);\n"
+        "                        adds previous_segment,segment_since to the rows and the\n"
+        "                        previous run's counts to the summary\n"
+        "  --transitions FILE    segment transitions since the previous run, CSV\n"
+        "                        from,to,customers ('new' = first scored now)\n"
+        "  --channels FILE       CSV: customer_id, then one column per channel (email, sms,\n"
+        "                        push, web_push or any name) of 0/1/true/false/yes/no; adds\n"
+        "                        reach per channel to the summary\n"
         "Output:\n"
         "  -o, --output FILE     per-customer CSV (default stdout)\n"
         "  --summary FILE        segment summary CSV (- = stdout)\n"
@@ -112,6 +122,9 @@ static const value_opt string_opts[] = {
     {"--date-format", offsetof(options, date_format)},
     {"--segments", offsetof(options, segments)},
     {"--summary", offsetof(options, summary)},
+    {"--state", offsetof(options, state)},
+    {"--transitions", offsetof(options, transitions)},
+    {"--channels", offsetof(options, channels)},
     {"--output", offsetof(options, output)},
     {"-o", offsetof(options, output)},
 };
@@ -149,6 +162,7 @@ static int apply_value(options *o, const char *name, const char *v)
     } else if (strcmp(name, "--scale") == 0) {
         if (parse_int(v, 0, 18, &o->scale))
             return usage_error("--scale: '%s' is not 0..18", v);
+        o->scale_given = 1;
     } else if (strcmp(name, "--delimiter") == 0) {
         if (strcmp(v, "tab") == 0 || strcmp(v, "\\t") == 0 || strcmp(v, "\t") == 0)
             o->delimiter = '\t';

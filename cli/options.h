@@ -21,6 +21,9 @@ typedef struct options {
     const char *output;   /* NULL = stdout */
     const char *summary;  /* NULL = none, "-" = stdout */
     const char *segments; /* rule table file */
+    const char *state;    /* snapshot loaded before and saved after the run */
+    const char *transitions; /* from,to,customers CSV */
+    const char *channels;    /* customer_id + one 0/1 column per channel */
     const char *col_customer, *col_date, *col_amount, *col_quantity, *col_price, *col_order;
     const char *date_format;
     int has_as_of;
@@ -30,6 +33,7 @@ typedef struct options {
     thresholds_opt thresholds[3];
     int frequency_unit; /* rfm_frequency_unit, -1 = default */
     int scale;
+    int scale_given; /* --scale was on the command line */
     int delimiter; /* 0 = detect */
     int strict;
     int table; /* print the aligned summary on stdout */

@@ -39,6 +39,20 @@ static int64_t round_median(double x)
     return x - f > 0.5 ? k + 1 : k;
 }
 
+void format_day(int64_t day, char *buf, size_t cap)
+{
+    /* civil date from days since 1970-01-01, by 400-year eras */
+    int64_t z = day + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+    int64_t y = yoe + era * 400 + (m <= 2);
+    snprintf(buf, cap, "%04lld-%02lld-%02lld", (long long)y, (long long)m, (long long)d);
+}
+
 /* RFC 4180: quote a field holding the delimiter, a quote or a line break. */
 static void put_field(const char *s, size_t len, FILE *out)
 {
@@ -61,7 +75,9 @@ int write_customers(rfm_ctx *ctx, const options *o, FILE *out)
     size_t customers = 0;
     if (rfm_counts(ctx, &customers, NULL, NULL) != RFM_OK)
         return -1;
-    fputs("customer_id,recency_days,frequency,monetary,r,f,m,segment\n", out);
+    const int history = o->state || o->transitions;
+    fputs("customer_id,recency_days,frequency,monetary,r,f,m,segment", out);
+    fputs(history ? ",previous_segment,segment_since\n" : "\n", out);
     char money[40];
     for (size_t i = 0; i < customers; i++) {
         rfm_customer c = {.size = sizeof c};
@@ -75,6 +91,16 @@ int write_customers(rfm_ctx *ctx, const options *o, FILE *out)
                 (unsigned long long)c.frequency, money, c.r, c.f, c.m);
         const char *seg = rfm_segment_name(ctx, c.segment);
         put_field(seg, strlen(seg), out);
+        if (history) {
+            const char *prev = c.previous_segment < 0
+                                   ? "new"
+                                   : rfm_previous_segment_name(ctx, c.previous_segment);
+            char since[16];
+            format_day(c.segment_since, since, sizeof since);
+            fputc(',', out);
+            put_field(prev, strlen(prev), out);
+            fprintf(out, ",%s", since);
+        }
         fputc('\n', out);
     }
     return ferror(out) ? -1 : 0;
@@ -116,9 +142,18 @@ static int shown(const summary_row *row, int id, size_t n)
 
 int write_summary_csv(rfm_ctx *ctx, const options *o, FILE *out)
 {
+    const int history = o->state || o->transitions;
+    size_t channels = o->channels ? rfm_channel_count(ctx) : 0;
     fputs("segment,customers,share,purchases,monetary,avg_monetary,avg_order_value,"
-          "median_recency_days,median_frequency,median_monetary\n",
+          "median_recency_days,median_frequency,median_monetary",
           out);
+    if (history)
+        fputs(",previous_customers,change", out);
+    for (size_t ch = 0; ch < channels; ch++) {
+        const char *name = rfm_channel_name(ctx, (int)ch);
+        fprintf(out, ",reach_%s,reach_%s_share", name, name);
+    }
+    fputc('\n', out);
     size_t n = rfm_segment_count(ctx);
     for (int id = 0; (size_t)id < n; id++) {
         summary_row row;
@@ -127,9 +162,22 @@ int write_summary_csv(rfm_ctx *ctx, const options *o, FILE *out)
         if (!shown(&row, id, n))
             continue;
         put_field(row.name, strlen(row.name), out);
-        fprintf(out, ",%llu,%s,%llu,%s,%s,%s,%.1f,%.1f,%s\n", (unsigned long long)row.st.customers,
+        fprintf(out, ",%llu,%s,%llu,%s,%s,%s,%.1f,%.1f,%s", (unsigned long long)row.st.customers,
                 row.share, (unsigned long long)row.st.purchases, row.monetary, row.avg, row.aov,
                 row.st.median_recency, row.st.median_frequency, row.median_monetary);
+        if (history)
+            fprintf(out, ",%llu,%lld", (unsigned long long)row.st.previous_customers,
+                    (long long)row.st.change);
+        for (size_t ch = 0; ch < channels; ch++) {
+            uint64_t reach = 0;
+            if (rfm_reach(ctx, id, (int)ch, &reach, NULL) != RFM_OK)
+                return -1;
+            int64_t share =
+                row.st.customers ? div_half_even((int64_t)(reach * 10000), row.st.customers) : 0;
+            fprintf(out, ",%llu,%lld.%04lld", (unsigned long long)reach,
+                    (long long)(share / 10000), (long long)(share % 10000));
+        }
+        fputc('\n', out);
     }
     return ferror(out) ? -1 : 0;
 }
@@ -150,5 +198,31 @@ int write_summary_table(rfm_ctx *ctx, const options *o, FILE *out)
                 (unsigned long long)row.st.customers, pct, (unsigned long long)row.st.purchases,
                 row.monetary, row.avg, row.aov, row.st.median_recency);
     }
+    return ferror(out) ? -1 : 0;
+}
+
+int write_transitions(rfm_ctx *ctx, FILE *out)
+{
+    size_t rows = 0, cols = 0;
+    if (rfm_transitions(ctx, NULL, 0, &rows, &cols) != RFM_OK)
+        return -1;
+    uint64_t *m = calloc(rows * cols, sizeof *m);
+    if (!m || rfm_transitions(ctx, m, rows * cols, &rows, &cols) != RFM_OK) {
+        free(m);
+        return -1;
+    }
+    fputs("from,to,customers\n", out);
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < cols; c++) {
+            if (!m[r * cols + c])
+                continue;
+            const char *from = r + 1 == rows ? "new" : rfm_previous_segment_name(ctx, (int)r);
+            const char *to = rfm_segment_name(ctx, (int)c);
+            put_field(from, strlen(from), out);
+            fputc(',', out);
+            put_field(to, strlen(to), out);
+            fprintf(out, ",%llu\n", (unsigned long long)m[r * cols + c]);
+        }
+    free(m);
     return ferror(out) ? -1 : 0;
 }

@@ -82,3 +82,16 @@ int rfm__reserve(const rfm__mem *mem, void **arr, size_t *cap, size_t need, size
     *cap = new_cap;
     return RFM_OK;
 }
+
+size_t rfm__capacity_for(size_t cap, size_t count, size_t more, size_t limit)
+{
+    if (more > SIZE_MAX / 8 - count)
+        return 0;
+    size_t need = count + more, new_cap = cap ? cap : 64;
+    while (need * 4 > new_cap * 3) {
+        if (new_cap > limit / 2)
+            return 0;
+        new_cap *= 2;
+    }
+    return new_cap;
+}

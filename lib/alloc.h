@@ -27,4 +27,9 @@ void rfm__free_array(const rfm__mem *mem, void *ptr, size_t n, size_t size);
  * `need` elements, doubling to keep appends amortised O(1). */
 int rfm__reserve(const rfm__mem *mem, void **arr, size_t *cap, size_t need, size_t size);
 
+/* The capacity, a power of two from `cap` (64 when 0) doubling, that holds
+ * count + more entries at most 3/4 full: `cap` itself when they fit, 0 when
+ * it would pass `limit`. The open-addressing tables all grow by it. */
+size_t rfm__capacity_for(size_t cap, size_t count, size_t more, size_t limit);
+
 #endif

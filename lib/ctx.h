@@ -16,6 +16,8 @@
 #define RFM__SEG_NONE 255 /* not scored in that compute */
 #define RFM__CHANNELS_PREDEFINED 4
 
+struct rfm__io; /* file operations of snapshots, lib/snapshot.h */
+
 /* One customer's state. Kept small because there can be tens of millions:
  * 48 bytes, plus 8 bytes per table slot at 3/4 load. Scores are results,
  * kept apart in rfm__results.score. */
@@ -68,6 +70,9 @@ struct rfm_ctx {
     int errcode;
     char errmsg[RFM__ERRMSG_SIZE];
     int in_callback; /* a segment callback is running: refuse re-entry */
+    /* file operations of rfm_save/rfm_load; NULL = the POSIX calls. Per
+     * context so tests can inject failures without global state. */
+    const struct rfm__io *io;
 
     /* parameters */
     int bins[3];

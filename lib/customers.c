@@ -78,10 +78,15 @@ uint32_t rfm__cust_find_str(const rfm_ctx *ctx, const void *key, size_t len, uin
 
 int rfm__cust_reserve(rfm_ctx *ctx)
 {
-    if (ctx->n_cust >= RFM__CUSTOMERS_MAX)
+    return rfm__cust_reserve_n(ctx, 1);
+}
+
+int rfm__cust_reserve_n(rfm_ctx *ctx, size_t more)
+{
+    if (more > RFM__CUSTOMERS_MAX - ctx->n_cust)
         return RFM_E_RANGE;
-    int rc = rfm__table_reserve(&ctx->table, &ctx->mem, rfm__cust_rehash, ctx);
-    if (rc || ctx->n_cust < ctx->cap_cust)
+    int rc = rfm__table_reserve_n(&ctx->table, &ctx->mem, more, rfm__cust_rehash, ctx);
+    if (rc || ctx->n_cust + more <= ctx->cap_cust)
         return rc;
     /* Records grow with the table, to exactly the 3/4 of its slots it holds
      * before its next grow: doubling on their own, they would be 1/3 unused

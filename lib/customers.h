@@ -22,6 +22,8 @@ uint32_t rfm__cust_find_str(const rfm_ctx *ctx, const void *key, size_t len, uin
 /* Room for one more customer (table slot and record); arena room is the
  * caller's. Nothing observable changes, success or not. */
 int rfm__cust_reserve(rfm_ctx *ctx);
+/* Room for `more` new customers at once (merges, imports). */
+int rfm__cust_reserve_n(rfm_ctx *ctx, size_t more);
 /* Appends a record for a new key at table position pos (found after the
  * last reserve); string keys are copied into the arena. */
 uint32_t rfm__cust_insert(rfm_ctx *ctx, size_t pos, uint64_t hash, uint64_t key_u64,

@@ -41,7 +41,8 @@ int rfm_transitions(rfm_ctx *ctx, uint64_t *out, size_t cap, size_t *rows, size_
     *rows = p + 1;
     *cols = c;
     size_t cells = (p + 1) * c, n = cap < cells ? cap : cells;
-    memset(out, 0, n * sizeof *out);
+    if (n)
+        memset(out, 0, n * sizeof *out);
     for (size_t i = 0; i < ctx->n_cust; i++) {
         const rfm__cust *cu = &ctx->cust[i];
         if (cu->segment == RFM__SEG_NONE)

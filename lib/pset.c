@@ -67,11 +67,16 @@ static int rebuild(rfm__pset *s, const rfm__mem *mem, const rfm__arena *arena, s
 
 int rfm__pset_reserve(rfm__pset *s, const rfm__mem *mem, const rfm__arena *arena)
 {
+    return rfm__pset_reserve_n(s, mem, arena, 1);
+}
+
+int rfm__pset_reserve_n(rfm__pset *s, const rfm__mem *mem, const rfm__arena *arena, size_t more)
+{
     size_t cap = capacity(s);
-    if ((s->count + 1) * 4 <= cap * 3)
+    size_t new_cap = rfm__capacity_for(cap, s->count, more, SIZE_MAX / sizeof(rfm__pentry));
+    if (new_cap == cap)
         return RFM_OK;
-    size_t new_cap = cap ? cap * 2 : 64;
-    if (new_cap > SIZE_MAX / sizeof(rfm__pentry))
+    if (!new_cap)
         return RFM_E_NOMEM;
     return rebuild(s, mem, arena, new_cap, UINT32_MAX, UINT32_MAX, UINT32_MAX);
 }

@@ -37,6 +37,8 @@ typedef struct rfm__pset {
 uint64_t rfm__pset_hash(const rfm__pset *s, uint32_t cust, const rfm__pkey *k);
 /* Room for one more pair (and, for byte keys, their bytes in the arena). */
 int rfm__pset_reserve(rfm__pset *s, const rfm__mem *mem, const rfm__arena *arena);
+/* Room for `more` pairs, grown once. */
+int rfm__pset_reserve_n(rfm__pset *s, const rfm__mem *mem, const rfm__arena *arena, size_t more);
 /* 1 when (cust, k) is present; otherwise 0 and *pos is where it goes. */
 int rfm__pset_find(const rfm__pset *s, const rfm__arena *arena, uint32_t cust, const rfm__pkey *k,
                    uint64_t hash, size_t *pos);

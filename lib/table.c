@@ -4,11 +4,20 @@
 
 int rfm__table_reserve(rfm__table *t, const rfm__mem *mem, rfm__rehash_fn rehash, const void *ud)
 {
+    return rfm__table_reserve_n(t, mem, 1, rehash, ud);
+}
+
+int rfm__table_reserve_n(rfm__table *t, const rfm__mem *mem, size_t more, rfm__rehash_fn rehash,
+                         const void *ud)
+{
     size_t cap = rfm__table_capacity(t);
-    if ((t->count + 1) * 4 <= cap * 3)
+    /* in 64 bits, so that 32-bit builds compile the 2^33 limit */
+    uint64_t limit = UINT64_C(1) << 33, by_size = SIZE_MAX / sizeof(uint64_t);
+    size_t new_cap =
+        rfm__capacity_for(cap, t->count, more, (size_t)(limit < by_size ? limit : by_size));
+    if (new_cap == cap)
         return RFM_OK;
-    size_t new_cap = cap ? cap * 2 : 64;
-    if (new_cap > ((size_t)1 << 33) || new_cap > SIZE_MAX / sizeof(uint64_t))
+    if (!new_cap)
         return RFM_E_NOMEM;
     /* Build the new array completely before touching the old one, so an
      * allocation failure leaves the table exactly as it was. */

@@ -47,6 +47,10 @@ static inline int rfm__slot_matches(uint64_t slot, uint64_t hash)
 /* Makes room for one more entry, growing (and rehashing) when the load
  * would pass 3/4. On failure the table is unchanged. */
 int rfm__table_reserve(rfm__table *t, const rfm__mem *mem, rfm__rehash_fn rehash, const void *ud);
+/* Room for `more` entries, grown once to the final size (merges reserve
+ * many at a time). */
+int rfm__table_reserve_n(rfm__table *t, const rfm__mem *mem, size_t more, rfm__rehash_fn rehash,
+                         const void *ud);
 /* Stores slot value `slot` at position pos, found empty by a probe. */
 void rfm__table_put(rfm__table *t, size_t pos, uint64_t slot);
 /* Removes the entry at pos, shifting the rest of its cluster back; the

@@ -215,6 +215,55 @@ if [ -z "$WRAP" ] && [ -z "${RFM_SAN_FLAGS:-}" ]; then
     expect_err big "4840000 rows read, 4840000 used, 0 skipped; 1000 customers"
 fi
 
+# ---------------------------------------------------------------- state over time
+# Daily runs: CDNOW in five date-ordered parts through --state give the same
+# scores as one run over the whole file.
+awk -F, 'NR == 1 { for (p = 1; p <= 5; p++) print > (dir "/part" p ".csv"); next }
+         { p = $2 <= 19970215 ? 1 : $2 <= 19970401 ? 2 : $2 <= 19970701 ? 3 : $2 <= 19971231 ? 4 : 5;
+           print > (dir "/part" p ".csv") }' dir="$tmp" "$DATA/cdnow.csv"
+run whole score "$DATA/cdnow.csv" && expect_status whole 0
+for p in 1 2 3 4 5; do
+    run "part$p" score --state "$tmp/daily.state" -o "$tmp/daily.csv" "$tmp/part$p.csv" &&
+        expect_status "part$p" 0
+done
+cut -d, -f1-8 "$tmp/daily.csv" >"$tmp/daily8.csv"
+expect_same daily_parts "$tmp/daily8.csv" "$tmp/whole.out"
+if [ -e "$tmp/daily.state" ] && ! ls "$tmp"/daily.state?* >/dev/null 2>&1; then ok; else
+    bad "daily_parts: state file missing or temporary files left"
+fi
+
+# Transitions on CDNOW split at 1997-09-30 against the independent reference.
+awk -F, -v dir="$tmp" 'NR == 1 { print > (dir "/early.csv"); print > (dir "/late.csv"); next }
+         { print > (dir "/" ($2 <= 19970930 ? "early" : "late") ".csv") }' "$DATA/cdnow.csv"
+run run1 score --state "$tmp/t.state" --as-of 1997-10-01 -o "$tmp/run1.csv" "$tmp/early.csv" &&
+    expect_status run1 0
+run run2 score --state "$tmp/t.state" --as-of 1998-07-01 --transitions "$tmp/transitions.csv" \
+    --summary "$tmp/run2_summary.csv" -o "$tmp/run2.csv" "$tmp/late.csv" &&
+    expect_status run2 0 &&
+    expect_same transitions "$tmp/transitions.csv" "$REF/cdnow_transitions_matrix.csv"
+awk -F, 'BEGIN { OFS = "," } { print $1, $9, $8, $10 }' "$tmp/run2.csv" >"$tmp/history.csv"
+expect_same history "$tmp/history.csv" "$REF/cdnow_transitions_customers.csv"
+awk -F, 'BEGIN { OFS = "," } { print $1, $2, $11, $12 }' "$tmp/run2_summary.csv" \
+    >"$tmp/change.csv"
+expect_same summary_change "$tmp/change.csv" "$REF/cdnow_transitions_summary.csv"
+
+# Channels: reach per segment equals a count over the per-customer rows.
+awk -F, 'NR == 1 { print "customer_id,email,sms,whatsapp"; next }
+         NR % 3 { print $1 "," (NR % 2 ? "yes" : "no") "," (NR % 5 ? 0 : 1) ",true" }' \
+    "$tmp/small.out" >"$tmp/channels.csv"
+printf 'ghost,1,1,1\n' >>"$tmp/channels.csv"
+run channels score --as-of 1998-07-01 --channels "$tmp/channels.csv" --summary "$tmp/reach.csv" \
+    -o "$tmp/reach_rows.csv" "$tmp/small.csv" && expect_status channels 0 &&
+    expect_err channels "1 customers not in the transactions"
+awk -F, 'FNR == NR { if (FNR > 1) { e[$1] = ($2 == "yes"); w[$1] = 1 } next }
+         FNR > 1 { n[$8]++; if (e[$1]) em[$8]++; if (w[$1]) wa[$8]++ }
+         END { for (s in n) print s "," em[s] + 0 "," wa[s] + 0 }' \
+    "$tmp/channels.csv" "$tmp/reach_rows.csv" | sort >"$tmp/reach_want.csv"
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+         $2 > 0 { print $1 "," $col["reach_email"] "," $col["reach_whatsapp"] }' \
+    "$tmp/reach.csv" | sort >"$tmp/reach_got.csv"
+expect_same reach "$tmp/reach_got.csv" "$tmp/reach_want.csv"
+
 # ---------------------------------------------------------------- usage
 run usage_none score && expect_status usage_none 1
 run usage_unknown score --frobnicate x "$tmp/small.csv" && expect_status usage_unknown 1 &&
