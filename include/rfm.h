@@ -34,7 +34,8 @@
  * Memory
  *   All memory of a context comes from its allocator (rfm_create_with_allocator)
  *   or from malloc/realloc/free. Pointers returned by queries (names, keys)
- *   stay valid until the next call that mutates the context.
+ *   stay valid until the next call that mutates the context; do not pass
+ *   them back into such a call (copy the bytes first).
  */
 #ifndef RFM_H
 #define RFM_H
@@ -164,6 +165,8 @@ typedef enum rfm_param {
     /* input: only while the context holds no customer */
     RFM_PARAM_MONEY_SCALE = 200,    /* decimals of the minor unit, 0..18, default 2 */
     RFM_PARAM_FREQUENCY_UNIT = 201, /* rfm_frequency_unit, default ORDER */
+    RFM_PARAM_BTYD = 202, /* 1: keep the purchase sums of the BTYD summary
+                             (16 bytes per customer), default 0 */
     /* engine: only while the context holds no customer */
     RFM_PARAM_HASH_SEED = 300 /* hash-table seed; any int64 */
 } rfm_param;
@@ -363,6 +366,17 @@ typedef struct rfm_customer {
     int previous_segment;
     /* as-of day of the compute in which the customer entered its segment */
     int64_t segment_since;
+    /* BTYD summary (the customer summary of lifetimes, in days) as of the
+     * last compute, for CLV models: repeat purchases (frequency - 1, in the
+     * context's frequency unit: RFM_FREQ_DAY gives lifetimes' daily periods),
+     * days from the first to the last purchase, days from the first purchase
+     * to the as-of day, and the mean value of the repeat purchases: (purchase
+     * total - purchases on the first purchase day) / repeat purchases, 0
+     * without repeats, NaN unless RFM_PARAM_BTYD was set before ingesting. */
+    uint64_t btyd_frequency;
+    int64_t btyd_recency;
+    int64_t btyd_T;
+    double btyd_monetary;
 } rfm_customer;
 
 /** Callback rule: returns the segment id (0..n_names-1) of one customer;
@@ -523,8 +537,10 @@ RFM_API int rfm_reach(rfm_ctx *ctx, int segment, int channel, uint64_t *reachabl
 
 /** Writes a snapshot of ctx to path atomically: a temporary file in the same
  *  directory, fsync, rename over path, fsync of the directory. Any failure
- *  (RFM_E_IO, the message names the step and errno text) leaves an earlier
- *  file at path intact and removes the temporary file. */
+ *  (RFM_E_IO, the message names the step and errno text) before the rename
+ *  leaves an earlier file at path intact and removes the temporary file; a
+ *  failure of the directory fsync after it reports RFM_E_IO with the new
+ *  file already in place (the message says so). */
 RFM_API int rfm_save(rfm_ctx *ctx, const char *path);
 /** Replaces ctx's whole state with the snapshot at path. RFM_E_IO if it
  *  cannot be read, RFM_E_CORRUPT for a damaged, truncated or foreign file,
@@ -543,9 +559,13 @@ RFM_API int rfm_load_from(rfm_ctx *ctx, const void *data, size_t len);
 /** Merges the customers of `from` into `into`, exactly as if `into` had
  *  ingested every transaction `from` ingested: sums, first and last
  *  purchase, and purchases de-duplicated by purchase key across both.
- *  Channel flags are OR-ed. Both must have the same key kind (or one be
- *  empty), frequency unit and money scale (else RFM_E_MISMATCH). All or
- *  nothing: on failure `into` is unchanged. `from` is not modified. */
+ *  Channel flags are OR-ed, matched by channel name: channels `from` names
+ *  and `into` lacks are added to `into` (RFM_E_RANGE past 32). Both must have
+ *  the same key kind (unless one holds no customer), frequency unit and
+ *  money scale (else RFM_E_MISMATCH); merging a context into itself is
+ *  RFM_E_INVALID. Segment history is kept for customers `into` already has;
+ *  customers new to it have none. All or nothing: on failure `into` is
+ *  unchanged. `from` is not modified. */
 RFM_API int rfm_merge(rfm_ctx *into, rfm_ctx *from);
 
 /* Purchase-key kinds of rfm_purchase_key */
@@ -574,6 +594,10 @@ typedef struct rfm_record {
     uint32_t channels;
     const rfm_purchase_key *purchase_keys; /* the purchases counted by key */
     size_t n_purchase_keys;                /* <= frequency */
+    /* BTYD sums (contexts with RFM_PARAM_BTYD; 0 otherwise): total of the
+     * purchase lines, and of those on the first purchase day */
+    int64_t purchase_total;
+    int64_t first_day_total;
 } rfm_record;
 
 /** Calls fn once per customer, in key order; a non-zero return stops the
@@ -582,7 +606,13 @@ typedef int (*rfm_record_fn)(const rfm_record *record, void *user);
 RFM_API int rfm_export(rfm_ctx *ctx, rfm_record_fn fn, void *user);
 /** Merges records into ctx as rfm_merge() would merge a context holding
  *  them; each record is applied whole or not at all and *applied counts
- *  the records applied. */
+ *  the records applied. The stride is records[0].size and every record must
+ *  have that size. RFM_E_INVALID for: channel bits of undefined channels, a
+ *  purchase-key kind that does not fit the frequency unit (a day-counting
+ *  context takes exactly one RFM_PURCHASE_KEY_DAY per purchase; a
+ *  transaction-counting one no keys), more keys than purchases, bad lengths;
+ *  RFM_E_KEY_TYPE for the other key kind. A key repeated within one record
+ *  counts once. */
 RFM_API int rfm_import(rfm_ctx *ctx, const rfm_record *records, size_t n, size_t *applied);
 
 /* ------------------------------------------------------------------ */

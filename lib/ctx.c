@@ -85,6 +85,7 @@ void rfm_destroy(rfm_ctx *ctx)
     for (int d = 0; d < 3; d++)
         rfm__free_array(&mem, ctx->thresholds[d], ctx->n_thresholds[d], sizeof(int64_t));
     rfm__free_array(&mem, ctx->cust, ctx->cap_cust, sizeof *ctx->cust);
+    rfm__free_array(&mem, ctx->btyd, ctx->cap_btyd, sizeof *ctx->btyd);
     rfm__free_array(&mem, ctx->key_order, ctx->cap_key_order, sizeof *ctx->key_order);
     rfm__table_free(&ctx->table, &mem);
     rfm__pset_free(&ctx->pset, &mem);

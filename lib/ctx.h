@@ -34,6 +34,13 @@ typedef struct rfm__cust {
     int32_t segment_since; /* as-of day of the compute it entered `segment` */
 } rfm__cust;
 
+/* Purchase sums for the BTYD summary, kept per record when
+ * RFM_PARAM_BTYD is on (16 bytes a customer that only CLV users pay). */
+typedef struct rfm__btyd {
+    int64_t gross;     /* purchase lines only */
+    int64_t first_day; /* purchase lines on the day of the first purchase */
+} rfm__btyd;
+
 /* Scores of one customer in the last compute; r == 0 = unscored. */
 typedef struct rfm__score {
     uint8_t r, f, m, segment;
@@ -91,6 +98,9 @@ struct rfm_ctx {
     rfm__table table;
     rfm__arena arena;        /* string keys and purchase-key bytes */
     rfm__pset pset;          /* (customer, purchase key or day) pairs seen */
+    int track_btyd;  /* RFM_PARAM_BTYD */
+    rfm__btyd *btyd; /* per record when tracking; cap_btyd >= cap_cust */
+    size_t cap_btyd;
     uint64_t data_version;   /* bumped by every change of customer state */
     uint64_t keyset_version; /* bumped when customers are added or removed */
 

@@ -92,6 +92,14 @@ int rfm__cust_reserve_n(rfm_ctx *ctx, size_t more)
      * before its next grow: doubling on their own, they would be 1/3 unused
      * just when the table is full (75 instead of 59 bytes per customer). */
     size_t cap = rfm__table_capacity(&ctx->table) / 4 * 3;
+    if (ctx->track_btyd && cap > ctx->cap_btyd) {
+        /* the side array grows first, so it never lags the records */
+        void *b = rfm__realloc_array(&ctx->mem, ctx->btyd, ctx->cap_btyd, cap, sizeof *ctx->btyd);
+        if (!b)
+            return RFM_E_NOMEM;
+        ctx->btyd = b;
+        ctx->cap_btyd = cap;
+    }
     void *p = rfm__realloc_array(&ctx->mem, ctx->cust, ctx->cap_cust, cap, sizeof *ctx->cust);
     if (!p)
         return RFM_E_NOMEM;
@@ -110,6 +118,8 @@ uint32_t rfm__cust_insert(rfm_ctx *ctx, size_t pos, uint64_t hash, uint64_t key_
     c->first_ts = INT64_MAX;
     c->last_ts = INT64_MIN;
     c->segment = c->prev_segment = RFM__SEG_NONE;
+    if (ctx->track_btyd)
+        ctx->btyd[idx] = (rfm__btyd){0, 0};
     rfm__table_put(&ctx->table, pos, rfm__slot_make(hash, idx));
     ctx->keyset_version++;
     return idx;
@@ -133,6 +143,8 @@ int rfm__cust_remove(rfm_ctx *ctx, uint32_t idx)
         uint64_t last_hash = rfm__cust_rehash(last, ctx);
         size_t last_pos = rfm__table_find_idx(&ctx->table, last_hash, last);
         ctx->cust[idx] = ctx->cust[last];
+        if (ctx->track_btyd)
+            ctx->btyd[idx] = ctx->btyd[last];
         ctx->table.slots[last_pos] = rfm__slot_make(last_hash, idx);
     }
     ctx->n_cust--;

@@ -1,6 +1,7 @@
 /* Batches of transactions into customer state. Each row is applied whole
  * or not at all: every allocation it may need is made, and every overflow
  * checked, before the first field changes. */
+#include "btyd.h"
 #include "checked.h"
 #include "customers.h"
 
@@ -119,6 +120,9 @@ static int apply_row(rfm_ctx *ctx, const row *r, size_t i)
     if (new_purchase && frequency == UINT32_MAX)
         return rfm__fail(ctx, RFM_E_OVERFLOW, "row %zu: more than %lu purchases for one customer",
                          i, (unsigned long)UINT32_MAX);
+    const rfm__btyd line = rfm__btyd_line(is_purchase ? r->amount : 0);
+    if (ctx->track_btyd && !is_new && rfm__btyd_overflows(&ctx->btyd[idx], &line))
+        return rfm__fail(ctx, RFM_E_OVERFLOW, "row %zu: purchase total overflows int64", i);
 
     /* Commit: nothing below can fail. */
     if (is_new) {
@@ -130,6 +134,8 @@ static int apply_row(rfm_ctx *ctx, const row *r, size_t i)
     rfm__cust *c = &ctx->cust[idx];
     c->monetary = sum;
     if (is_purchase) {
+        if (ctx->track_btyd)
+            rfm__btyd_fold(&ctx->btyd[idx], c->first_ts, &line, r->timestamp);
         c->frequency += (uint32_t)new_purchase;
         if (r->timestamp < c->first_ts)
             c->first_ts = r->timestamp;

@@ -23,6 +23,9 @@ static int check_params(rfm_ctx *into, const rfm_ctx *from)
     if (into->frequency_unit != from->frequency_unit)
         return rfm__fail(into, RFM_E_MISMATCH, "frequency units differ: into counts %s, from %s",
                          unit_name(into->frequency_unit), unit_name(from->frequency_unit));
+    if (into->track_btyd != from->track_btyd)
+        return rfm__fail(into, RFM_E_MISMATCH, "BTYD sums are kept by %s only",
+                         into->track_btyd ? "into" : "from");
     if (into->money_scale != from->money_scale)
         return rfm__fail(into, RFM_E_MISMATCH, "money scales differ: into has %d decimals, from %d",
                          into->money_scale, from->money_scale);
@@ -116,6 +119,8 @@ static void incoming_from(const rfm_ctx *from, const rfm__pgroup *g, const chann
     in->first_ts = c->first_ts;
     in->last_ts = c->last_ts;
     in->channels = map_channels(cm, c->channels);
+    if (from->track_btyd)
+        in->btyd = from->btyd[i];
     in->n_pkeys = g->start[i + 1] - g->start[i];
     for (size_t j = 0; j < in->n_pkeys; j++)
         rfm__pgroup_key(from, g, i, j, &keys[j]);
@@ -137,7 +142,9 @@ static int plan_all(rfm_ctx *into, const rfm_ctx *from, const rfm__pgroup *g, co
             rfm__describe_key(&in, who, sizeof who);
             return rfm__fail(
                 into, RFM_E_OVERFLOW, "%s: the merged %s would overflow; nothing was merged", who,
-                plan.overflow == RFM__PLAN_MONETARY ? "monetary sum" : "purchase count");
+                plan.overflow == RFM__PLAN_MONETARY    ? "monetary sum"
+                : plan.overflow == RFM__PLAN_FREQUENCY ? "purchase count"
+                                                       : "purchase total");
         }
         need[0] += (size_t)plan.is_new;
         need[1] += plan.new_pkeys;

@@ -22,6 +22,7 @@ static const param_info params[] = {
     {RFM_PARAM_METHOD_M, RFM_METHOD_QUANTILE, RFM_METHOD_THRESHOLDS, 0},
     {RFM_PARAM_MONEY_SCALE, 0, 18, 1},
     {RFM_PARAM_FREQUENCY_UNIT, RFM_FREQ_ORDER, RFM_FREQ_DAY, 1},
+    {RFM_PARAM_BTYD, 0, 1, 1},
     {RFM_PARAM_HASH_SEED, INT64_MIN, INT64_MAX, 1},
 };
 
@@ -82,6 +83,19 @@ int rfm_set_param(rfm_ctx *ctx, rfm_param param, int64_t value)
     case RFM_PARAM_FREQUENCY_UNIT:
         ctx->frequency_unit = v;
         break;
+    case RFM_PARAM_BTYD:
+        /* records may have room already (customers ingested, then removed):
+         * the side array must cover it before the first insert */
+        if (v && ctx->cap_btyd < ctx->cap_cust) {
+            void *b = rfm__realloc_array(&ctx->mem, ctx->btyd, ctx->cap_btyd, ctx->cap_cust,
+                                         sizeof *ctx->btyd);
+            if (!b)
+                return rfm__fail(ctx, RFM_E_NOMEM, "out of memory for the BTYD sums");
+            ctx->btyd = b;
+            ctx->cap_btyd = ctx->cap_cust;
+        }
+        ctx->track_btyd = v;
+        break;
     case RFM_PARAM_HASH_SEED:
         ctx->seed = (uint64_t)value;
         ctx->pset.seed = ctx->seed;
@@ -115,6 +129,9 @@ int rfm_get_param(rfm_ctx *ctx, rfm_param param, int64_t *value)
         break;
     case RFM_PARAM_FREQUENCY_UNIT:
         *value = ctx->frequency_unit;
+        break;
+    case RFM_PARAM_BTYD:
+        *value = ctx->track_btyd;
         break;
     case RFM_PARAM_HASH_SEED:
         *value = (int64_t)ctx->seed;

@@ -4,6 +4,7 @@
 #include "checked.h"
 #include "customers.h"
 #include "record.h"
+#include "btyd.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -114,6 +115,8 @@ void rfm__incoming_plan(const rfm_ctx *ctx, const rfm__incoming *in, rfm__plan *
         plan->overflow = RFM__PLAN_MONETARY;
     else if (plan->cur_frequency + (in->frequency - in->n_pkeys) + plan->new_pkeys > UINT32_MAX)
         plan->overflow = RFM__PLAN_FREQUENCY;
+    else if (ctx->track_btyd && !plan->is_new && rfm__btyd_overflows(&ctx->btyd[idx], &in->btyd))
+        plan->overflow = RFM__PLAN_BTYD;
 }
 
 void rfm__incoming_apply(rfm_ctx *ctx, const rfm__incoming *in)
@@ -137,6 +140,9 @@ void rfm__incoming_apply(rfm_ctx *ctx, const rfm__incoming *in)
     rfm__cust *c = &ctx->cust[idx];
     c->frequency = (uint32_t)(c->frequency + (in->frequency - in->n_pkeys) + added);
     c->monetary += in->monetary;
+    if (ctx->track_btyd)
+        rfm__btyd_fold(&ctx->btyd[idx], c->first_ts, &in->btyd,
+                       in->frequency ? in->first_ts : INT64_MAX);
     if (in->frequency) {
         if (in->first_ts < c->first_ts)
             c->first_ts = in->first_ts;
@@ -204,6 +210,10 @@ int rfm_export(rfm_ctx *ctx, rfm_record_fn fn, void *user)
             rec.last_purchase = c->last_ts;
         }
         rec.channels = c->channels;
+        if (ctx->track_btyd) {
+            rec.purchase_total = ctx->btyd[idx].gross;
+            rec.first_day_total = ctx->btyd[idx].first_day;
+        }
         rec.n_purchase_keys = g.start[idx + 1] - g.start[idx];
         for (size_t j = 0; j < rec.n_purchase_keys; j++) {
             rfm__pkey k;
@@ -300,6 +310,14 @@ static int check_record(rfm_ctx *ctx, const rfm_record *r, size_t i)
         return rfm__fail(ctx, RFM_E_INVALID,
                          "record %zu: channel bits 0x%x name undefined channels", i,
                          (unsigned)(r->channels & ~defined));
+    if (ctx->track_btyd && r->size < offsetof(rfm_record, first_day_total) + sizeof(int64_t))
+        return rfm__fail(ctx, RFM_E_INVALID,
+                         "record %zu: the context keeps BTYD sums and the record has none", i);
+    if (ctx->track_btyd && (r->first_day_total < 0 || r->first_day_total > r->purchase_total ||
+                            (!r->frequency && r->purchase_total)))
+        return rfm__fail(ctx, RFM_E_INVALID,
+                         "record %zu: BTYD sums %lld (first day %lld) do not fit its purchases", i,
+                         (long long)r->purchase_total, (long long)r->first_day_total);
     return check_pkeys(ctx, r, i);
 }
 
@@ -327,14 +345,17 @@ static int import_one(rfm_ctx *ctx, const rfm_record *r, size_t i, import_state 
                         r->last_purchase,
                         r->channels,
                         st->keys,
-                        r->n_purchase_keys};
+                        r->n_purchase_keys,
+                        {r->purchase_total, r->first_day_total}};
     rfm__plan plan;
     rfm__incoming_plan(ctx, &in, &plan);
     if (plan.overflow) {
         char who[160];
         rfm__describe_key(&in, who, sizeof who);
         return rfm__fail(ctx, RFM_E_OVERFLOW, "record %zu: %s: the %s would overflow", i, who,
-                         plan.overflow == RFM__PLAN_MONETARY ? "monetary sum" : "purchase count");
+                         plan.overflow == RFM__PLAN_MONETARY    ? "monetary sum"
+                         : plan.overflow == RFM__PLAN_FREQUENCY ? "purchase count"
+                                                                : "purchase total");
     }
     rc = rfm__room_reserve(ctx, plan.is_new, plan.new_pkeys, plan.arena_bytes);
     if (rc == RFM_E_RANGE)

@@ -43,9 +43,10 @@ typedef struct rfm__incoming {
     uint32_t channels;      /* bits in the receiving context's channel ids */
     const rfm__pkey *pkeys; /* the purchases counted by key */
     size_t n_pkeys;         /* <= frequency */
+    rfm__btyd btyd;         /* used when the context tracks BTYD sums */
 } rfm__incoming;
 
-enum { RFM__PLAN_OK = 0, RFM__PLAN_MONETARY = 1, RFM__PLAN_FREQUENCY = 2 };
+enum { RFM__PLAN_OK = 0, RFM__PLAN_MONETARY = 1, RFM__PLAN_FREQUENCY = 2, RFM__PLAN_BTYD = 3 };
 
 /* What merging one incoming customer needs. */
 typedef struct rfm__plan {

@@ -156,9 +156,10 @@ static int get_parm(rfm_ctx *ctx, rfm_ctx *t, src *s)
     }
     uint32_t scale = get_u32(s), unit = get_u32(s);
     t->seed = t->pset.seed = get_u64(s);
-    uint32_t kind = get_u32(s);
-    if (scale > 18 || unit > RFM_FREQ_DAY || kind > RFM__KEYS_STR)
-        return corrupt(ctx, "money scale, frequency unit or key kind out of range");
+    uint32_t kind = get_u32(s), btyd = get_u32(s);
+    if (scale > 18 || unit > RFM_FREQ_DAY || kind > RFM__KEYS_STR || btyd > 1)
+        return corrupt(ctx, "money scale, frequency unit, key kind or BTYD flag out of range");
+    t->track_btyd = (int)btyd;
     t->money_scale = (int)scale;
     t->frequency_unit = (int)unit;
     t->key_kind = (int)kind;
@@ -334,6 +335,13 @@ static int get_customer(rfm_ctx *ctx, rfm_ctx *t, src *s, uint64_t *pkeys_left,
     c->segment = get_u8(s);
     c->prev_segment = get_u8(s);
     c->segment_since = (int32_t)get_u32(s);
+    if (t->track_btyd) {
+        rfm__btyd *b = &t->btyd[idx];
+        b->gross = get_i64(s);
+        b->first_day = get_i64(s);
+        if (b->first_day < 0 || b->first_day > b->gross || (!c->frequency && b->gross))
+            return corrupt(ctx, "BTYD sums");
+    }
     uint32_t n = get_u32(s);
     uint32_t defined = t->n_channels >= 32 ? UINT32_MAX : ((uint32_t)1 << t->n_channels) - 1;
     int dates = c->frequency ? RFM_TIMESTAMP_MIN <= c->first_ts && c->first_ts <= c->last_ts &&

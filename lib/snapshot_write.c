@@ -127,6 +127,7 @@ static void put_parm(sink *s, const rfm_ctx *ctx, const extra *x)
     put_u32(s, (uint32_t)ctx->frequency_unit);
     put_u64(s, ctx->seed);
     put_u32(s, (uint32_t)ctx->key_kind);
+    put_u32(s, (uint32_t)ctx->track_btyd);
 }
 
 static void put_schm(sink *s, const rfm_ctx *ctx, const extra *x)
@@ -185,6 +186,10 @@ static void put_cust(sink *s, const rfm_ctx *ctx, const extra *x)
         put_u8(s, c->segment);
         put_u8(s, c->prev_segment);
         put_u32(s, (uint32_t)c->segment_since);
+        if (ctx->track_btyd) {
+            put_i64(s, ctx->btyd[i].gross);
+            put_i64(s, ctx->btyd[i].first_day);
+        }
         size_t n = x->g.start[i + 1] - x->g.start[i];
         put_u32(s, (uint32_t)n);
         for (size_t j = 0; j < n; j++) {

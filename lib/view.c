@@ -1,6 +1,8 @@
 #include "view.h"
+#include "btyd.h"
 #include "customers.h"
 
+#include <math.h>
 #include <string.h>
 
 void rfm__view_fill(const rfm_ctx *ctx, uint32_t idx, int scored, rfm_customer *out)
@@ -38,6 +40,11 @@ void rfm__view_fill(const rfm_ctx *ctx, uint32_t idx, int scored, rfm_customer *
             v.cell = 100 * v.r + 10 * v.f + v.m;
         v.weighted = ctx->weights[0] * v.r + ctx->weights[1] * v.f + ctx->weights[2] * v.m;
         v.segment = sc->segment;
+        v.btyd_frequency = c->frequency - 1;
+        v.btyd_recency = rfm__floor_day(c->last_ts) - rfm__floor_day(c->first_ts);
+        v.btyd_T = v.tenure_days;
+        v.btyd_monetary =
+            ctx->track_btyd ? rfm__btyd_monetary(&ctx->btyd[idx], c->frequency) : NAN;
         /* the history fields are the last compute's: not yet during one */
         if (res->valid) {
             v.previous_segment = c->prev_segment == RFM__SEG_NONE ? -1 : c->prev_segment;

@@ -329,7 +329,9 @@ static void import_bad(const config *cfg, rfm_record bad, int want_rc)
                                SU_T0 + 86400,
                                0,
                                k,
-                               n_keys};
+                               n_keys,
+                               0,
+                               0};
     rfm_record batch[4] = {good[0], good[1], bad, good[2]};
     size_t applied = 99;
     assert_int_equal(rfm_import(ctx, batch, 4, &applied), want_rc);
@@ -346,7 +348,7 @@ static void import_validates_records(void **state)
     (void)state;
     const config order = {0, RFM_FREQ_ORDER}, day = {0, RFM_FREQ_DAY},
                  trans = {0, RFM_FREQ_TRANSACTION};
-    const rfm_record base = {sizeof(rfm_record), 9, NULL, 0, 1, 5, SU_T0, SU_T0, 0, NULL, 0};
+    const rfm_record base = {sizeof(rfm_record), 9, NULL, 0, 1, 5, SU_T0, SU_T0, 0, NULL, 0, 0, 0};
     rfm_purchase_key keys[2] = {{RFM_PURCHASE_KEY_U64, 1, NULL, 0},
                                 {RFM_PURCHASE_KEY_BYTES, 0, "ab", 0}};
     rfm_record r = base;
@@ -473,7 +475,7 @@ static void merge_refuses_mismatched_contexts(void **state)
 
 static void import_one(rfm_ctx *ctx, uint64_t key, uint64_t frequency, int64_t monetary)
 {
-    rfm_record r = {sizeof r, key, NULL, 0, frequency, monetary, SU_T0, SU_T0, 0, NULL, 0};
+    rfm_record r = {sizeof r, key, NULL, 0, frequency, monetary, SU_T0, SU_T0, 0, NULL, 0, 0, 0};
     assert_int_equal(rfm_import(ctx, &r, 1, NULL), RFM_OK);
 }
 
