@@ -87,6 +87,8 @@ static int configure(rfm_ctx *ctx, const options *o, int loaded)
     int rc = loaded ? RFM_OK : rfm_set_param(ctx, RFM_PARAM_MONEY_SCALE, o->scale);
     if (!rc && !loaded && o->frequency_unit >= 0)
         rc = rfm_set_param(ctx, RFM_PARAM_FREQUENCY_UNIT, o->frequency_unit);
+    if (!rc && !loaded && o->btyd)
+        rc = rfm_set_param(ctx, RFM_PARAM_BTYD, 1);
     for (int d = 0; d < 3 && !rc; d++) {
         rc = rfm_set_param(ctx, bins[d], o->bins[d]);
         if (!rc && o->thresholds[d].set) {

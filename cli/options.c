@@ -49,6 +49,8 @@ void options_usage(FILE *to)
         "  -o, --output FILE     per-customer CSV (default stdout)\n"
         "  --summary FILE        segment summary CSV (- = stdout)\n"
         "  --table               print the segment summary as an aligned table on stdout\n"
+        "  --btyd                add btyd_frequency,btyd_recency,btyd_T,btyd_monetary (the\n"
+        "                        lifetimes customer summary in days, for CLV models)\n"
         "  --strict              stop at the first bad row\n"
         "  -q, --quiet           no column report, bad-row lines or final account on stderr\n"
         "  -h, --help, --version\n"
@@ -202,6 +204,8 @@ static int is_flag(options *o, const char *a, int *done)
         o->strict = 1;
     else if (strcmp(a, "--table") == 0)
         o->table = 1;
+    else if (strcmp(a, "--btyd") == 0)
+        o->btyd = 1;
     else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
         o->quiet = 1;
     else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {

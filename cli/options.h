@@ -38,6 +38,7 @@ typedef struct options {
     int strict;
     int table; /* print the aligned summary on stdout */
     int quiet;
+    int btyd;   /* add the BTYD summary columns */
 } options;
 
 /* Parses argv after the subcommand. Returns 0, or EXIT_USAGE after printing

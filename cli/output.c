@@ -77,7 +77,8 @@ int write_customers(rfm_ctx *ctx, const options *o, FILE *out)
         return -1;
     const int history = o->state || o->transitions;
     fputs("customer_id,recency_days,frequency,monetary,r,f,m,segment", out);
-    fputs(history ? ",previous_segment,segment_since\n" : "\n", out);
+    fputs(history ? ",previous_segment,segment_since" : "", out);
+    fputs(o->btyd ? ",btyd_frequency,btyd_recency,btyd_T,btyd_monetary\n" : "\n", out);
     char money[40];
     for (size_t i = 0; i < customers; i++) {
         rfm_customer c = {.size = sizeof c};
@@ -100,6 +101,15 @@ int write_customers(rfm_ctx *ctx, const options *o, FILE *out)
             fputc(',', out);
             put_field(prev, strlen(prev), out);
             fprintf(out, ",%s", since);
+        }
+        if (o->btyd) {
+            double unit = pow(10.0, o->scale);
+            fprintf(out, ",%llu,%lld,%lld,", (unsigned long long)c.btyd_frequency,
+                    (long long)c.btyd_recency, (long long)c.btyd_T);
+            if (isnan(c.btyd_monetary))
+                fputs("NaN", out);
+            else
+                fprintf(out, "%.*f", o->scale + 2, c.btyd_monetary / unit);
         }
         fputc('\n', out);
     }

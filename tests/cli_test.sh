@@ -264,6 +264,14 @@ awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
     "$tmp/reach.csv" | sort >"$tmp/reach_got.csv"
 expect_same reach "$tmp/reach_got.csv" "$tmp/reach_want.csv"
 
+# BTYD columns, hand-worked: purchases on days 1 (10 + 5), 4 (20) and 11 (30),
+# a return on day 5, as of day 21 -> 2 repeat days, recency 10, T 20,
+# mean repeat value (65 - 15) / 2 = 25.0000
+printf 'customer,date,amount\na,2020-01-01,10\na,2020-01-01,5\na,2020-01-04,20\na,2020-01-05,-7\na,2020-01-11,30\n' \
+    >"$tmp/btyd.csv"
+run btyd score --btyd --frequency days --as-of 2020-01-21 "$tmp/btyd.csv" && expect_status btyd 0 &&
+    expect_out btyd '^a,10,3,58.00,[0-9],[0-9],[0-9],[^,]*,2,10,20,25.0000$'
+
 # ---------------------------------------------------------------- usage
 run usage_none score && expect_status usage_none 1
 run usage_unknown score --frobnicate x "$tmp/small.csv" && expect_status usage_unknown 1 &&
