@@ -5,14 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_RULES 4096
+#define MAX_RULES RULES_FILE_MAX
 #define MAX_LINE 1024
-
-typedef struct rule_set {
-    rfm_rule rules[MAX_RULES];
-    char names[MAX_RULES][256];
-    size_t n;
-} rule_set;
 
 static char *trim(char *s)
 {
@@ -101,6 +95,14 @@ static int read_rules(rule_set *rs, const options *o, const char *path)
         fprintf(stderr, "rfm: %s: %s\n", path, strerror(errno));
         return EXIT_USAGE;
     }
+    int rc = rules_file_read(f, path, o, rs);
+    fclose(f);
+    return rc;
+}
+
+int rules_file_read(FILE *f, const char *path, const options *o, rule_set *rs)
+{
+    rs->n = 0;
     char buf[MAX_LINE];
     unsigned long line = 0;
     int header = 0, rc = 0;
@@ -124,7 +126,6 @@ static int read_rules(rule_set *rs, const options *o, const char *path)
         }
         rc = parse_row(rs, s, o, path, line);
     }
-    fclose(f);
     if (rc == 0 && rs->n == 0)
         rc = fail(path, line, "no rules", NULL);
     return rc;

@@ -16,6 +16,20 @@
 
 #include "options.h"
 
+#include <stdio.h>
+
+#define RULES_FILE_MAX 4096
+
+typedef struct rule_set {
+    rfm_rule rules[RULES_FILE_MAX];
+    char names[RULES_FILE_MAX][256];
+    size_t n;
+} rule_set;
+
+/* Parses a rule file already opened (bins from o; path for messages) into
+ * rs. Returns 0 or EXIT_USAGE after printing the offending line. */
+int rules_file_read(FILE *f, const char *path, const options *o, rule_set *rs);
+
 /* Reads the file and installs its rules on ctx (bins from o). Prints the
  * validation report (gaps, overlaps, shadowed rules) unless quiet. Returns
  * 0 or an exit status after printing the offending line. */
