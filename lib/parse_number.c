@@ -260,7 +260,12 @@ int rfm_parse_product(const char *quantity, size_t quantity_len, const char *pri
             return RFM_E_OVERFLOW;
         mag *= 10;
     }
-    if (round_up(mag, first, sticky))
-        mag++; /* only after a division: cannot wrap */
+    if (round_up(mag, first, sticky)) {
+        /* a product cut down to exactly UINT64_MAX would wrap to 0 here
+         * (found by fuzz/fuzz_parse.c) */
+        if (mag == UINT64_MAX)
+            return RFM_E_OVERFLOW;
+        mag++;
+    }
     return apply_sign(mag, dq.neg != dp.neg, out);
 }

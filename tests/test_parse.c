@@ -581,6 +581,21 @@ static void random_products_match_integer_arithmetic(void **state)
     }
 }
 
+/* Regression (fuzz/fuzz_parse.c): a product that rounds up from exactly
+ * 2^64 - 1 used to wrap to 0 instead of overflowing. */
+static void product_rounding_past_uint64_overflows(void **state)
+{
+    (void)state;
+    const char *big = "18446744073709551615.5";
+    int64_t out = 7;
+    assert_int_equal(rfm_parse_product(big, strlen(big), "1", 1, 0, &out), RFM_E_OVERFLOW);
+    assert_int_equal(out, 7);
+    assert_int_equal(rfm_parse_amount(big, strlen(big), 0, &out), RFM_E_OVERFLOW);
+    const char *padded = "000000000000000000000000000018446744073709551615.5000";
+    assert_int_equal(rfm_parse_product(padded, strlen(padded), "1", 1, 0, &out), RFM_E_OVERFLOW);
+    assert_int_equal(rfm_parse_product("1", 1, big, strlen(big), 0, &out), RFM_E_OVERFLOW);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -600,6 +615,7 @@ int main(void)
         cmocka_unit_test(product_rounding),
         cmocka_unit_test(product_limits),
         cmocka_unit_test(random_products_match_integer_arithmetic),
+        cmocka_unit_test(product_rounding_past_uint64_overflows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
