@@ -2,6 +2,8 @@
 #include "hash.h"
 #include "sort.h"
 
+#include <time.h>
+
 #include <string.h>
 
 uint64_t rfm__cust_hash_u64(const rfm_ctx *ctx, uint64_t key)
@@ -201,4 +203,17 @@ int rfm__key_order(rfm_ctx *ctx, const uint32_t **order)
     ctx->key_order_version = ctx->keyset_version + 1;
     *order = ctx->key_order;
     return RFM_OK;
+}
+
+int rfm__cust_reseed(rfm_ctx *ctx)
+{
+    uint64_t old = ctx->seed;
+    /* mixes in what an attacker who learnt the old seed cannot know */
+    uint64_t noise = (uint64_t)clock() ^ ((uint64_t)time(NULL) << 24) ^ (uint64_t)(uintptr_t)&old;
+    ctx->seed = rfm__hash_u64(old ^ noise, old + ctx->n_cust);
+    int rc = rfm__table_rebuild(&ctx->table, &ctx->mem, rfm__table_capacity(&ctx->table),
+                                rfm__cust_rehash, ctx);
+    if (rc)
+        ctx->seed = old;
+    return rc;
 }

@@ -31,6 +31,14 @@ uint32_t rfm__cust_insert(rfm_ctx *ctx, size_t pos, uint64_t hash, uint64_t key_
 /* Forgets customer idx: its record, table slot, purchase keys and key bytes. */
 int rfm__cust_remove(rfm_ctx *ctx, uint32_t idx);
 
+/* A probe this long only happens to keys chosen to collide under the
+ * current seed (with a random seed, astronomically rarely otherwise). */
+#define RFM__PROBE_LIMIT 128
+
+/* Moves the table to a new, unpredictable seed, so keys crafted against
+ * the old one spread out. On failure (out of memory) nothing changes. */
+int rfm__cust_reseed(rfm_ctx *ctx);
+
 /* Bytes of a string customer key. */
 const unsigned char *rfm__cust_key(const rfm_ctx *ctx, uint32_t idx, size_t *len);
 /* Orders two customers by key: u64 numerically, strings bytewise with a

@@ -95,7 +95,17 @@ static int apply_row(rfm_ctx *ctx, const row *r, size_t i)
                                  (unsigned long)RFM__CUSTOMERS_MAX);
             goto nomem;
         }
-        if (rfm__table_capacity(&ctx->table) != cap_before) /* slots moved */
+        int moved = rfm__table_capacity(&ctx->table) != cap_before;
+        /* a probe this long means keys crafted against the seed: change it
+         * (if that fails for lack of memory, the table still works) */
+        size_t home = (size_t)hash & ctx->table.mask;
+        if (!moved && ((pos - home) & ctx->table.mask) > RFM__PROBE_LIMIT &&
+            rfm__cust_reseed(ctx) == RFM_OK) {
+            hash = is_str ? rfm__cust_hash_str(ctx, r->key, r->key_len)
+                          : rfm__cust_hash_u64(ctx, r->key_u64);
+            moved = 1;
+        }
+        if (moved) /* slots moved, or hashes changed */
             (void)(is_str ? rfm__cust_find_str(ctx, r->key, r->key_len, hash, &pos)
                           : rfm__cust_find_u64(ctx, r->key_u64, hash, &pos));
     }

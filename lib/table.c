@@ -19,6 +19,13 @@ int rfm__table_reserve_n(rfm__table *t, const rfm__mem *mem, size_t more, rfm__r
         return RFM_OK;
     if (!new_cap)
         return RFM_E_NOMEM;
+    return rfm__table_rebuild(t, mem, new_cap, rehash, ud);
+}
+
+int rfm__table_rebuild(rfm__table *t, const rfm__mem *mem, size_t new_cap, rfm__rehash_fn rehash,
+                       const void *ud)
+{
+    size_t cap = rfm__table_capacity(t);
     /* Build the new array completely before touching the old one, so an
      * allocation failure leaves the table exactly as it was. */
     uint64_t *slots = rfm__alloc_array(mem, new_cap, sizeof *slots);
@@ -30,11 +37,12 @@ int rfm__table_reserve_n(rfm__table *t, const rfm__mem *mem, size_t more, rfm__r
         uint64_t s = t->slots[i];
         if (s == RFM__SLOT_EMPTY)
             continue;
-        uint64_t h = rehash(rfm__slot_idx(s), ud);
+        uint32_t idx = rfm__slot_idx(s);
+        uint64_t h = rehash(idx, ud);
         size_t pos = (size_t)h & mask;
         while (slots[pos] != RFM__SLOT_EMPTY)
             pos = (pos + 1) & mask;
-        slots[pos] = s;
+        slots[pos] = rfm__slot_make(h, idx); /* the hash may have a new seed */
     }
     rfm__free_array(mem, t->slots, cap, sizeof *t->slots);
     t->slots = slots;

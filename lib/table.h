@@ -51,6 +51,11 @@ int rfm__table_reserve(rfm__table *t, const rfm__mem *mem, rfm__rehash_fn rehash
  * many at a time). */
 int rfm__table_reserve_n(rfm__table *t, const rfm__mem *mem, size_t more, rfm__rehash_fn rehash,
                          const void *ud);
+/* Re-inserts every entry into a new array of new_cap slots with the
+ * hashes `rehash` gives now (after a growth, or under a new seed). On
+ * failure the table is unchanged. */
+int rfm__table_rebuild(rfm__table *t, const rfm__mem *mem, size_t new_cap, rfm__rehash_fn rehash,
+                       const void *ud);
 /* Stores slot value `slot` at position pos, found empty by a probe. */
 void rfm__table_put(rfm__table *t, size_t pos, uint64_t slot);
 /* Removes the entry at pos, shifting the rest of its cluster back; the
