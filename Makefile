@@ -1,17 +1,21 @@
 # librfm - GNU Makefile (the meson build in meson.build is equivalent).
 #
 #   make                      library: out/librfm.so.1 (+ librfm.so), out/librfm.a, out/librfm.pc
-#   make check                build everything, run every test, the build-list check and the
-#                             install test; last line "N passed, N failed"
+#   make check                build everything, run every test and check (build lists, exports,
+#                             header, C++/C99 use, install); last line "N passed, N failed"
 #   make check SANITIZE=1     same with ASan+UBSan, built in out-san/
 #   make check VALGRIND=1     run each test under valgrind
+#   make check M32=1          same, 32-bit, in out-m32/ (gcc-multilib, g++-multilib, cmocka:i386)
 #   make CC=clang WERROR=1    any compiler, warnings as errors (or CFLAGS+=-Werror)
 #   make install PREFIX=/usr/local [DESTDIR=...]   /   make uninstall
-#   make demo | examples | bench | format | format-check | clean | help
+#   make abi-check            compare the built library with the released ABI in abi/ (abidiff)
+#   make dist                 out/librfm-VERSION.tar.gz of the files git tracks (+ dist_test.sh)
+#   make demo | examples | bench | bench-full | format | format-check | clean | help
 #
 # Variables: CC, CFLAGS (empty by default, appended last so it can override anything),
 # OPTFLAGS (default -O2 -g), CPPFLAGS, LDFLAGS, LDLIBS, AR, PREFIX, LIBDIR, INCLUDEDIR,
-# PKGCONFIGDIR, DESTDIR, WERROR=1, SANITIZE=1, VALGRIND=1, OUT (build dir).
+# PKGCONFIGDIR, DESTDIR, WERROR=1, SANITIZE=1, VALGRIND=1, M32=1, OUT (build dir), CXX and
+# CXXFLAGS (the C++ header test; CXX defaults to clang++ when CC is clang, else g++).
 
 .SUFFIXES:
 .DELETE_ON_ERROR:
@@ -38,6 +42,7 @@ REALNAME := librfm.so.$(RFM_SOVERSION).$(VERSION_MINOR).$(VERSION_PATCH)
 SANITIZE ?= 0
 VALGRIND ?= 0
 WERROR   ?= 0
+M32      ?= 0
 
 ifeq ($(SANITIZE)$(VALGRIND),11)
 $(error SANITIZE=1 and VALGRIND=1 cannot be combined)
@@ -52,6 +57,16 @@ else
 OUT = out
 SAN_FLAGS =
 NOUNDEF = -Wl,--no-undefined
+endif
+
+# M32=1: a 32-bit x86 build in its own directory (out-m32, out-san-m32). SSE2 arithmetic as
+# on x86_64: with x87 excess precision, double results computed in a test and stored by the
+# library could differ in the last bits.
+ifeq ($(M32),1)
+OUT := $(OUT)-m32
+ARCH_FLAGS = -m32 -msse2 -mfpmath=sse
+else
+ARCH_FLAGS =
 endif
 
 ifeq ($(VALGRIND),1)
@@ -83,14 +98,14 @@ CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 endif
 
 # Everything compiled shares these; the user's CPPFLAGS/CFLAGS come last.
-BASE_CFLAGS = $(STD) $(OPTFLAGS) $(WARNFLAGS) $(SAN_FLAGS)
+BASE_CFLAGS = $(STD) $(OPTFLAGS) $(WARNFLAGS) $(SAN_FLAGS) $(ARCH_FLAGS)
 LIB_CFLAGS  = $(BASE_CFLAGS) -fPIC -fvisibility=hidden -Iinclude -Ilib $(CPPFLAGS) $(CFLAGS)
 TEST_CFLAGS = $(BASE_CFLAGS) -Iinclude -Ilib $(CMOCKA_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 EX_CFLAGS   = $(BASE_CFLAGS) -Iinclude $(CPPFLAGS) $(CFLAGS)
 # The command uses the public API only (no -Ilib) and POSIX I/O.
 CLI_CFLAGS  = $(BASE_CFLAGS) -D_POSIX_C_SOURCE=200809L -Iinclude $(CPPFLAGS) $(CFLAGS)
 BENCH_CFLAGS = $(BASE_CFLAGS) -Iinclude -Ilib $(CPPFLAGS) $(CFLAGS)
-LINK_FLAGS  = $(OPTFLAGS) $(SAN_FLAGS) $(CFLAGS) $(LDFLAGS)
+LINK_FLAGS  = $(OPTFLAGS) $(SAN_FLAGS) $(ARCH_FLAGS) $(CFLAGS) $(LDFLAGS)
 
 # ---------------------------------------------------------------- install dirs
 PREFIX       ?= /usr/local
@@ -129,8 +144,8 @@ FORMAT_SRCS = $(wildcard include/*.h lib/*.c lib/*.h tests/*.c tests/*.h \
                          examples/*.c examples/*.h bench/*.c bench/*.h \
                          cli/*.c cli/*.h)
 
-.PHONY: all lib cli check test tests examples demo bench install uninstall clean \
-        format format-check help FORCE
+.PHONY: all lib cli check test tests examples demo bench bench-full install uninstall clean \
+        format format-check help FORCE abi-check abi-baseline dist
 
 all: lib cli
 lib: $(SHLIB) $(LIB_LINKS) $(STLIB) $(PCFILE)
@@ -196,9 +211,30 @@ $(TEST_BINS): $(OUT)/tests/%: $(OUT)/obj/tests/%.o $(STLIB)
 	@mkdir -p $(@D)
 	$(CC) $(LINK_FLAGS) -o $@ $< $(STLIB) $(CMOCKA_LIBS) -lm $(LDLIBS)
 
+# The public header as other projects use it, with nothing but include/: compiled as C++11
+# (linked with the static library) and as strict C99 (linked with the shared library).
+ifeq ($(origin CXX),default)
+CXX := $(if $(findstring clang,$(CC)),clang++,g++)
+endif
+CXXFLAGS ?=
+CONSUMER_WARN := -Wall -Wextra -pedantic -Werror
+CXX_TEST := $(OUT)/tests/cxx_header_test
+C99_TEST := $(OUT)/tests/c99_consumer
+C99_FLAGS = -std=c99 $(CONSUMER_WARN) $(OPTFLAGS) $(SAN_FLAGS) $(ARCH_FLAGS) -Iinclude $(CPPFLAGS) \
+            $(CFLAGS)
+
+$(CXX_TEST): tests/cxx_header_test.cpp include/rfm.h $(STLIB) $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CXX) -std=c++11 $(CONSUMER_WARN) $(OPTFLAGS) $(SAN_FLAGS) $(ARCH_FLAGS) -Iinclude \
+	    $(CPPFLAGS) $(CXXFLAGS) -o $@ $< $(STLIB) -lm $(LDFLAGS) $(LDLIBS)
+
+$(C99_TEST): tests/c99_consumer.c include/rfm.h $(SHLIB) $(LIB_LINKS) $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(C99_FLAGS) -o $@ $< -L$(OUT) -lrfm -Wl,-rpath,'$$ORIGIN/..' $(LDFLAGS) $(LDLIBS)
+
 # Tests run from the source root (they open examples/data/... by relative path).
 # Every test executable and each check script counts once in the final line.
-check: lib cli examples $(TEST_BINS)
+check: lib cli examples $(TEST_BINS) $(CXX_TEST) $(C99_TEST)
 	@pass=0; fail=0; failed=''; \
 	export ASAN_OPTIONS="$${ASAN_OPTIONS:-detect_leaks=1}"; \
 	export UBSAN_OPTIONS="$${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"; \
@@ -213,14 +249,30 @@ check: lib cli examples $(TEST_BINS)
 	if sh tests/check_build_lists.sh; then pass=$$((pass + 1)); echo "PASS: check_build_lists"; \
 	else fail=$$((fail + 1)); failed="$$failed check_build_lists"; \
 	    echo "FAIL: check_build_lists"; fi; \
+	echo "---- check_exports"; \
+	if sh tests/check_exports.sh $(OUT)/$(SONAME); then pass=$$((pass + 1)); echo "PASS: check_exports"; \
+	else fail=$$((fail + 1)); failed="$$failed check_exports"; echo "FAIL: check_exports"; fi; \
+	echo "---- check_header"; \
+	if sh tests/check_header.sh; then pass=$$((pass + 1)); echo "PASS: check_header"; \
+	else fail=$$((fail + 1)); failed="$$failed check_header"; echo "FAIL: check_header"; fi; \
+	echo "---- cxx_header_test"; \
+	if $(TEST_WRAPPER) ./$(CXX_TEST); then pass=$$((pass + 1)); echo "PASS: cxx_header_test"; \
+	else fail=$$((fail + 1)); failed="$$failed cxx_header_test"; echo "FAIL: cxx_header_test"; fi; \
+	echo "---- c99_consumer (and a call of an RFM_DEPRECATED function must not compile)"; \
+	if $(TEST_WRAPPER) ./$(C99_TEST) && \
+	    ! $(CC) $(C99_FLAGS) -DC99_CALL_DEPRECATED -c tests/c99_consumer.c -o /dev/null \
+	        > $(OUT)/tests/c99_deprecated.log 2>&1 && \
+	    grep -q 'is deprecated: use rfm_version_number()' $(OUT)/tests/c99_deprecated.log; then \
+	    pass=$$((pass + 1)); echo "PASS: c99_consumer"; \
+	else fail=$$((fail + 1)); failed="$$failed c99_consumer"; echo "FAIL: c99_consumer"; fi; \
 	echo "---- cli_test"; \
 	if RFM='./$(CLI_BIN)' RFM_RUN_WRAPPER='$(TEST_WRAPPER)' RFM_SAN_FLAGS='$(SAN_FLAGS)' \
 	    sh tests/cli_test.sh; then \
 	    pass=$$((pass + 1)); echo "PASS: cli_test"; \
 	else fail=$$((fail + 1)); failed="$$failed cli_test"; echo "FAIL: cli_test"; fi; \
 	echo "---- install_test"; \
-	if MAKE='$(MAKE)' CC='$(CC)' RFM_SAN_FLAGS='$(SAN_FLAGS)' RFM_RUN_WRAPPER='$(TEST_WRAPPER)' \
-	    sh tests/install_test.sh; then pass=$$((pass + 1)); echo "PASS: install_test"; \
+	if MAKE='$(MAKE)' CC='$(CC)' RFM_SAN_FLAGS='$(SAN_FLAGS) $(ARCH_FLAGS)' \
+	    RFM_RUN_WRAPPER='$(TEST_WRAPPER)' sh tests/install_test.sh; then pass=$$((pass + 1)); echo "PASS: install_test"; \
 	else fail=$$((fail + 1)); failed="$$failed install_test"; echo "FAIL: install_test"; fi; \
 	echo "===="; \
 	if [ $$fail -ne 0 ]; then echo "failed:$$failed"; fi; \
@@ -253,8 +305,37 @@ $(BENCH_BINS): $(OUT)/bench/%: $(OUT)/obj/bench/%.o $(STLIB)
 	@mkdir -p $(@D)
 	$(CC) $(LINK_FLAGS) -o $@ $< $(STLIB) -lm $(LDLIBS)
 
-bench: $(BENCH_BINS)
-	@$(if $(BENCH_BINS),echo "built: $(BENCH_BINS)",echo "no benchmarks yet")
+# bench/run.sh generates the data (cached in $(OUT)/bench/data), runs librfm,
+# `rfm score` and the DuckDB peer (npm package installed on first use into the
+# git-ignored bench/.duckdb), checks that every per-customer result is equal and
+# prints the side-by-side table ($(OUT)/bench/NAME/table.txt and results.json).
+bench: $(BENCH_BINS) $(CLI_BIN)
+	sh bench/run.sh --out $(OUT) small
+
+bench-full: $(BENCH_BINS) $(CLI_BIN)
+	sh bench/run.sh --out $(OUT) all
+
+# ---------------------------------------------------------------- ABI check and dist
+# abi/librfm.so.$(RFM_SOVERSION).abi is the ABI of the last release (abidw, public types only);
+# abi-check fails unless the library built now only adds to it. abi-baseline rewrites it: only
+# on a deliberate release (README "ABI and versioning"). Both need abigail-tools.
+abi-check: $(SHLIB) $(LIB_LINKS)
+	sh tests/abi_check.sh $(OUT)/$(SONAME)
+
+abi-baseline: $(SHLIB) $(LIB_LINKS)
+	sh tests/abi_check.sh --update $(OUT)/$(SONAME)
+
+# The source tarball: every file git tracks, under librfm-VERSION/, reproducible (sorted,
+# owner 0, mtime of the last commit). tests/dist_test.sh builds and checks it.
+DIST_NAME := librfm-$(VERSION)
+dist:
+	@git rev-parse --is-inside-work-tree > /dev/null 2>&1 || \
+	    { echo "make dist: needs a git checkout (it packs the files git tracks)"; exit 1; }
+	@mkdir -p $(OUT)
+	git ls-files -z | LC_ALL=C tar --null -T - --sort=name --owner=0 --group=0 --numeric-owner \
+	    --mtime="@$$(git log -1 --format=%ct 2>/dev/null || echo 0)" \
+	    --transform='s,^,$(DIST_NAME)/,S' -cf - | gzip -n -9 > $(OUT)/$(DIST_NAME).tar.gz
+	@echo "$(OUT)/$(DIST_NAME).tar.gz: $$(git ls-files | wc -l | tr -d ' ') files"
 
 # ---------------------------------------------------------------- install
 install: lib cli
@@ -284,9 +365,9 @@ format-check:
 	$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_SRCS)
 
 clean:
-	rm -rf out out-san
+	rm -rf out out-san out-m32 out-san-m32
 
 help:
-	@sed -n '2,15s/^# \{0,1\}//p' Makefile
+	@sed -n '2,19s/^# \{0,1\}//p' Makefile
 
 -include $(wildcard $(OUT)/obj/*/*.d)

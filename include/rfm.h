@@ -36,6 +36,24 @@
  *   or from malloc/realloc/free. Pointers returned by queries (names, keys)
  *   stay valid until the next call that mutates the context; do not pass
  *   them back into such a call (copy the bytes first).
+ *
+ * ABI
+ *   Within one SONAME major (librfm.so.1) functions and fields are only
+ *   added, never changed or removed; "@since X.Y" names the release that
+ *   added a declaration, RFM_DEPRECATED marks one that is going away.
+ *   Enumerator values and parameter ids are explicit and never reused.
+ *   Structs whose layout this header shows carry the size the caller
+ *   compiled them with: a `size` first member (set it to sizeof) or a size
+ *   argument (rows, rules); fields are only ever appended. The library
+ *   reads and writes the first min(caller size, its own size) bytes: an
+ *   older caller's shorter struct is never written past its end and the
+ *   fields it lacks read as 0; fields of a newer caller that the library
+ *   does not know are ignored on input and zeroed on output. An output
+ *   struct's size below sizeof(size_t) or above 4096 (an unset size) is
+ *   RFM_E_INVALID; rows, rules and records must reach the fields their call
+ *   requires.
+ *   rfm_purchase_key, an array element without a size, is frozen. All
+ *   other types are opaque.
  */
 #ifndef RFM_H
 #define RFM_H
@@ -47,12 +65,16 @@
 extern "C" {
 #endif
 
-/* The one place the version is defined; both builds read these lines. */
+/* The one place the version is defined; both builds read these lines. @since 0.1 */
 #define RFM_VERSION_MAJOR 0
 #define RFM_VERSION_MINOR 1
 #define RFM_VERSION_PATCH 0
 #define RFM_VERSION_NUMBER (RFM_VERSION_MAJOR * 10000 + RFM_VERSION_MINOR * 100 + RFM_VERSION_PATCH)
 
+/** RFM_API marks the public functions. The shared library is built with
+ *  -fvisibility=hidden, so these are all it exports; on Windows they are
+ *  dllexport when RFM_BUILDING_DLL is defined (building the DLL) and
+ *  dllimport when RFM_DLL is (using it). @since 0.1 */
 #if defined(_WIN32) && defined(RFM_BUILDING_DLL)
 #define RFM_API __declspec(dllexport)
 #elif defined(_WIN32) && defined(RFM_DLL)
@@ -63,19 +85,32 @@ extern "C" {
 #define RFM_API
 #endif
 
+/** RFM_DEPRECATED(msg) marks a public declaration that is going away;
+ *  compilers that support it warn at each use, quoting msg. It goes first:
+ *      RFM_DEPRECATED("use rfm_foo2()") RFM_API int rfm_foo(rfm_ctx *ctx);
+ *  A deprecated function stays exported, and working, until the SONAME major
+ *  changes (README, "ABI and versioning"). @since 0.1 */
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ * 100 + __GNUC_MINOR__ >= 405)
+#define RFM_DEPRECATED(msg) __attribute__((deprecated(msg)))
+#elif defined(_MSC_VER)
+#define RFM_DEPRECATED(msg) __declspec(deprecated(msg))
+#else
+#define RFM_DEPRECATED(msg)
+#endif
+
 /* ------------------------------------------------------------------ */
 /* Version                                                             */
 
 /** Version of the linked library as MAJOR*10000 + MINOR*100 + PATCH;
- *  compare with RFM_VERSION_NUMBER to detect a header/library mismatch. */
+ *  compare with RFM_VERSION_NUMBER to detect a header/library mismatch. @since 0.1 */
 RFM_API unsigned rfm_version_number(void);
-/** "MAJOR.MINOR.PATCH" of the linked library. */
+/** "MAJOR.MINOR.PATCH" of the linked library. @since 0.1 */
 RFM_API const char *rfm_version_string(void);
 
 /* ------------------------------------------------------------------ */
 /* Errors                                                              */
 
-/* X-macro: name, value, description. Values are never reused. */
+/* X-macro: name, value, description. Values are never reused. @since 0.1 */
 #define RFM_ERROR_MAP(X)                                                                           \
     X(RFM_OK, 0, "success")                                                                        \
     X(RFM_E_NOMEM, 1, "out of memory")                                                             \
@@ -94,56 +129,60 @@ RFM_API const char *rfm_version_string(void);
     X(RFM_E_VERSION, 14, "snapshot was written by a newer library")                                \
     X(RFM_E_MISMATCH, 15, "contexts have incompatible parameters")
 
+/** Error codes: the names and values of RFM_ERROR_MAP. @since 0.1 */
 typedef enum rfm_error {
 #define RFM__ERROR_ENUM(name, value, text) name = value,
     RFM_ERROR_MAP(RFM__ERROR_ENUM)
 #undef RFM__ERROR_ENUM
 } rfm_error;
 
-/** Static description of an error code; never NULL. */
+/** Static description of an error code; never NULL. @since 0.1 */
 RFM_API const char *rfm_strerror(int code);
 
 /* ------------------------------------------------------------------ */
 /* Context                                                             */
 
+/** A context: the whole state of one customer base (opaque). @since 0.1 */
 typedef struct rfm_ctx rfm_ctx;
 
 /** Allocation functions of a context. `free` receives the size that was
  *  requested for the block; `realloc` receives the old and new size and must
- *  leave the block intact when it fails. */
+ *  leave the block intact when it fails. @since 0.1 */
 typedef void *(*rfm_alloc_fn)(void *user, size_t size);
 typedef void *(*rfm_realloc_fn)(void *user, void *ptr, size_t old_size, size_t new_size);
 typedef void (*rfm_free_fn)(void *user, void *ptr, size_t size);
 
 /** Creates a context with default parameters (5 bins, quantile method,
  *  money scale 2, purchase-key frequency). Returns RFM_OK or RFM_E_NOMEM;
- *  *out is NULL on failure. */
+ *  *out is NULL on failure. @since 0.1 */
 RFM_API int rfm_create(rfm_ctx **out);
 /** Same, with every allocation of the context going through the given
- *  functions (all three required) and `user` passed to each. */
+ *  functions (all three required) and `user` passed to each. @since 0.1 */
 RFM_API int rfm_create_with_allocator(rfm_ctx **out, rfm_alloc_fn alloc_fn,
                                       rfm_realloc_fn realloc_fn, rfm_free_fn free_fn, void *user);
-/** Frees the context and everything it holds; NULL is a no-op. */
+/** Frees the context and everything it holds; NULL is a no-op. @since 0.1 */
 RFM_API void rfm_destroy(rfm_ctx *ctx);
 
-/** Code of the last call made on ctx (RFM_OK after a success). */
+/** Code of the last call made on ctx (RFM_OK after a success). @since 0.1 */
 RFM_API int rfm_errcode(const rfm_ctx *ctx);
 /** Detail message of the last call made on ctx; "" after a success.
- *  Valid until the next call on ctx. NULL ctx gives a static message. */
+ *  Valid until the next call on ctx. NULL ctx gives a static message. @since 0.1 */
 RFM_API const char *rfm_errmsg(const rfm_ctx *ctx);
 
 /* ------------------------------------------------------------------ */
 /* Parameters                                                          */
 
-/* Dimensions, used to index per-dimension parameters and queries. */
+/* Dimensions, used to index per-dimension parameters and queries. @since 0.1 */
 typedef enum rfm_dim { RFM_DIM_R = 0, RFM_DIM_F = 1, RFM_DIM_M = 2 } rfm_dim;
 
+/** Scoring method of a dimension (RFM_PARAM_METHOD*). @since 0.1 */
 typedef enum rfm_method {
     RFM_METHOD_QUANTILE = 0,  /* cutoffs x_(ceil(k*n/B)); ties share a score */
     RFM_METHOD_NTILE = 1,     /* SQL NTILE(B), ties broken by customer key */
     RFM_METHOD_THRESHOLDS = 2 /* caller edges, rfm_set_thresholds() */
 } rfm_method;
 
+/** What counts as one purchase (RFM_PARAM_FREQUENCY_UNIT). @since 0.1 */
 typedef enum rfm_frequency_unit {
     RFM_FREQ_ORDER = 0,       /* lines sharing a purchase key are one purchase;
                                  a line without a key is its own purchase */
@@ -151,7 +190,7 @@ typedef enum rfm_frequency_unit {
     RFM_FREQ_DAY = 2          /* distinct purchase days */
 } rfm_frequency_unit;
 
-/* Explicit ids grouped by theme; an id is never reused. */
+/* Explicit ids grouped by theme; an id is never reused. @since 0.1 */
 typedef enum rfm_param {
     /* scoring: may change at any time, used by the next rfm_compute() */
     RFM_PARAM_BINS = 100,   /* write-only shortcut: bins of all three dims */
@@ -173,11 +212,11 @@ typedef enum rfm_param {
 
 /** Sets a parameter. RFM_E_INVALID for an unknown id, RFM_E_RANGE outside
  *  rfm_param_bounds(), RFM_E_STATE for an input/engine parameter once
- *  customers exist. */
+ *  customers exist. @since 0.1 */
 RFM_API int rfm_set_param(rfm_ctx *ctx, rfm_param param, int64_t value);
-/** Reads a parameter (the shortcuts BINS and METHOD read the R value). */
+/** Reads a parameter (the shortcuts BINS and METHOD read the R value). @since 0.1 */
 RFM_API int rfm_get_param(rfm_ctx *ctx, rfm_param param, int64_t *value);
-/** Inclusive bounds of a parameter's values; RFM_E_INVALID if unknown. */
+/** Inclusive bounds of a parameter's values; RFM_E_INVALID if unknown. @since 0.1 */
 RFM_API int rfm_param_bounds(rfm_param param, int64_t *lo, int64_t *hi);
 
 /** Ascending (non-decreasing) edges t_1..t_(B-1) of one dimension, used by
@@ -185,10 +224,10 @@ RFM_API int rfm_param_bounds(rfm_param param, int64_t *lo, int64_t *hi);
  *  B - #{k : r > t_k} on recency days. `edges` is copied; n must equal the
  *  dimension's bins - 1 when rfm_compute() runs (else it fails with
  *  RFM_E_STATE). Units: R days, F purchases, M minor units. RFM_E_INVALID
- *  for descending edges or n outside 1..99. */
+ *  for descending edges or n outside 1..99. @since 0.1 */
 RFM_API int rfm_set_thresholds(rfm_ctx *ctx, rfm_dim dim, const int64_t *edges, size_t n);
 
-/** Weights of the weighted score w_r*r + w_f*f + w_m*m (default 1, 1, 1). */
+/** Weights of the weighted score w_r*r + w_f*f + w_m*m (default 1, 1, 1). @since 0.1 */
 RFM_API int rfm_set_weights(rfm_ctx *ctx, double w_r, double w_f, double w_m);
 
 /* ------------------------------------------------------------------ */
@@ -197,15 +236,15 @@ RFM_API int rfm_set_weights(rfm_ctx *ctx, double w_r, double w_f, double w_m);
 /* Timestamps are int64 seconds since 1970-01-01 UTC, years 1900..2200;
  * the day of t is floor(t / 86400). Amounts are int64 minor units at the
  * money scale: >= 0 is a purchase line, < 0 a return line (it lowers the
- * monetary value and never counts as a purchase). */
+ * monetary value and never counts as a purchase). @since 0.1 */
 #define RFM_TIMESTAMP_MIN INT64_C(-2208988800) /* 1900-01-01T00:00:00Z */
 #define RFM_TIMESTAMP_MAX INT64_C(7289654399)  /* 2200-12-31T23:59:59Z */
 #define RFM_KEY_MAX 1024                       /* bytes of a string key */
 
-/* Row flags */
+/* Row flags @since 0.1 */
 #define RFM_ROW_HAS_ORDER 1u /* the row carries a purchase key */
 
-/** One transaction with an unsigned 64-bit customer key. */
+/** One transaction with an unsigned 64-bit customer key. @since 0.1 */
 typedef struct rfm_row_u64 {
     uint64_t customer;
     int64_t timestamp;
@@ -215,7 +254,7 @@ typedef struct rfm_row_u64 {
 } rfm_row_u64;
 
 /** One transaction with a byte-string customer key (1..RFM_KEY_MAX bytes,
- *  compared bytewise; NUL bytes allowed). */
+ *  compared bytewise; NUL bytes allowed). @since 0.1 */
 typedef struct rfm_row_str {
     const void *customer;
     size_t customer_len;
@@ -235,7 +274,7 @@ typedef struct rfm_row_str {
  * receives exactly how many rows were applied, in every case. A row is applied whole or not at all.
  *
  * `row_size` is sizeof(rfm_row_u64) (or rfm_row_str) as the caller compiled
- * it; it lets later versions add fields without breaking callers. */
+ * it; it lets later versions add fields without breaking callers. @since 0.1 */
 RFM_API int rfm_ingest_u64(rfm_ctx *ctx, const rfm_row_u64 *rows, size_t n, size_t row_size,
                            size_t *applied);
 RFM_API int rfm_ingest_str(rfm_ctx *ctx, const rfm_row_str *rows, size_t n, size_t row_size,
@@ -244,7 +283,7 @@ RFM_API int rfm_ingest_str(rfm_ctx *ctx, const rfm_row_str *rows, size_t n, size
 /** Columnar batch for bindings: n rows spread over parallel arrays.
  *  `orders` and `has_order` may be NULL (no purchase keys); when `orders`
  *  is given without `has_order` every row has a purchase key. Same applied
- *  rule as the row batches. */
+ *  rule as the row batches. @since 0.1 */
 RFM_API int rfm_ingest_columns_u64(rfm_ctx *ctx, size_t n, const uint64_t *customers,
                                    const int64_t *timestamps, const int64_t *amounts,
                                    const uint64_t *orders, const uint8_t *has_order,
@@ -252,7 +291,7 @@ RFM_API int rfm_ingest_columns_u64(rfm_ctx *ctx, size_t n, const uint64_t *custo
 /** Columnar string batch: customer i is the bytes
  *  customer_data[customer_offsets[i] .. customer_offsets[i+1]) (Arrow-style,
  *  n+1 offsets). `order_data`/`order_offsets` may be NULL (no purchase keys);
- *  an empty order range means "no purchase key" for that row. */
+ *  an empty order range means "no purchase key" for that row. @since 0.1 */
 RFM_API int rfm_ingest_columns_str(rfm_ctx *ctx, size_t n, const char *customer_data,
                                    const uint64_t *customer_offsets, const int64_t *timestamps,
                                    const int64_t *amounts, const char *order_data,
@@ -260,14 +299,14 @@ RFM_API int rfm_ingest_columns_str(rfm_ctx *ctx, size_t n, const char *customer_
 
 /** Right to be forgotten: removes the customer and everything known of it
  *  (aggregates, purchase keys). Later computes never see it. Cost is linear
- *  in the stored purchase keys. RFM_E_NOT_FOUND if absent. */
+ *  in the stored purchase keys. RFM_E_NOT_FOUND if absent. @since 0.1 */
 RFM_API int rfm_remove_u64(rfm_ctx *ctx, uint64_t customer);
 RFM_API int rfm_remove_str(rfm_ctx *ctx, const void *customer, size_t len);
 
 /* ------------------------------------------------------------------ */
 /* Compute                                                             */
 
-/** Let rfm_compute() pick the as-of day: latest purchase day + 1. */
+/** Let rfm_compute() pick the as-of day: latest purchase day + 1. @since 0.1 */
 #define RFM_AS_OF_AUTO INT64_MIN
 
 /** Computes cutoffs, scores, segments and diagnostics over every scored
@@ -280,10 +319,10 @@ RFM_API int rfm_remove_str(rfm_ctx *ctx, const void *customer, size_t len);
  *  RFM_E_INVALID; a callback's bad id RFM_E_CALLBACK. On failure the results
  *  of the previous compute are dropped (result queries answer RFM_E_STATE;
  *  rfm_customer_get_* still answers with aggregates and scored = 0) and the
- *  data is untouched. */
+ *  data is untouched. @since 0.1 */
 RFM_API int rfm_compute(rfm_ctx *ctx, int64_t as_of_day);
 
-/** As-of day used by the last successful compute. */
+/** As-of day used by the last successful compute. @since 0.1 */
 RFM_API int rfm_as_of_day(rfm_ctx *ctx, int64_t *day);
 
 /* ------------------------------------------------------------------ */
@@ -292,12 +331,13 @@ RFM_API int rfm_as_of_day(rfm_ctx *ctx, int64_t *day);
 /* Segment ids are 0..rfm_segment_count()-1; the last id is always the
  * fallback "Others" (a customer that matches no rule). */
 
-/** One rule of a rule table: inclusive score ranges; first match wins. */
+/** One rule of a rule table: inclusive score ranges; first match wins. @since 0.1 */
 typedef struct rfm_rule {
     const char *name; /* segment name; rules may share a name */
     uint8_t r_lo, r_hi, f_lo, f_hi, m_lo, m_hi;
 } rfm_rule;
 
+/** Built-in segment schemes (rfm_use_preset()). @since 0.1 */
 typedef enum rfm_preset {
     RFM_PRESET_DEFAULT = 0,    /* the ten-segment R x F grid of SPEC 5 */
     RFM_PRESET_VALUE_TIERS = 1 /* Champions, High-spending New Customers,
@@ -310,7 +350,7 @@ typedef enum rfm_preset {
  *  2 Potential Loyalists, 3 Recent Customers, 4 Promising, 5 Need Attention,
  *  6 About to Sleep, 7 At Risk, 8 Can't Lose, 9 Hibernating, 10 Others;
  *  value tiers 0 Champions, 1 High-spending New Customers, 2 Lost Best
- *  Customers, 3 Others. */
+ *  Customers, 3 Others. @since 0.1 */
 RFM_API int rfm_use_preset(rfm_ctx *ctx, rfm_preset preset);
 
 /** Uses an ordered rule table, matched on the scores as computed. Rows and
@@ -318,11 +358,11 @@ RFM_API int rfm_use_preset(rfm_ctx *ctx, rfm_preset preset);
  *  it. `fallback` names customers that match no rule (NULL = "Others"); a
  *  rule may use the fallback name. At most 254 distinct names besides the
  *  fallback; at most 4096 rules; names are 1..255 bytes. Ranges are checked against the bins at
- *  rfm_compute() time (RFM_E_INVALID there if a range exceeds them). */
+ *  rfm_compute() time (RFM_E_INVALID there if a range exceeds them). @since 0.1 */
 RFM_API int rfm_use_rules(rfm_ctx *ctx, const rfm_rule *rules, size_t n, size_t rule_size,
                           const char *fallback);
 
-/** Problems of a rule table over the score grid of the current bins. */
+/** Problems of a rule table over the score grid of the current bins. @since 0.1 */
 typedef struct rfm_rule_report {
     size_t size;                   /* caller sets sizeof(rfm_rule_report) */
     size_t uncovered_cells;        /* (r,f,m) cells no rule matches */
@@ -335,14 +375,14 @@ typedef struct rfm_rule_report {
 
 /** Validates a rule table against bins (b_r, b_f, b_m) without installing
  *  it. RFM_E_INVALID for malformed rows (a range outside 1..bins or lo > hi,
- *  empty name); otherwise RFM_OK and the report. */
+ *  empty name); otherwise RFM_OK and the report. @since 0.1 */
 RFM_API int rfm_rules_check(const rfm_rule *rules, size_t n, size_t rule_size, int b_r, int b_f,
                             int b_m, rfm_rule_report *report);
 
 /** Read-only view of one customer, filled by rfm_customer_get() and passed
  *  to segment callbacks. Size-prefixed: the caller sets `size`; the library
  *  fills only the fields that fit. Key pointers stay valid until the next
- *  call that mutates the context. */
+ *  call that mutates the context. @since 0.1 */
 typedef struct rfm_customer {
     size_t size;
     uint64_t key_u64; /* u64 contexts */
@@ -380,7 +420,7 @@ typedef struct rfm_customer {
 } rfm_customer;
 
 /** Callback rule: returns the segment id (0..n_names-1) of one customer;
- *  a value out of range makes rfm_compute() fail with RFM_E_CALLBACK. */
+ *  a value out of range makes rfm_compute() fail with RFM_E_CALLBACK. @since 0.1 */
 typedef int (*rfm_segment_fn)(const rfm_customer *customer, void *user);
 typedef void (*rfm_destroy_fn)(void *user);
 
@@ -389,45 +429,48 @@ typedef void (*rfm_destroy_fn)(void *user);
  *  unless returned). `destroy(user)` runs when the callback is replaced or
  *  the context destroyed, and also when this call fails. The callback runs
  *  inside rfm_compute() once for every scored customer, in an unspecified
- *  order; it must not call into the same context. */
+ *  order; it must not call into the same context. @since 0.1 */
 RFM_API int rfm_use_callback(rfm_ctx *ctx, rfm_segment_fn fn, void *user, rfm_destroy_fn destroy,
                              const char *const *names, size_t n_names);
 
-/** Number of segments of the current scheme, fallback included. */
+/** Number of segments of the current scheme, fallback included. @since 0.1 */
 RFM_API size_t rfm_segment_count(const rfm_ctx *ctx);
-/** Name of a segment id, NULL if out of range. */
+/** Name of a segment id, NULL if out of range. @since 0.1 */
 RFM_API const char *rfm_segment_name(const rfm_ctx *ctx, int id);
 
 /* ------------------------------------------------------------------ */
 /* Queries of the last compute                                         */
 
-/** Customers held (scored + unscored), scored and unscored. */
+/** Customers held (scored + unscored), scored and unscored. @since 0.1 */
 RFM_API int rfm_counts(rfm_ctx *ctx, size_t *customers, size_t *scored, size_t *unscored);
 
 /** Looks up one customer. Aggregates are always current; scores are filled
  *  (scored = 1) only after a compute that saw every ingested row.
  *  RFM_E_NOT_FOUND if absent, RFM_E_KEY_TYPE for the other key kind,
- *  RFM_E_INVALID for a bad key length or an unset out->size. */
+ *  RFM_E_INVALID for a bad key length or an unset out->size. @since 0.1 */
 RFM_API int rfm_customer_get_u64(rfm_ctx *ctx, uint64_t key, rfm_customer *out);
 RFM_API int rfm_customer_get_str(rfm_ctx *ctx, const void *key, size_t len, rfm_customer *out);
 /** The i-th customer (0 <= i < customers) in key order: u64 keys
  *  numerically, string keys bytewise (a proper prefix first). Scored and
- *  unscored customers alike. */
+ *  unscored customers alike. @since 0.1 */
 RFM_API int rfm_customer_at(rfm_ctx *ctx, size_t i, rfm_customer *out);
 
 /** Cutoffs of one dimension from the last compute: B-1 values c_1..c_(B-1)
  *  (quantile: order statistics; ntile: the value closing each group;
- *  thresholds: the edges). Writes min(cap, B-1) values, *n = B-1. */
+ *  thresholds: the edges). Writes min(cap, B-1) values, *n = B-1. @since 0.1 */
 RFM_API int rfm_cutoffs(rfm_ctx *ctx, rfm_dim dim, int64_t *out, size_t cap, size_t *n);
-/** Scored customers per score level 1..B of one dimension (out[s-1]). */
+/** Scored customers per score level 1..B of one dimension (out[s-1]). @since 0.1 */
 RFM_API int rfm_level_counts(rfm_ctx *ctx, rfm_dim dim, uint64_t *out, size_t cap, size_t *n);
 
+/** Kinds of diagnostics warnings (rfm_warning.code). @since 0.1 */
 typedef enum rfm_warning_code {
     RFM_WARN_EMPTY_LEVEL = 1,  /* a score level has no customer (ties) */
     RFM_WARN_SINGLE_VALUE = 2, /* all scored customers share one value */
     RFM_WARN_FEW_CUSTOMERS = 3 /* fewer scored customers than bins */
 } rfm_warning_code;
 
+/** One diagnostics warning of the last compute, filled by rfm_warning_get().
+ *  Size-prefixed like rfm_customer. @since 0.1 */
 typedef struct rfm_warning {
     size_t size;         /* caller sets sizeof(rfm_warning) */
     int code;            /* rfm_warning_code */
@@ -436,11 +479,11 @@ typedef struct rfm_warning {
     const char *message; /* human-readable, valid until the next compute */
 } rfm_warning;
 
-/** Number of diagnostics warnings of the last compute. */
+/** Number of diagnostics warnings of the last compute. @since 0.1 */
 RFM_API size_t rfm_warning_count(const rfm_ctx *ctx);
 RFM_API int rfm_warning_get(rfm_ctx *ctx, size_t i, rfm_warning *out);
 
-/** Segment summary (SPEC 6). Monetary values in minor units. */
+/** Segment summary (SPEC 6). Monetary values in minor units. @since 0.1 */
 typedef struct rfm_segment_stats {
     size_t size; /* caller sets sizeof(rfm_segment_stats) */
     uint64_t customers;
@@ -459,7 +502,7 @@ typedef struct rfm_segment_stats {
 
 /** Summary row of one segment id from the last compute. RFM_E_STATE without
  *  a current compute, RFM_E_RANGE for an unknown id, RFM_E_OVERFLOW when a
- *  segment's monetary sum exceeds int64. */
+ *  segment's monetary sum exceeds int64. @since 0.1 */
 RFM_API int rfm_segment_stats_get(rfm_ctx *ctx, int id, rfm_segment_stats *out);
 
 /* ------------------------------------------------------------------ */
@@ -473,11 +516,11 @@ RFM_API int rfm_segment_stats_get(rfm_ctx *ctx, int id, rfm_segment_stats *out);
  * data is two runs.
  */
 
-/** Segments of the previous run's scheme (0 before the second run). */
+/** Segments of the previous run's scheme (0 before the second run). @since 0.1 */
 RFM_API size_t rfm_previous_segment_count(const rfm_ctx *ctx);
-/** Name of a previous-run segment id; NULL if out of range. */
+/** Name of a previous-run segment id; NULL if out of range. @since 0.1 */
 RFM_API const char *rfm_previous_segment_name(const rfm_ctx *ctx, int id);
-/** As-of day of the previous run; RFM_E_STATE when there was none. */
+/** As-of day of the previous run; RFM_E_STATE when there was none. @since 0.1 */
 RFM_API int rfm_previous_as_of_day(rfm_ctx *ctx, int64_t *day);
 
 /** Transition matrix of the last compute, row-major: out[from * cols + to]
@@ -485,43 +528,44 @@ RFM_API int rfm_previous_as_of_day(rfm_ctx *ctx, int64_t *day);
  *  (rows 0..P-1, P = rfm_previous_segment_count()) or who are new (not
  *  scored in the previous run: row P, the last), and whose segment now is
  *  `to` (cols = rfm_segment_count()). Writes min(cap, rows * cols) counts;
- *  *rows = P + 1, *cols = segments. RFM_E_STATE without a current compute. */
+ *  *rows = P + 1, *cols = segments. RFM_E_STATE without a current compute. @since 0.1 */
 RFM_API int rfm_transitions(rfm_ctx *ctx, uint64_t *out, size_t cap, size_t *rows,
                             size_t *cols);
 
 /* ------------------------------------------------------------------ */
 /* Channel reachability                                                */
 
+/** Most channels a context can define (bits of a uint32_t). @since 0.1 */
 #define RFM_CHANNELS_MAX 32
-/* Predefined channel ids; more can be added by name. */
+/* Predefined channel ids; more can be added by name. @since 0.1 */
 #define RFM_CHANNEL_EMAIL 0
 #define RFM_CHANNEL_SMS 1
 #define RFM_CHANNEL_PUSH 2
 #define RFM_CHANNEL_WEB_PUSH 3
 
 /** Adds a named channel (1..63 bytes) and returns its id in *id; an
- *  existing name returns its id. RFM_E_RANGE past RFM_CHANNELS_MAX. */
+ *  existing name returns its id. RFM_E_RANGE past RFM_CHANNELS_MAX. @since 0.1 */
 RFM_API int rfm_channel_add(rfm_ctx *ctx, const char *name, int *id);
-/** Channels defined (the four predefined ones included). */
+/** Channels defined (the four predefined ones included). @since 0.1 */
 RFM_API size_t rfm_channel_count(const rfm_ctx *ctx);
-/** Name of a channel id ("email", "sms", "push", "web_push", ...). */
+/** Name of a channel id ("email", "sms", "push", "web_push", ...). @since 0.1 */
 RFM_API const char *rfm_channel_name(const rfm_ctx *ctx, int id);
 
 /** Sets the bits of `set_bits` and then clears those of `clear_bits` in the
  *  channel flags of each listed customer (bit i = channel id i). Customers
  *  not in the context are skipped and counted in *unknown. Bits of
  *  undefined channels are RFM_E_INVALID (nothing changes). Channel flags do
- *  not affect scores: no new compute is needed. */
+ *  not affect scores: no new compute is needed. @since 0.1 */
 RFM_API int rfm_channels_set_u64(rfm_ctx *ctx, const uint64_t *customers, size_t n,
                                  uint32_t set_bits, uint32_t clear_bits, size_t *unknown);
-/** Same for string keys, in the columnar layout of rfm_ingest_columns_str. */
+/** Same for string keys, in the columnar layout of rfm_ingest_columns_str. @since 0.1 */
 RFM_API int rfm_channels_set_str(rfm_ctx *ctx, const char *data, const uint64_t *offsets,
                                  size_t n, uint32_t set_bits, uint32_t clear_bits,
                                  size_t *unknown);
 
 /** Scored customers of segment `segment` (-1 = all scored customers) of the
  *  last compute reachable on `channel`, and their share of the segment
- *  (0 for an empty segment). Uses the current channel flags. */
+ *  (0 for an empty segment). Uses the current channel flags. @since 0.1 */
 RFM_API int rfm_reach(rfm_ctx *ctx, int segment, int channel, uint64_t *reachable,
                       double *share);
 
@@ -540,20 +584,20 @@ RFM_API int rfm_reach(rfm_ctx *ctx, int segment, int channel, uint64_t *reachabl
  *  (RFM_E_IO, the message names the step and errno text) before the rename
  *  leaves an earlier file at path intact and removes the temporary file; a
  *  failure of the directory fsync after it reports RFM_E_IO with the new
- *  file already in place (the message says so). */
+ *  file already in place (the message says so). @since 0.1 */
 RFM_API int rfm_save(rfm_ctx *ctx, const char *path);
 /** Replaces ctx's whole state with the snapshot at path. RFM_E_IO if it
  *  cannot be read, RFM_E_CORRUPT for a damaged, truncated or foreign file,
  *  RFM_E_VERSION for a newer format; on any failure ctx is unchanged.
- *  Results of an earlier compute are dropped: compute again. */
+ *  Results of an earlier compute are dropped: compute again. @since 0.1 */
 RFM_API int rfm_load(rfm_ctx *ctx, const char *path);
 
 /** Snapshot bytes through a writer (for bindings and transports): write is
  *  called with consecutive chunks and returns 0, or non-zero to abort
- *  (then RFM_E_IO). */
+ *  (then RFM_E_IO). @since 0.1 */
 typedef int (*rfm_write_fn)(const void *data, size_t len, void *user);
 RFM_API int rfm_save_to(rfm_ctx *ctx, rfm_write_fn write, void *user);
-/** Like rfm_load() from snapshot bytes in memory. */
+/** Like rfm_load() from snapshot bytes in memory. @since 0.1 */
 RFM_API int rfm_load_from(rfm_ctx *ctx, const void *data, size_t len);
 
 /** Merges the customers of `from` into `into`, exactly as if `into` had
@@ -565,14 +609,19 @@ RFM_API int rfm_load_from(rfm_ctx *ctx, const void *data, size_t len);
  *  money scale (else RFM_E_MISMATCH); merging a context into itself is
  *  RFM_E_INVALID. Segment history is kept for customers `into` already has;
  *  customers new to it have none. All or nothing: on failure `into` is
- *  unchanged. `from` is not modified. */
+ *  unchanged. `from` is not modified. @since 0.1 */
 RFM_API int rfm_merge(rfm_ctx *into, rfm_ctx *from);
 
-/* Purchase-key kinds of rfm_purchase_key */
+/* Purchase-key kinds of rfm_purchase_key @since 0.1 */
 #define RFM_PURCHASE_KEY_U64 1   /* value: a u64 purchase key */
 #define RFM_PURCHASE_KEY_DAY 2   /* value: a day (RFM_FREQ_DAY), as int64 bits */
 #define RFM_PURCHASE_KEY_BYTES 3 /* bytes/len: a byte-string purchase key */
 
+/** One purchase key of a record (rfm_record.purchase_keys points to an
+ *  array of them). It is an array element without a size of its own, so its
+ *  layout is frozen: it never changes. Per-key data added later goes into a
+ *  new struct (rfm_purchase_key2) that a new, appended rfm_record field points
+ *  to; callers of this one are unaffected. @since 0.1 */
 typedef struct rfm_purchase_key {
     uint32_t kind;
     uint64_t value;
@@ -581,7 +630,7 @@ typedef struct rfm_purchase_key {
 } rfm_purchase_key;
 
 /** One customer's state, as exported and imported. Pointers are valid only
- *  during the export callback (or the import call). */
+ *  during the export callback (or the import call). @since 0.1 */
 typedef struct rfm_record {
     size_t size;            /* sizeof(rfm_record) as the caller compiled it */
     uint64_t key_u64;       /* u64 contexts */
@@ -601,7 +650,7 @@ typedef struct rfm_record {
 } rfm_record;
 
 /** Calls fn once per customer, in key order; a non-zero return stops the
- *  export with RFM_E_CALLBACK. fn must not call into ctx. */
+ *  export with RFM_E_CALLBACK. fn must not call into ctx. @since 0.1 */
 typedef int (*rfm_record_fn)(const rfm_record *record, void *user);
 RFM_API int rfm_export(rfm_ctx *ctx, rfm_record_fn fn, void *user);
 /** Merges records into ctx as rfm_merge() would merge a context holding
@@ -612,7 +661,7 @@ RFM_API int rfm_export(rfm_ctx *ctx, rfm_record_fn fn, void *user);
  *  context takes exactly one RFM_PURCHASE_KEY_DAY per purchase; a
  *  transaction-counting one no keys), more keys than purchases, bad lengths;
  *  RFM_E_KEY_TYPE for the other key kind. A key repeated within one record
- *  counts once. */
+ *  counts once. @since 0.1 */
 RFM_API int rfm_import(rfm_ctx *ctx, const rfm_record *records, size_t n, size_t *applied);
 
 /* ------------------------------------------------------------------ */
@@ -627,14 +676,14 @@ RFM_API int rfm_import(rfm_ctx *ctx, const rfm_record *records, size_t n, size_t
  * latest purchase day + 1).
  */
 
-/** Latest purchase day of the context; RFM_E_EMPTY without purchases. */
+/** Latest purchase day of the context; RFM_E_EMPTY without purchases. @since 0.1 */
 RFM_API int rfm_latest_purchase_day(rfm_ctx *ctx, int64_t *day);
-/** Scored customers and the smallest and largest value of dimension dim. */
+/** Scored customers and the smallest and largest value of dimension dim. @since 0.1 */
 RFM_API int rfm_value_range(rfm_ctx *ctx, rfm_dim dim, int64_t as_of_day, uint64_t *count,
                             int64_t *min, int64_t *max);
 /** Histogram of dimension dim over n ascending edges: counts[0] = #{x <=
  *  e_0}, counts[i] = #{e_(i-1) < x <= e_i}, counts[n] = #{x > e_(n-1)}
- *  (n + 1 counts). With one edge v it is the count-below-or-equal query. */
+ *  (n + 1 counts). With one edge v it is the count-below-or-equal query. @since 0.1 */
 RFM_API int rfm_histogram(rfm_ctx *ctx, rfm_dim dim, int64_t as_of_day, const int64_t *edges,
                           size_t n, uint64_t *counts);
 
@@ -647,14 +696,15 @@ RFM_API int rfm_histogram(rfm_ctx *ctx, rfm_dim dim, int64_t as_of_day, const in
  * one thread at a time; the parsers are pure functions.
  */
 
+/** A streaming CSV reader (opaque). @since 0.1 */
 typedef struct rfm_csv rfm_csv;
-/** One record, valid only inside the record callback. */
+/** One record, valid only inside the record callback. @since 0.1 */
 typedef struct rfm_csv_record rfm_csv_record;
 
 /** Called once per record (the header row included); a non-zero return
  *  stops rfm_csv_feed()/rfm_csv_finish(), which then return RFM_E_CALLBACK.
  *  It must not call feed, finish or destroy on its own reader (feed and
- *  finish answer RFM_E_MISUSE). */
+ *  finish answer RFM_E_MISUSE). @since 0.1 */
 typedef int (*rfm_csv_record_fn)(const rfm_csv_record *record, void *user);
 
 /** Creates a reader. delimiter: ',', ';', '\t', or 0 to detect it from the
@@ -662,9 +712,9 @@ typedef int (*rfm_csv_record_fn)(const rfm_csv_record *record, void *user);
  *  three outside quotes, a tie going to the first in that order (',' if
  *  none occurs).
  *  max_field: longest field accepted in bytes, after unquoting (0 = 16 MiB).
- *  RFM_E_INVALID for another delimiter, RFM_E_NOMEM. */
+ *  RFM_E_INVALID for another delimiter, RFM_E_NOMEM. @since 0.1 */
 RFM_API int rfm_csv_create(rfm_csv **out, int delimiter, size_t max_field);
-/** Frees the reader; NULL is a no-op. */
+/** Frees the reader; NULL is a no-op. @since 0.1 */
 RFM_API void rfm_csv_destroy(rfm_csv *csv);
 
 /** Feeds the next bytes of the input, in chunks of any size (the records
@@ -681,28 +731,28 @@ RFM_API void rfm_csv_destroy(rfm_csv *csv);
  *  quote", "line 5: field longer than 1048576 bytes": the line where that
  *  field starts). RFM_E_PARSE, RFM_E_CALLBACK and RFM_E_NOMEM stop the
  *  reader: later feed/finish calls return the same code and keep the
- *  message. RFM_E_MISUSE after finish. */
+ *  message. RFM_E_MISUSE after finish. @since 0.1 */
 RFM_API int rfm_csv_feed(rfm_csv *csv, const void *data, size_t len, rfm_csv_record_fn fn,
                          void *user);
 /** Ends the input: passes a last record not ended by a line break.
  *  RFM_E_PARSE if the input ends inside a quoted field ("line 17:
  *  unterminated quoted field", the line where the quote opened). Calling
- *  it again does nothing. */
+ *  it again does nothing. @since 0.1 */
 RFM_API int rfm_csv_finish(rfm_csv *csv, rfm_csv_record_fn fn, void *user);
-/** Detail message of the reader's last failure ("" if none). */
+/** Detail message of the reader's last failure ("" if none). @since 0.1 */
 RFM_API const char *rfm_csv_errmsg(const rfm_csv *csv);
-/** Delimiter in use (after detection; 0 before the first line). */
+/** Delimiter in use (after detection; 0 before the first line). @since 0.1 */
 RFM_API int rfm_csv_delimiter(const rfm_csv *csv);
-/** Bytes fed so far (a partial record held by the reader included). */
+/** Bytes fed so far (a partial record held by the reader included). @since 0.1 */
 RFM_API uint64_t rfm_csv_bytes(const rfm_csv *csv);
 
-/** Number of fields of a record. */
+/** Number of fields of a record. @since 0.1 */
 RFM_API size_t rfm_csv_field_count(const rfm_csv_record *record);
 /** Field i (unquoted, "" unescaped) and its length (len may be NULL); NULL
  *  if i is out of range, never for a field in range, even an empty one.
- *  Not NUL-terminated. */
+ *  Not NUL-terminated. @since 0.1 */
 RFM_API const char *rfm_csv_field(const rfm_csv_record *record, size_t i, size_t *len);
-/** 1-based line number where the record starts. */
+/** 1-based line number where the record starts. @since 0.1 */
 RFM_API uint64_t rfm_csv_line(const rfm_csv_record *record);
 
 /* The parsers read exactly `len` bytes of text, ignore blanks (spaces and
@@ -723,21 +773,21 @@ RFM_API uint64_t rfm_csv_line(const rfm_csv_record *record);
  *  RFM_E_INVALID. Values without a zone are UTC. RFM_E_PARSE if the text
  *  does not match (trailing text included) or the date does not exist;
  *  RFM_E_RANGE if the instant is outside RFM_TIMESTAMP_MIN..MAX (years
- *  1900..2200 UTC). */
+ *  1900..2200 UTC). @since 0.1 */
 RFM_API int rfm_parse_time(const char *text, size_t len, const char *format, int64_t *out);
 
 /** Parses a decimal number into minor units at `scale` (0..18) decimals,
  *  exactly: optional sign, digits, optional point and digits (`12`, `-3.5`,
  *  `.75`, `5.`); digits past the scale round half to even. Thousands
  *  separators, currency signs, exponents and other text are RFM_E_PARSE; a
- *  value beyond int64 is RFM_E_OVERFLOW. */
+ *  value beyond int64 is RFM_E_OVERFLOW. @since 0.1 */
 RFM_API int rfm_parse_amount(const char *text, size_t len, int scale, int64_t *out);
 
 /** quantity x price at `scale` (0..18) decimals, computed exactly from the
  *  two decimal texts (same syntax as rfm_parse_amount) and rounded once,
  *  half to even. RFM_E_OVERFLOW if the result is beyond int64, or if the
  *  significant digits of a factor (trailing zeros aside) reach 2^128 -
- *  any 38 digits fit. A syntax error in either text wins over an overflow. */
+ *  any 38 digits fit. A syntax error in either text wins over an overflow. @since 0.1 */
 RFM_API int rfm_parse_product(const char *quantity, size_t quantity_len, const char *price,
                               size_t price_len, int scale, int64_t *out);
 

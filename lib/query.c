@@ -1,5 +1,6 @@
 /* Queries of customer state and of the last compute. */
 #include "customers.h"
+#include "sized.h"
 #include "view.h"
 
 #include <string.h>
@@ -18,9 +19,10 @@ static int check_out(rfm_ctx *ctx, const void *out, size_t size)
 {
     if (!out)
         return rfm__fail(ctx, RFM_E_INVALID, "output pointer is NULL");
-    if (size < sizeof(size_t))
-        return rfm__fail(ctx, RFM_E_INVALID, "output struct size %zu is too small (set .size)",
-                         size);
+    if (!rfm__out_size_ok(size))
+        return rfm__fail(ctx, RFM_E_INVALID,
+                         "output struct size %zu is not %zu..%zu (set .size = sizeof)", size,
+                         RFM__OUT_SIZE_MIN, RFM__OUT_SIZE_MAX);
     return RFM_OK;
 }
 
@@ -139,7 +141,13 @@ int rfm_warning_get(rfm_ctx *ctx, size_t i, rfm_warning *out)
     if (i >= ctx->results.n_warnings)
         return rfm__fail(ctx, RFM_E_RANGE, "warning %zu of %zu", i, ctx->results.n_warnings);
     const rfm__warning *w = &ctx->results.warnings[i];
-    rfm_warning v = {out->size, w->code, w->dim, w->level, w->message};
-    memcpy(out, &v, out->size < sizeof v ? out->size : sizeof v);
+    rfm_warning v;
+    memset(&v, 0, sizeof v); /* no stack bytes in the padding */
+    v.size = out->size;
+    v.code = w->code;
+    v.dim = w->dim;
+    v.level = w->level;
+    v.message = w->message;
+    rfm__copy_out(out, out->size, &v, sizeof v);
     return rfm__ok(ctx);
 }

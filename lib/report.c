@@ -2,6 +2,7 @@
 #include "checked.h"
 #include "ctx.h"
 #include "select.h"
+#include "sized.h"
 
 #include <string.h>
 
@@ -95,7 +96,7 @@ int rfm_segment_stats_get(rfm_ctx *ctx, int id, rfm_segment_stats *out)
     int rc = rfm__enter(ctx);
     if (rc)
         return rc;
-    if (!out || out->size < sizeof(size_t))
+    if (!out || !rfm__out_size_ok(out->size))
         return rfm__fail(ctx, RFM_E_INVALID, "output struct is NULL or its size is not set");
     if (!rfm__results_fresh(ctx))
         return rfm__fail(ctx, RFM_E_STATE, "no current compute: call rfm_compute() first");
@@ -109,6 +110,6 @@ int rfm_segment_stats_get(rfm_ctx *ctx, int id, rfm_segment_stats *out)
     rfm_segment_stats v = ctx->results.stats[id];
     size_t size = out->size;
     v.size = size;
-    memcpy(out, &v, size < sizeof v ? size : sizeof v);
+    rfm__copy_out(out, size, &v, sizeof v);
     return rfm__ok(ctx);
 }

@@ -1,4 +1,5 @@
 #include "segment.h"
+#include "sized.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -292,7 +293,7 @@ int rfm_rules_check(const rfm_rule *rules, size_t n, size_t rule_size, int b_r, 
 {
     char err[160];
     const int bins[3] = {b_r, b_f, b_m};
-    if (!report || report->size < sizeof(size_t) || (n && !rules) ||
+    if (!report || !rfm__out_size_ok(report->size) || (n && !rules) ||
         (n && rule_size < offsetof(rfm_rule, m_hi) + 1) || n > RULES_MAX)
         return RFM_E_INVALID;
     for (int d = 0; d < 3; d++)
@@ -353,8 +354,7 @@ int rfm_rules_check(const rfm_rule *rules, size_t n, size_t rule_size, int b_r, 
                 }
             }
     rep.shadowed_rules = wins_unseen;
-    size_t copy = report->size < sizeof rep ? report->size : sizeof rep;
-    memcpy(report, &rep, copy);
+    rfm__copy_out(report, report->size, &rep, sizeof rep);
     return RFM_OK;
 }
 

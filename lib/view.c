@@ -1,6 +1,7 @@
 #include "view.h"
 #include "btyd.h"
 #include "customers.h"
+#include "sized.h"
 
 #include <math.h>
 #include <string.h>
@@ -51,7 +52,6 @@ void rfm__view_fill(const rfm_ctx *ctx, uint32_t idx, int scored, rfm_customer *
             v.segment_since = c->segment_since;
         }
     }
-    size_t size = out->size < sizeof v ? out->size : sizeof v;
     v.size = out->size;
-    memcpy(out, &v, size);
+    rfm__copy_out(out, out->size, &v, sizeof v);
 }
