@@ -144,7 +144,7 @@ FORMAT_SRCS = $(wildcard include/*.h lib/*.c lib/*.h tests/*.c tests/*.h \
                          examples/*.c examples/*.h bench/*.c bench/*.h \
                          cli/*.c cli/*.h)
 
-.PHONY: all lib cli check test tests examples demo bench bench-full install uninstall clean \
+.PHONY: all lib cli check test tests examples demo bench bench-full fuzz install uninstall clean \
         format format-check help FORCE abi-check abi-baseline dist
 
 all: lib cli
@@ -319,6 +319,11 @@ bench-full: $(BENCH_BINS) $(CLI_BIN)
 # abi/librfm.so.$(RFM_SOVERSION).abi is the ABI of the last release (abidw, public types only);
 # abi-check fails unless the library built now only adds to it. abi-baseline rewrites it: only
 # on a deliberate release (README "ABI and versioning"). Both need abigail-tools.
+# libFuzzer harnesses (clang), each for FUZZ_SECONDS on its seed corpus
+FUZZ_SECONDS ?= 60
+fuzz:
+	sh fuzz/run.sh $(FUZZ_SECONDS)
+
 abi-check: $(SHLIB) $(LIB_LINKS)
 	sh tests/abi_check.sh $(OUT)/$(SONAME)
 
