@@ -103,6 +103,7 @@ struct rfm_ctx {
     size_t cap_btyd;
     uint64_t data_version;   /* bumped by every change of customer state */
     uint64_t keyset_version; /* bumped when customers are added or removed */
+    uint64_t probe_inserts, long_probes; /* since the last table rebuild */
 
     /* customers in key order, rebuilt lazily after changes */
     uint32_t *key_order;

@@ -215,5 +215,15 @@ int rfm__cust_reseed(rfm_ctx *ctx)
                                 rfm__cust_rehash, ctx);
     if (rc)
         ctx->seed = old;
+    else
+        ctx->probe_inserts = ctx->long_probes = 0;
     return rc;
+}
+
+int rfm__cust_note_probe(rfm_ctx *ctx, size_t distance)
+{
+    ctx->probe_inserts++;
+    if (distance <= RFM__PROBE_LIMIT)
+        return 0;
+    return ++ctx->long_probes > 16 + ctx->probe_inserts / 4096;
 }

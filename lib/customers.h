@@ -31,9 +31,15 @@ uint32_t rfm__cust_insert(rfm_ctx *ctx, size_t pos, uint64_t hash, uint64_t key_
 /* Forgets customer idx: its record, table slot, purchase keys and key bytes. */
 int rfm__cust_remove(rfm_ctx *ctx, uint32_t idx);
 
-/* A probe this long only happens to keys chosen to collide under the
- * current seed (with a random seed, astronomically rarely otherwise). */
+/* Inserts that probe this far are rare with a random seed (a few in a
+ * million at 3/4 load) but the rule under a flood of keys crafted for the
+ * seed; rfm__cust_note_probe() re-seeds when they stop being rare. */
 #define RFM__PROBE_LIMIT 128
+
+/* Counts an insert that probed `distance` slots; 1 when the long ones
+ * became too many (more than 16 plus one per 4096 inserts since the seed
+ * or the table last changed) and the table should be re-seeded. */
+int rfm__cust_note_probe(rfm_ctx *ctx, size_t distance);
 
 /* Moves the table to a new, unpredictable seed, so keys crafted against
  * the old one spread out. On failure (out of memory) nothing changes. */

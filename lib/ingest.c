@@ -96,11 +96,13 @@ static int apply_row(rfm_ctx *ctx, const row *r, size_t i)
             goto nomem;
         }
         int moved = rfm__table_capacity(&ctx->table) != cap_before;
-        /* a probe this long means keys crafted against the seed: change it
+        /* many long probes mean keys crafted against the seed: change it
          * (if that fails for lack of memory, the table still works) */
         size_t home = (size_t)hash & ctx->table.mask;
-        if (!moved && ((pos - home) & ctx->table.mask) > RFM__PROBE_LIMIT &&
-            rfm__cust_reseed(ctx) == RFM_OK) {
+        if (moved)
+            ctx->probe_inserts = ctx->long_probes = 0; /* a new layout */
+        else if (rfm__cust_note_probe(ctx, (pos - home) & ctx->table.mask) &&
+                 rfm__cust_reseed(ctx) == RFM_OK) {
             hash = is_str ? rfm__cust_hash_str(ctx, r->key, r->key_len)
                           : rfm__cust_hash_u64(ctx, r->key_u64);
             moved = 1;
