@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "rfm.h"
+#include "test_util.h"
 
 enum { CUSTOMERS = 300, ROWS = 4000, AS_OF = 20500 };
 
@@ -20,13 +21,6 @@ typedef struct line {
     int64_t day, second, amount;
 } line;
 
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
 
 static void make_lines(line *l, uint64_t seed)
 {

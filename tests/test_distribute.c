@@ -8,16 +8,10 @@
 #include <cmocka.h>
 
 #include "rfm.h"
+#include "test_util.h"
 
 enum { SHARDS = 3, CUSTOMERS = 5000, ROWS = 30000, BINS = 5 };
 
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
 
 /* #{x <= v} over all shards: the only thing the coordinator learns. */
 static uint64_t count_at_most(rfm_ctx **shards, rfm_dim dim, int64_t as_of, int64_t v)

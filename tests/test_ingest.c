@@ -13,17 +13,11 @@
 #include <cmocka.h>
 
 #include "rfm.h"
+#include "test_util.h"
 
 #define DAY INT64_C(86400)
 #define T0 INT64_C(1262304000) /* 2010-01-01T00:00:00Z, day 14610 */
 
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
 
 static size_t rnd(uint64_t *s, size_t n)
 {

@@ -36,6 +36,7 @@
 #include <cmocka.h>
 
 #include "rfm.h"
+#include "test_util.h"
 
 #define DAY INT64_C(86400)
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -46,13 +47,6 @@
 /* ------------------------------------------------------------------ */
 /* PRNG and failure context                                            */
 
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
 
 /* uniform enough in [0, n) for test data */
 static uint64_t rnd(uint64_t *s, uint64_t n)

@@ -92,6 +92,7 @@ static int adv_less(struct adv *st, uint32_t x, uint32_t y)
 #define RFM__SEL_SUFFIX adv_nofallback
 #define RFM__SEL_BUDGET 1000000
 #include "select_impl.h"
+#include "test_util.h"
 
 typedef void (*adv_sel_fn)(struct adv_item *a, size_t n, const size_t *ranks, size_t m,
                            struct adv_item *out);
@@ -118,13 +119,6 @@ static uint64_t adversarial_input(adv_sel_fn sel, size_t n, const size_t *ranks,
 /* ------------------------------------------------------------------ */
 /* Inputs                                                              */
 
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
 
 enum pattern {
     PAT_RANDOM_FULL,
