@@ -44,7 +44,7 @@ static int flag_value(const char *s, size_t len)
 static int is_customer_name(const char *s, size_t len)
 {
     static const char *const names[] = {"customerid", "customer", "custid", "clientid",
-                                        "userid", "memberid", NULL};
+                                        "userid",     "memberid", NULL};
     char norm[64];
     size_t n = 0;
     for (size_t i = 0; i < len && n + 1 < sizeof norm; i++)
@@ -104,8 +104,8 @@ static void bad_row(reader *R, uint64_t line, const char *why, size_t column)
 {
     R->bad++;
     if (!R->o->quiet && R->bad <= SHOWN_BAD_ROWS)
-        fprintf(stderr, "rfm: %s: line %llu: %s (column %zu)\n", R->path,
-                (unsigned long long)line, why, column + 1);
+        fprintf(stderr, "rfm: %s: line %llu: %s (column %zu)\n", R->path, (unsigned long long)line,
+                why, column + 1);
 }
 
 static int on_record(const rfm_csv_record *rec, void *user)

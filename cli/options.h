@@ -17,11 +17,11 @@ typedef struct thresholds_opt {
 } thresholds_opt;
 
 typedef struct options {
-    const char *input;    /* path or "-" */
-    const char *output;   /* NULL = stdout */
-    const char *summary;  /* NULL = none, "-" = stdout */
-    const char *segments; /* rule table file */
-    const char *state;    /* snapshot loaded before and saved after the run */
+    const char *input;       /* path or "-" */
+    const char *output;      /* NULL = stdout */
+    const char *summary;     /* NULL = none, "-" = stdout */
+    const char *segments;    /* rule table file */
+    const char *state;       /* snapshot loaded before and saved after the run */
     const char *transitions; /* from,to,customers CSV */
     const char *channels;    /* customer_id + one 0/1 column per channel */
     const char *col_customer, *col_date, *col_amount, *col_quantity, *col_price, *col_order;
@@ -34,11 +34,11 @@ typedef struct options {
     int frequency_unit; /* rfm_frequency_unit, -1 = default */
     int scale;
     int scale_given; /* --scale was on the command line */
-    int delimiter; /* 0 = detect */
+    int delimiter;   /* 0 = detect */
     int strict;
     int table; /* print the aligned summary on stdout */
     int quiet;
-    int btyd;   /* add the BTYD summary columns */
+    int btyd; /* add the BTYD summary columns */
 } options;
 
 /* Parses argv after the subcommand. Returns 0, or EXIT_USAGE after printing

@@ -93,9 +93,8 @@ int write_customers(rfm_ctx *ctx, const options *o, FILE *out)
         const char *seg = rfm_segment_name(ctx, c.segment);
         put_field(seg, strlen(seg), out);
         if (history) {
-            const char *prev = c.previous_segment < 0
-                                   ? "new"
-                                   : rfm_previous_segment_name(ctx, c.previous_segment);
+            const char *prev =
+                c.previous_segment < 0 ? "new" : rfm_previous_segment_name(ctx, c.previous_segment);
             char since[16];
             format_day(c.segment_since, since, sizeof since);
             fputc(',', out);
@@ -184,8 +183,8 @@ int write_summary_csv(rfm_ctx *ctx, const options *o, FILE *out)
                 return -1;
             int64_t share =
                 row.st.customers ? div_half_even((int64_t)(reach * 10000), row.st.customers) : 0;
-            fprintf(out, ",%llu,%lld.%04lld", (unsigned long long)reach,
-                    (long long)(share / 10000), (long long)(share % 10000));
+            fprintf(out, ",%llu,%lld.%04lld", (unsigned long long)reach, (long long)(share / 10000),
+                    (long long)(share % 10000));
         }
         fputc('\n', out);
     }

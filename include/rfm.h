@@ -123,7 +123,7 @@ RFM_API const char *rfm_version_string(void);
     X(RFM_E_EMPTY, 8, "no scored customers")                                                       \
     X(RFM_E_KEY_TYPE, 9, "customer key type differs from the context's")                           \
     X(RFM_E_CALLBACK, 10, "a callback returned an invalid value or stopped")                       \
-    X(RFM_E_PARSE, 11, "malformed input")                                                         \
+    X(RFM_E_PARSE, 11, "malformed input")                                                          \
     X(RFM_E_IO, 12, "input/output error")                                                          \
     X(RFM_E_CORRUPT, 13, "snapshot is corrupt or truncated")                                       \
     X(RFM_E_VERSION, 14, "snapshot was written by a newer library")                                \
@@ -204,8 +204,8 @@ typedef enum rfm_param {
     /* input: only while the context holds no customer */
     RFM_PARAM_MONEY_SCALE = 200,    /* decimals of the minor unit, 0..18, default 2 */
     RFM_PARAM_FREQUENCY_UNIT = 201, /* rfm_frequency_unit, default ORDER */
-    RFM_PARAM_BTYD = 202, /* 1: keep the purchase sums of the BTYD summary
-                             (16 bytes per customer), default 0 */
+    RFM_PARAM_BTYD = 202,           /* 1: keep the purchase sums of the BTYD summary
+                                       (16 bytes per customer), default 0 */
     /* engine: only while the context holds no customer */
     RFM_PARAM_HASH_SEED = 300 /* hash-table seed; any int64 */
 } rfm_param;
@@ -529,8 +529,7 @@ RFM_API int rfm_previous_as_of_day(rfm_ctx *ctx, int64_t *day);
  *  scored in the previous run: row P, the last), and whose segment now is
  *  `to` (cols = rfm_segment_count()). Writes min(cap, rows * cols) counts;
  *  *rows = P + 1, *cols = segments. RFM_E_STATE without a current compute. @since 0.1 */
-RFM_API int rfm_transitions(rfm_ctx *ctx, uint64_t *out, size_t cap, size_t *rows,
-                            size_t *cols);
+RFM_API int rfm_transitions(rfm_ctx *ctx, uint64_t *out, size_t cap, size_t *rows, size_t *cols);
 
 /* ------------------------------------------------------------------ */
 /* Channel reachability                                                */
@@ -559,15 +558,13 @@ RFM_API const char *rfm_channel_name(const rfm_ctx *ctx, int id);
 RFM_API int rfm_channels_set_u64(rfm_ctx *ctx, const uint64_t *customers, size_t n,
                                  uint32_t set_bits, uint32_t clear_bits, size_t *unknown);
 /** Same for string keys, in the columnar layout of rfm_ingest_columns_str. @since 0.1 */
-RFM_API int rfm_channels_set_str(rfm_ctx *ctx, const char *data, const uint64_t *offsets,
-                                 size_t n, uint32_t set_bits, uint32_t clear_bits,
-                                 size_t *unknown);
+RFM_API int rfm_channels_set_str(rfm_ctx *ctx, const char *data, const uint64_t *offsets, size_t n,
+                                 uint32_t set_bits, uint32_t clear_bits, size_t *unknown);
 
 /** Scored customers of segment `segment` (-1 = all scored customers) of the
  *  last compute reachable on `channel`, and their share of the segment
  *  (0 for an empty segment). Uses the current channel flags. @since 0.1 */
-RFM_API int rfm_reach(rfm_ctx *ctx, int segment, int channel, uint64_t *reachable,
-                      double *share);
+RFM_API int rfm_reach(rfm_ctx *ctx, int segment, int channel, uint64_t *reachable, double *share);
 
 /* ------------------------------------------------------------------ */
 /* Snapshots, merge and state export                                   */
@@ -632,9 +629,9 @@ typedef struct rfm_purchase_key {
 /** One customer's state, as exported and imported. Pointers are valid only
  *  during the export callback (or the import call). @since 0.1 */
 typedef struct rfm_record {
-    size_t size;            /* sizeof(rfm_record) as the caller compiled it */
-    uint64_t key_u64;       /* u64 contexts */
-    const void *key;        /* string contexts; NULL in u64 contexts */
+    size_t size;      /* sizeof(rfm_record) as the caller compiled it */
+    uint64_t key_u64; /* u64 contexts */
+    const void *key;  /* string contexts; NULL in u64 contexts */
     size_t key_len;
     uint64_t frequency;
     int64_t monetary;

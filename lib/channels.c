@@ -7,7 +7,7 @@
 #define NAME_MAX_LEN 63
 
 static const char *const predefined[RFM__CHANNELS_PREDEFINED] = {"email", "sms", "push",
-                                                                  "web_push"};
+                                                                 "web_push"};
 
 size_t rfm_channel_count(const rfm_ctx *ctx)
 {
@@ -50,8 +50,7 @@ static int check_bits(rfm_ctx *ctx, uint32_t set_bits, uint32_t clear_bits, size
 {
     if (unknown)
         *unknown = 0;
-    uint32_t defined =
-        ctx->n_channels >= 32 ? UINT32_MAX : ((uint32_t)1 << ctx->n_channels) - 1;
+    uint32_t defined = ctx->n_channels >= 32 ? UINT32_MAX : ((uint32_t)1 << ctx->n_channels) - 1;
     if ((set_bits | clear_bits) & ~defined)
         return rfm__fail(ctx, RFM_E_INVALID, "channel bits 0x%x name undefined channels",
                          (unsigned)((set_bits | clear_bits) & ~defined));
@@ -107,10 +106,10 @@ int rfm_channels_set_str(rfm_ctx *ctx, const char *data, const uint64_t *offsets
     for (size_t i = 0; i < n; i++) {
         const char *key = data + offsets[i];
         size_t len = (size_t)(offsets[i + 1] - offsets[i]), pos;
-        uint32_t idx = ctx->key_kind == RFM__KEYS_NONE || len < 1 || len > RFM_KEY_MAX
-                           ? RFM__NO_CUSTOMER
-                           : rfm__cust_find_str(ctx, key, len,
-                                                rfm__cust_hash_str(ctx, key, len), &pos);
+        uint32_t idx =
+            ctx->key_kind == RFM__KEYS_NONE || len < 1 || len > RFM_KEY_MAX
+                ? RFM__NO_CUSTOMER
+                : rfm__cust_find_str(ctx, key, len, rfm__cust_hash_str(ctx, key, len), &pos);
         if (idx == RFM__NO_CUSTOMER)
             missing++;
         else

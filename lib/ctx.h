@@ -27,9 +27,9 @@ typedef struct rfm__cust {
     int64_t first_ts; /* of purchase lines; INT64_MAX when frequency is 0 */
     int64_t last_ts;  /* INT64_MIN when frequency is 0 */
     uint32_t frequency;
-    uint32_t channels;     /* reachable channel bits */
-    uint8_t segment;       /* at the last compute (in ctx->last_names) */
-    uint8_t prev_segment;  /* at the compute before (in ctx->prev_names) */
+    uint32_t channels;    /* reachable channel bits */
+    uint8_t segment;      /* at the last compute (in ctx->last_names) */
+    uint8_t prev_segment; /* at the compute before (in ctx->prev_names) */
     uint8_t unused[2];
     int32_t segment_since; /* as-of day of the compute it entered `segment` */
 } rfm__cust;
@@ -45,7 +45,6 @@ typedef struct rfm__btyd {
 typedef struct rfm__score {
     uint8_t r, f, m, segment;
 } rfm__score;
-
 
 typedef struct rfm__warning {
     int code, dim, level;
@@ -96,13 +95,13 @@ struct rfm_ctx {
     rfm__cust *cust;
     size_t n_cust, cap_cust;
     rfm__table table;
-    rfm__arena arena;        /* string keys and purchase-key bytes */
-    rfm__pset pset;          /* (customer, purchase key or day) pairs seen */
-    int track_btyd;  /* RFM_PARAM_BTYD */
-    rfm__btyd *btyd; /* per record when tracking; cap_btyd >= cap_cust */
+    rfm__arena arena; /* string keys and purchase-key bytes */
+    rfm__pset pset;   /* (customer, purchase key or day) pairs seen */
+    int track_btyd;   /* RFM_PARAM_BTYD */
+    rfm__btyd *btyd;  /* per record when tracking; cap_btyd >= cap_cust */
     size_t cap_btyd;
-    uint64_t data_version;   /* bumped by every change of customer state */
-    uint64_t keyset_version; /* bumped when customers are added or removed */
+    uint64_t data_version;               /* bumped by every change of customer state */
+    uint64_t keyset_version;             /* bumped when customers are added or removed */
     uint64_t probe_inserts, long_probes; /* since the last table rebuild */
 
     /* customers in key order, rebuilt lazily after changes */
@@ -114,10 +113,10 @@ struct rfm_ctx {
     rfm__results results;
 
     /* history kept by every successful compute, for transitions */
-    int computes;            /* successful computes so far, saturating at 2 */
+    int computes; /* successful computes so far, saturating at 2 */
     int64_t last_as_of, prev_as_of;
-    rfm__names last_names;   /* names of rfm__cust.segment ids */
-    rfm__names prev_names;   /* names of rfm__cust.prev_segment ids */
+    rfm__names last_names; /* names of rfm__cust.segment ids */
+    rfm__names prev_names; /* names of rfm__cust.prev_segment ids */
 
     /* channel names: ids below RFM__CHANNELS_PREDEFINED are fixed (NULL
      * here), the others are copies owned by the context */

@@ -94,8 +94,8 @@ int rfm_histogram(rfm_ctx *ctx, rfm_dim dim, int64_t as_of_day, const int64_t *e
         return rfm__fail(ctx, RFM_E_INVALID, "edges or counts is NULL");
     for (size_t i = 1; i < n; i++)
         if (edges[i] < edges[i - 1])
-            return rfm__fail(ctx, RFM_E_INVALID, "edge %zu is below edge %zu: edges must ascend",
-                             i, i - 1);
+            return rfm__fail(ctx, RFM_E_INVALID, "edge %zu is below edge %zu: edges must ascend", i,
+                             i - 1);
     for (size_t i = 0; i <= n; i++)
         counts[i] = 0;
     for (size_t i = 0; i < ctx->n_cust; i++) {

@@ -140,11 +140,11 @@ static int plan_all(rfm_ctx *into, const rfm_ctx *from, const rfm__pgroup *g, co
         if (plan.overflow) {
             char who[160];
             rfm__describe_key(&in, who, sizeof who);
-            return rfm__fail(
-                into, RFM_E_OVERFLOW, "%s: the merged %s would overflow; nothing was merged", who,
-                plan.overflow == RFM__PLAN_MONETARY    ? "monetary sum"
-                : plan.overflow == RFM__PLAN_FREQUENCY ? "purchase count"
-                                                       : "purchase total");
+            return rfm__fail(into, RFM_E_OVERFLOW,
+                             "%s: the merged %s would overflow; nothing was merged", who,
+                             plan.overflow == RFM__PLAN_MONETARY    ? "monetary sum"
+                             : plan.overflow == RFM__PLAN_FREQUENCY ? "purchase count"
+                                                                    : "purchase total");
         }
         need[0] += (size_t)plan.is_new;
         need[1] += plan.new_pkeys;

@@ -44,8 +44,7 @@ void rfm__view_fill(const rfm_ctx *ctx, uint32_t idx, int scored, rfm_customer *
         v.btyd_frequency = c->frequency - 1;
         v.btyd_recency = rfm__floor_day(c->last_ts) - rfm__floor_day(c->first_ts);
         v.btyd_T = v.tenure_days;
-        v.btyd_monetary =
-            ctx->track_btyd ? rfm__btyd_monetary(&ctx->btyd[idx], c->frequency) : NAN;
+        v.btyd_monetary = ctx->track_btyd ? rfm__btyd_monetary(&ctx->btyd[idx], c->frequency) : NAN;
         /* the history fields are the last compute's: not yet during one */
         if (res->valid) {
             v.previous_segment = c->prev_segment == RFM__SEG_NONE ? -1 : c->prev_segment;

@@ -13,7 +13,6 @@
 #include "rfm.h"
 #include "test_util.h"
 
-
 static inline size_t rnd(uint64_t *s, size_t n)
 {
     return (size_t)(splitmix64(s) % n);

@@ -21,7 +21,6 @@ typedef struct line {
     int64_t day, second, amount;
 } line;
 
-
 static void make_lines(line *l, uint64_t seed)
 {
     for (int i = 0; i < ROWS; i++) {
@@ -187,8 +186,10 @@ static void btyd_export_import_round_trip(void **state)
 static void btyd_hand_worked_and_off_by_default(void **state)
 {
     (void)state;
-    const rfm_row_u64 rows[] = {{1, 110 * 86400, 30, 0, 0}, {1, 100 * 86400 + 5, 10, 0, 0},
-                                {1, 103 * 86400, 20, 0, 0}, {1, 104 * 86400, -7, 0, 0},
+    const rfm_row_u64 rows[] = {{1, 110 * 86400, 30, 0, 0},
+                                {1, 100 * 86400 + 5, 10, 0, 0},
+                                {1, 103 * 86400, 20, 0, 0},
+                                {1, 104 * 86400, -7, 0, 0},
                                 {1, 100 * 86400 + 9, 5, 0, 0}};
     rfm_ctx *ctx = context();
     assert_int_equal(rfm_ingest_u64(ctx, rows, 5, sizeof *rows, NULL), RFM_OK);

@@ -12,7 +12,6 @@
 #include "rfm.h"
 #include "test_util.h"
 
-
 static void predefined_and_added_channel_names(void **state)
 {
     (void)state;
@@ -94,8 +93,12 @@ static void reach_matches_naive_count(void **state)
             int64_t amount = (int64_t)(splitmix64(&seed) % 10000);
             if (splitmix64(&seed) % 20 == 0)
                 amount = -amount; /* some customers end up returns-only */
-            rfm_row_str r = {keys[i], strlen(keys[i]),
-                             (int64_t)(18000 + splitmix64(&seed) % 365) * 86400, amount, NULL, 0};
+            rfm_row_str r = {keys[i],
+                             strlen(keys[i]),
+                             (int64_t)(18000 + splitmix64(&seed) % 365) * 86400,
+                             amount,
+                             NULL,
+                             0};
             assert_int_equal(rfm_ingest_str(ctx, &r, 1, sizeof r, NULL), RFM_OK);
         }
     }
@@ -103,7 +106,8 @@ static void reach_matches_naive_count(void **state)
     char data[N * 8];
     uint64_t off[N + 1];
     for (int round = 0; round < 200; round++) {
-        uint32_t set = (uint32_t)(splitmix64(&seed) % 32), clear = (uint32_t)(splitmix64(&seed) % 32);
+        uint32_t set = (uint32_t)(splitmix64(&seed) % 32),
+                 clear = (uint32_t)(splitmix64(&seed) % 32);
         size_t n = 0, len = 0;
         off[0] = 0;
         for (int i = 0; i < N; i++) {

@@ -12,7 +12,6 @@
 
 enum { SHARDS = 3, CUSTOMERS = 5000, ROWS = 30000, BINS = 5 };
 
-
 /* #{x <= v} over all shards: the only thing the coordinator learns. */
 static uint64_t count_at_most(rfm_ctx **shards, rfm_dim dim, int64_t as_of, int64_t v)
 {

@@ -177,9 +177,8 @@ static void huge_keys_nul_bytes_and_invalid_utf8(void **state)
     r.customer_len = RFM_KEY_MAX; /* the longest key is fine */
     assert_int_equal(rfm_ingest_str(ctx, &r, 1, sizeof r, NULL), RFM_OK);
     const char nul[] = {'a', '\0', 'b'}, bad_utf8[] = {'\xff', '\xfe', '\x80', 'x'};
-    rfm_row_str rows[] = {{nul, 3, 86400, 2, NULL, 0},
-                          {nul, 1, 86400, 3, NULL, 0},
-                          {bad_utf8, 4, 86400, 4, NULL, 0}};
+    rfm_row_str rows[] = {
+        {nul, 3, 86400, 2, NULL, 0}, {nul, 1, 86400, 3, NULL, 0}, {bad_utf8, 4, 86400, 4, NULL, 0}};
     assert_int_equal(rfm_ingest_str(ctx, rows, 3, sizeof *rows, NULL), RFM_OK);
     size_t customers;
     assert_int_equal(rfm_counts(ctx, &customers, NULL, NULL), RFM_OK);

@@ -18,7 +18,6 @@
 #define DAY INT64_C(86400)
 #define T0 INT64_C(1262304000) /* 2010-01-01 */
 
-
 static size_t rnd(uint64_t *s, size_t n)
 {
     return (size_t)(splitmix64(s) % n);

@@ -12,7 +12,6 @@
 #include "rfm.h"
 #include "test_util.h"
 
-
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;

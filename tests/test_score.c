@@ -47,7 +47,6 @@
 /* ------------------------------------------------------------------ */
 /* PRNG and failure context                                            */
 
-
 /* uniform enough in [0, n) for test data */
 static uint64_t rnd(uint64_t *s, uint64_t n)
 {

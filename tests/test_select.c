@@ -119,7 +119,6 @@ static uint64_t adversarial_input(adv_sel_fn sel, size_t n, const size_t *ranks,
 /* ------------------------------------------------------------------ */
 /* Inputs                                                              */
 
-
 enum pattern {
     PAT_RANDOM_FULL,
     PAT_RANDOM_SMALL,

@@ -11,7 +11,6 @@
 #include "sort.h"
 #include "test_util.h"
 
-
 enum pattern {
     PAT_RANDOM,
     PAT_FEW_VALUES, /* many ties, so stability is visible */
