@@ -1,4 +1,4 @@
-/* Shared by the snapshot and merge tests: a counting allocator that can fail
+/* Shared by the snapshot, merge and allocation-failure tests: a counting allocator that can fail
  * its Nth call, and a fingerprint of everything a context lets a caller
  * observe, to compare two contexts or one context before and after a call.
  * Include after cmocka.h. */
@@ -30,7 +30,7 @@ typedef struct ta_state {
     size_t calls;   /* allocations + reallocations so far */
     size_t fail_at; /* the call to fail (1-based); 0 = none */
     int injected;   /* a failure was injected */
-    size_t live_bytes;
+    size_t live_bytes, peak_bytes;
     ta_block *blocks;
     size_t n_blocks, cap_blocks;
     size_t errors; /* size mismatches, unknown pointers */
@@ -61,6 +61,8 @@ static inline void ta_add(ta_state *st, void *p, size_t size)
     }
     st->blocks[st->n_blocks++] = (ta_block){p, size};
     st->live_bytes += size;
+    if (st->live_bytes > st->peak_bytes)
+        st->peak_bytes = st->live_bytes;
 }
 
 static inline void ta_drop(ta_state *st, size_t i)
@@ -101,6 +103,8 @@ static inline void *ta_realloc(void *user, void *ptr, size_t old_size, size_t ne
     }
     if (st->blocks[i].size != old_size)
         ta_error(st, "realloc with a wrong old size", old_size, st->blocks[i].size);
+    if (new_size == 0)
+        ta_error(st, "zero-byte reallocation", 0, 0);
     if (ta_inject(st))
         return NULL;
     void *p = realloc(ptr, new_size);
@@ -114,7 +118,11 @@ static inline void *ta_realloc(void *user, void *ptr, size_t old_size, size_t ne
 static inline void ta_free(void *user, void *ptr, size_t size)
 {
     ta_state *st = user;
-    size_t i = ptr ? ta_find(st, ptr) : SIZE_MAX;
+    if (!ptr) {
+        ta_error(st, "free of NULL", size, 0);
+        return;
+    }
+    size_t i = ta_find(st, ptr);
     if (i == SIZE_MAX) {
         ta_error(st, "free of an unknown pointer", size, 0);
         return;

@@ -15,166 +15,10 @@
 
 #include <cmocka.h>
 
-#include "rfm.h"
-#include "test_util.h"
+#include "state_util.h"
 
 #define DAY INT64_C(86400)
 #define T0 INT64_C(1262304000) /* 2010-01-01 */
-
-static size_t rnd(uint64_t *s, size_t n)
-{
-    return (size_t)(splitmix64(s) % n);
-}
-
-/* ------------------------------------------------------------------ */
-/* The test allocator                                                  */
-
-typedef struct block {
-    void *p;
-    size_t size;
-} block;
-
-typedef struct alloc_state {
-    size_t calls;   /* allocations + reallocations so far */
-    size_t fail_at; /* the call to fail (1-based); 0 = none */
-    int injected;   /* a failure was injected and not yet handled */
-    size_t live_bytes, peak_bytes;
-    block *blocks; /* live blocks (test-side malloc) */
-    size_t n_blocks, cap_blocks;
-    size_t errors; /* size mismatches, unknown pointers */
-    char first_error[160];
-} alloc_state;
-
-static void alloc_error(alloc_state *st, const char *what, size_t a, size_t b)
-{
-    if (st->errors++ == 0)
-        snprintf(st->first_error, sizeof st->first_error, "%s (%zu vs %zu)", what, a, b);
-}
-
-static size_t find_block(alloc_state *st, const void *p)
-{
-    for (size_t i = st->n_blocks; i > 0; i--)
-        if (st->blocks[i - 1].p == p)
-            return i - 1;
-    return SIZE_MAX;
-}
-
-static void add_block(alloc_state *st, void *p, size_t size)
-{
-    if (st->n_blocks == st->cap_blocks) {
-        st->cap_blocks = st->cap_blocks ? 2 * st->cap_blocks : 64;
-        st->blocks = realloc(st->blocks, st->cap_blocks * sizeof *st->blocks);
-        if (!st->blocks)
-            abort();
-    }
-    st->blocks[st->n_blocks].p = p;
-    st->blocks[st->n_blocks].size = size;
-    st->n_blocks++;
-    st->live_bytes += size;
-    if (st->live_bytes > st->peak_bytes)
-        st->peak_bytes = st->live_bytes;
-}
-
-static void drop_block(alloc_state *st, size_t i)
-{
-    st->live_bytes -= st->blocks[i].size;
-    st->blocks[i] = st->blocks[--st->n_blocks];
-}
-
-static int inject(alloc_state *st)
-{
-    st->calls++;
-    if (st->fail_at == 0 || st->calls != st->fail_at)
-        return 0;
-    st->injected = 1;
-    return 1;
-}
-
-static void *t_alloc(void *user, size_t size)
-{
-    alloc_state *st = user;
-    if (size == 0)
-        alloc_error(st, "zero-byte allocation", 0, 0);
-    if (inject(st))
-        return NULL;
-    void *p = malloc(size);
-    if (p)
-        add_block(st, p, size);
-    return p;
-}
-
-static void *t_realloc(void *user, void *ptr, size_t old_size, size_t new_size)
-{
-    alloc_state *st = user;
-    size_t i = find_block(st, ptr);
-    if (i == SIZE_MAX) {
-        alloc_error(st, "realloc of an unknown pointer", old_size, new_size);
-        return NULL;
-    }
-    if (st->blocks[i].size != old_size)
-        alloc_error(st, "realloc with a wrong old size", old_size, st->blocks[i].size);
-    if (new_size == 0)
-        alloc_error(st, "zero-byte reallocation", 0, 0);
-    if (inject(st))
-        return NULL; /* the block stays intact */
-    void *p = realloc(ptr, new_size);
-    if (!p)
-        return NULL;
-    drop_block(st, i);
-    add_block(st, p, new_size);
-    return p;
-}
-
-static void t_free(void *user, void *ptr, size_t size)
-{
-    alloc_state *st = user;
-    if (!ptr) {
-        alloc_error(st, "free of NULL", size, 0);
-        return;
-    }
-    size_t i = find_block(st, ptr);
-    if (i == SIZE_MAX) {
-        alloc_error(st, "free of an unknown pointer", size, 0);
-        return;
-    }
-    if (st->blocks[i].size != size)
-        alloc_error(st, "free with a wrong size", size, st->blocks[i].size);
-    drop_block(st, i);
-    free(ptr);
-}
-
-/* ------------------------------------------------------------------ */
-/* What a run observed                                                 */
-
-typedef struct vec {
-    int64_t *v;
-    size_t n, cap;
-} vec;
-
-static void put(vec *o, int64_t x)
-{
-    if (o->n == o->cap) {
-        o->cap = o->cap ? 2 * o->cap : 1024;
-        o->v = realloc(o->v, o->cap * sizeof *o->v);
-        assert_non_null(o->v);
-    }
-    o->v[o->n++] = x;
-}
-
-static void put_double(vec *o, double d)
-{
-    int64_t x;
-    memcpy(&x, &d, sizeof x);
-    put(o, x);
-}
-
-static void put_bytes(vec *o, const void *p, size_t len)
-{
-    put(o, (int64_t)len);
-    const unsigned char *b = p;
-    for (size_t i = 0; i < len; i++)
-        put(o, b[i]);
-}
 
 /* ------------------------------------------------------------------ */
 /* Steps                                                               */
@@ -182,7 +26,7 @@ static void put_bytes(vec *o, const void *p, size_t len)
 #define MAX_STEPS 64
 
 typedef struct run {
-    alloc_state *st;
+    ta_state *st;
     vec out;
     const char *failed_step; /* where the injected failure hit */
     int callback_calls, callback_destroys;
@@ -252,13 +96,13 @@ static rfm_ctx *create_step(run *r, const char *name)
 {
     rfm_ctx *ctx = (rfm_ctx *)&ctx; /* must be overwritten */
     size_t live = r->st->live_bytes, blocks = r->st->n_blocks;
-    int rc = rfm_create_with_allocator(&ctx, t_alloc, t_realloc, t_free, r->st);
+    int rc = rfm_create_with_allocator(&ctx, ta_alloc, ta_realloc, ta_free, r->st);
     if (after_call(r, name, rc)) {
         assert_null(ctx);
         /* nothing of the failed context is left behind */
         assert_int_equal(r->st->live_bytes, live);
         assert_int_equal(r->st->n_blocks, blocks);
-        rc = rfm_create_with_allocator(&ctx, t_alloc, t_realloc, t_free, r->st);
+        rc = rfm_create_with_allocator(&ctx, ta_alloc, ta_realloc, ta_free, r->st);
         assert_int_equal(rc, RFM_OK);
     }
     assert_non_null(ctx);
@@ -303,34 +147,34 @@ static void compute_step(run *r, rfm_ctx *ctx, const char *name)
 static void snapshot(run *r, rfm_ctx *ctx, const char *tag)
 {
     vec *o = &r->out;
-    put_bytes(o, tag, strlen(tag));
+    vput_bytes(o, tag, strlen(tag));
     size_t customers, scored, unscored;
     assert_int_equal(rfm_counts(ctx, &customers, &scored, &unscored), RFM_OK);
-    put(o, (int64_t)customers);
-    put(o, (int64_t)scored);
-    put(o, (int64_t)unscored);
+    vput(o, (int64_t)customers);
+    vput(o, (int64_t)scored);
+    vput(o, (int64_t)unscored);
     int64_t day;
     assert_int_equal(rfm_as_of_day(ctx, &day), RFM_OK);
-    put(o, day);
+    vput(o, day);
     for (size_t i = 0; i < customers; i++) {
         rfm_customer v;
         memset(&v, 0, sizeof v);
         v.size = sizeof v;
         STEP(r, ctx, "rfm_customer_at", rfm_customer_at(ctx, i, &v));
         if (v.key)
-            put_bytes(o, v.key, v.key_len);
+            vput_bytes(o, v.key, v.key_len);
         else
-            put(o, (int64_t)v.key_u64);
-        put(o, (int64_t)v.frequency);
-        put(o, v.monetary);
-        put(o, v.first_purchase);
-        put(o, v.last_purchase);
-        put(o, v.recency_days);
-        put(o, v.scored);
-        put(o, v.r);
-        put(o, v.f);
-        put(o, v.m);
-        put(o, v.segment);
+            vput(o, (int64_t)v.key_u64);
+        vput(o, (int64_t)v.frequency);
+        vput(o, v.monetary);
+        vput(o, v.first_purchase);
+        vput(o, v.last_purchase);
+        vput(o, v.recency_days);
+        vput(o, v.scored);
+        vput(o, v.r);
+        vput(o, v.f);
+        vput(o, v.m);
+        vput(o, v.segment);
     }
     for (int d = 0; d < 3; d++) {
         int64_t cut[100];
@@ -338,30 +182,30 @@ static void snapshot(run *r, rfm_ctx *ctx, const char *tag)
         size_t n;
         assert_int_equal(rfm_cutoffs(ctx, (rfm_dim)d, cut, 100, &n), RFM_OK);
         for (size_t i = 0; i < n; i++)
-            put(o, cut[i]);
+            vput(o, cut[i]);
         assert_int_equal(rfm_level_counts(ctx, (rfm_dim)d, lev, 100, &n), RFM_OK);
         for (size_t i = 0; i < n; i++)
-            put(o, (int64_t)lev[i]);
+            vput(o, (int64_t)lev[i]);
     }
     size_t segs = rfm_segment_count(ctx);
-    put(o, (int64_t)segs);
+    vput(o, (int64_t)segs);
     for (size_t id = 0; id < segs; id++) {
         const char *name = rfm_segment_name(ctx, (int)id);
         assert_non_null(name);
-        put_bytes(o, name, strlen(name));
+        vput_bytes(o, name, strlen(name));
         rfm_segment_stats s;
         memset(&s, 0, sizeof s);
         s.size = sizeof s;
         STEP(r, ctx, "rfm_segment_stats_get", rfm_segment_stats_get(ctx, (int)id, &s));
-        put(o, (int64_t)s.customers);
-        put_double(o, s.share);
-        put(o, (int64_t)s.purchases);
-        put(o, s.monetary);
-        put_double(o, s.avg_monetary);
-        put_double(o, s.avg_order_value);
-        put_double(o, s.median_recency);
-        put_double(o, s.median_frequency);
-        put_double(o, s.median_monetary);
+        vput(o, (int64_t)s.customers);
+        vput_double(o, s.share);
+        vput(o, (int64_t)s.purchases);
+        vput(o, s.monetary);
+        vput_double(o, s.avg_monetary);
+        vput_double(o, s.avg_order_value);
+        vput_double(o, s.median_recency);
+        vput_double(o, s.median_frequency);
+        vput_double(o, s.median_monetary);
     }
 }
 
@@ -652,7 +496,7 @@ static void test_oom_every_allocation(void **state)
     size_t step_hits[MAX_STEPS], n_step_names = 0;
 
     /* the reference: no failure */
-    alloc_state ref_st;
+    ta_state ref_st;
     memset(&ref_st, 0, sizeof ref_st);
     run ref = {&ref_st, {NULL, 0, 0}, NULL, 0, 0, step_names, step_hits, &n_step_names};
     scenario(&ref, d);
@@ -665,7 +509,7 @@ static void test_oom_every_allocation(void **state)
 
     size_t runs = 0;
     for (size_t n = 1;; n++) {
-        alloc_state st;
+        ta_state st;
         memset(&st, 0, sizeof st);
         st.fail_at = n;
         run r = {&st, {NULL, 0, 0}, NULL, 0, 0, step_names, step_hits, &n_step_names};
@@ -717,11 +561,11 @@ static void test_create_failure(void **state)
 {
     (void)state;
     for (size_t n = 1; n <= 8; n++) {
-        alloc_state st;
+        ta_state st;
         memset(&st, 0, sizeof st);
         st.fail_at = n;
         rfm_ctx *ctx = (rfm_ctx *)&st;
-        int rc = rfm_create_with_allocator(&ctx, t_alloc, t_realloc, t_free, &st);
+        int rc = rfm_create_with_allocator(&ctx, ta_alloc, ta_realloc, ta_free, &st);
         if (st.injected) {
             assert_int_equal(rc, RFM_E_NOMEM);
             assert_null(ctx);
@@ -733,16 +577,18 @@ static void test_create_failure(void **state)
         assert_int_equal(st.errors, 0);
         free(st.blocks);
     }
-    alloc_state st;
+    ta_state st;
     memset(&st, 0, sizeof st);
     rfm_ctx *ctx = (rfm_ctx *)&st;
-    assert_int_equal(rfm_create_with_allocator(&ctx, NULL, t_realloc, t_free, &st), RFM_E_INVALID);
+    assert_int_equal(rfm_create_with_allocator(&ctx, NULL, ta_realloc, ta_free, &st),
+                     RFM_E_INVALID);
     assert_null(ctx);
     ctx = (rfm_ctx *)&st;
-    assert_int_equal(rfm_create_with_allocator(&ctx, t_alloc, NULL, t_free, &st), RFM_E_INVALID);
+    assert_int_equal(rfm_create_with_allocator(&ctx, ta_alloc, NULL, ta_free, &st), RFM_E_INVALID);
     assert_null(ctx);
     ctx = (rfm_ctx *)&st;
-    assert_int_equal(rfm_create_with_allocator(&ctx, t_alloc, t_realloc, NULL, &st), RFM_E_INVALID);
+    assert_int_equal(rfm_create_with_allocator(&ctx, ta_alloc, ta_realloc, NULL, &st),
+                     RFM_E_INVALID);
     assert_null(ctx);
     assert_int_equal(st.calls, 0);
 }
