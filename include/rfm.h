@@ -67,7 +67,7 @@ extern "C" {
 
 /* The one place the version is defined; both builds read these lines. @since 0.1 */
 #define RFM_VERSION_MAJOR 0
-#define RFM_VERSION_MINOR 1
+#define RFM_VERSION_MINOR 2
 #define RFM_VERSION_PATCH 0
 #define RFM_VERSION_NUMBER (RFM_VERSION_MAJOR * 10000 + RFM_VERSION_MINOR * 100 + RFM_VERSION_PATCH)
 
@@ -787,6 +787,24 @@ RFM_API int rfm_parse_amount(const char *text, size_t len, int scale, int64_t *o
  *  any 38 digits fit. A syntax error in either text wins over an overflow. @since 0.1 */
 RFM_API int rfm_parse_product(const char *quantity, size_t quantity_len, const char *price,
                               size_t price_len, int scale, int64_t *out);
+
+/* ======================================================================
+ * Scale-out across processes and machines (0.2)
+ * ====================================================================== */
+
+/* (end of scale-out) */
+
+/* ======================================================================
+ * Lifetime value (0.2)
+ * ====================================================================== */
+
+/* (end of lifetime value) */
+
+/* ======================================================================
+ * Look-back windows and nested scoring (0.2)
+ * ====================================================================== */
+
+/* (end of windows and nested scoring) */
 
 #ifdef __cplusplus
 }
