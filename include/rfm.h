@@ -207,7 +207,10 @@ typedef enum rfm_param {
     RFM_PARAM_BTYD = 202,           /* 1: keep the purchase sums of the BTYD summary
                                        (16 bytes per customer), default 0 */
     /* engine: only while the context holds no customer */
-    RFM_PARAM_HASH_SEED = 300 /* hash-table seed; any int64 */
+    RFM_PARAM_HASH_SEED = 300, /* hash-table seed; any int64 */
+    /* nested scoring, 0 or 1 (default 0): F within each R level, M within
+       each (R, F) cell; see "Look-back windows and nested scoring". @since 0.2 */
+    RFM_PARAM_NESTED = 405
 } rfm_param;
 
 /** Sets a parameter. RFM_E_INVALID for an unknown id, RFM_E_RANGE outside
@@ -803,6 +806,38 @@ RFM_API int rfm_parse_product(const char *quantity, size_t quantity_len, const c
 /* ======================================================================
  * Look-back windows and nested scoring (0.2)
  * ====================================================================== */
+
+/*
+ * Nested scoring (SPEC 4), with RFM_PARAM_NESTED = 1 (a scoring parameter:
+ * it may change at any time and is used by the next rfm_compute()):
+ *   - R is scored over all scored customers with its own method (quantile,
+ *     ntile or thresholds);
+ *   - F is scored separately within each R level: the quantile rule
+ *     c_k = x_(ceil(k*n/B_f)) over the n customers of that level only;
+ *   - M within each (R, F) cell the same way.
+ * F and M must use RFM_METHOD_QUANTILE (the default): nested with an ntile
+ * or thresholds method on F or M makes rfm_compute() fail with
+ * RFM_E_STATE, the message naming the dimension. An empty group (a level
+ * no customer has, e.g. because of ties) has no cutoffs. rfm_cutoffs() of
+ * F or M answers RFM_E_STATE after a nested compute (there is one set of
+ * cutoffs per group); rfm_level_counts() and the warnings stay global.
+ * Segments, summaries and history work on the nested scores unchanged.
+ * Cost: linear in the customers (a counting pass per dimension groups them,
+ * then one multi-rank selection per group).
+ * The parameter is not part of snapshots in 0.2: set it again after
+ * rfm_load() (the `rfm` command does so on every run).
+ */
+
+/** Cutoffs of one group of the last nested compute. f == 0: the F cutoffs
+ *  within R level r (B_f - 1 values); f in 1..B_f: the M cutoffs within the
+ *  cell (r, f) (B_m - 1 values). Writes min(cap, count) values to out, *n =
+ *  count, which is 0 for an empty group, and, if customers is not NULL,
+ *  the group's scored customers. RFM_E_STATE without a current compute or
+ *  when it was not nested; RFM_E_RANGE for r outside 1..B_r or f outside
+ *  0..B_f (the bins of that compute); RFM_E_INVALID for a NULL n, or a
+ *  NULL out with cap > 0. @since 0.2 */
+RFM_API int rfm_nested_cutoffs(rfm_ctx *ctx, int r, int f, int64_t *out, size_t cap, size_t *n,
+                               uint64_t *customers);
 
 /* (end of windows and nested scoring) */
 

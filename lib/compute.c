@@ -63,6 +63,13 @@ static int check_params(rfm_ctx *ctx)
             return rfm__fail(ctx, RFM_E_STATE,
                              "%c uses thresholds: %d bins need %d edges, %zu were set",
                              dim_names[d], ctx->bins[d], ctx->bins[d] - 1, ctx->n_thresholds[d]);
+    for (int d = 1; d < 3; d++)
+        if (ctx->nested.on && ctx->method[d] != RFM_METHOD_QUANTILE)
+            return rfm__fail(ctx, RFM_E_STATE,
+                             "nested scoring uses quantile cutoffs within each group, but %c uses "
+                             "the %s method",
+                             dim_names[d],
+                             ctx->method[d] == RFM_METHOD_NTILE ? "ntile" : "thresholds");
     char err[200];
     if (ctx->scheme.kind == RFM__SCHEME_RULES &&
         rfm__scheme_check_bins(&ctx->scheme, ctx->bins, err, sizeof err))
@@ -174,30 +181,39 @@ static void diagnose(rfm__results *res, int d, const int64_t *vals, size_t n)
                         s);
 }
 
-static void score_dimension(rfm_ctx *ctx, work *w, int d)
+static int score_dimension(rfm_ctx *ctx, work *w, int d)
 {
     rfm__results *res = &ctx->results;
     int bins = ctx->bins[d], recency = d == 0;
     int64_t *cut = res->cutoffs[d];
-    switch (ctx->method[d]) {
-    case RFM_METHOD_NTILE:
-        rfm__score_ntile(w->vals, w->tiebreak, w->n, bins, recency, w->pairs, cut, w->scores,
-                         res->level_counts[d]);
-        break;
-    case RFM_METHOD_THRESHOLDS:
-        memcpy(cut, ctx->thresholds[d], (size_t)(bins - 1) * sizeof *cut);
-        rfm__score_by_cutoffs(w->vals, w->n, bins, recency, cut, w->scores, res->level_counts[d]);
-        break;
-    default:
-        rfm__quantile_cutoffs(w->vals, w->n, bins, w->scratch, cut);
-        rfm__score_by_cutoffs(w->vals, w->n, bins, recency, cut, w->scores, res->level_counts[d]);
-        break;
-    }
+    if (d > 0 && ctx->nested.on) {
+        /* per-group cutoffs (lib/nested.c); no global ones to report */
+        memset(cut, 0, (size_t)(bins - 1) * sizeof *cut);
+        if (rfm__nested_score(ctx, d, w->scored, w->vals, w->n, w->scratch, w->scores))
+            return RFM_E_NOMEM;
+    } else
+        switch (ctx->method[d]) {
+        case RFM_METHOD_NTILE:
+            rfm__score_ntile(w->vals, w->tiebreak, w->n, bins, recency, w->pairs, cut, w->scores,
+                             res->level_counts[d]);
+            break;
+        case RFM_METHOD_THRESHOLDS:
+            memcpy(cut, ctx->thresholds[d], (size_t)(bins - 1) * sizeof *cut);
+            rfm__score_by_cutoffs(w->vals, w->n, bins, recency, cut, w->scores,
+                                  res->level_counts[d]);
+            break;
+        default:
+            rfm__quantile_cutoffs(w->vals, w->n, bins, w->scratch, cut);
+            rfm__score_by_cutoffs(w->vals, w->n, bins, recency, cut, w->scores,
+                                  res->level_counts[d]);
+            break;
+        }
     for (size_t i = 0; i < w->n; i++) {
         rfm__score *s = &res->score[w->scored[i]];
         *(d == 0 ? &s->r : d == 1 ? &s->f : &s->m) = w->scores[i];
     }
     diagnose(res, d, w->vals, w->n);
+    return RFM_OK;
 }
 
 static int assign_segments(rfm_ctx *ctx, work *w)
@@ -298,11 +314,13 @@ static int compute(rfm_ctx *ctx, int64_t requested, work *w)
         goto nomem;
     res->scored = n;
     res->n_warnings = 0;
+    ctx->nested.computed = 0;
     for (int d = 0; d < 3; d++) {
         res->bins[d] = ctx->bins[d];
         res->method[d] = ctx->method[d];
         dimension_values(ctx, w, d, res->as_of_day);
-        score_dimension(ctx, w, d);
+        if (score_dimension(ctx, w, d))
+            goto nomem;
     }
     if ((rc = assign_segments(ctx, w)))
         return rc;
@@ -310,6 +328,8 @@ static int compute(rfm_ctx *ctx, int64_t requested, work *w)
         goto nomem;
     res->data_version = ctx->data_version;
     res->valid = 1;
+    ctx->nested.computed = ctx->nested.on;
+    memcpy(ctx->nested.bins, ctx->bins, sizeof ctx->nested.bins);
     return rfm__ok(ctx);
 nomem:
     return rfm__fail(ctx, RFM_E_NOMEM, "out of memory scoring %zu customers", n);

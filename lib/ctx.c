@@ -77,6 +77,7 @@ void rfm_destroy(rfm_ctx *ctx)
     rfm__free_array(&mem, ctx->results.warnings, ctx->results.cap_warnings,
                     sizeof *ctx->results.warnings);
     rfm__scheme_free(&ctx->scheme, &mem);
+    rfm__nested_free(&ctx->nested, &mem);
     rfm__free_array(&mem, ctx->results.score, ctx->results.cap_score, sizeof *ctx->results.score);
     rfm__names_free(&ctx->last_names, &mem);
     rfm__names_free(&ctx->prev_names, &mem);

@@ -4,6 +4,7 @@
 
 #include "alloc.h"
 #include "keys.h"
+#include "nested.h"
 #include "pset.h"
 #include "segment.h"
 #include "table.h"
@@ -111,6 +112,7 @@ struct rfm_ctx {
 
     rfm__scheme scheme;
     rfm__results results;
+    rfm__nested nested; /* RFM_PARAM_NESTED and its per-group results */
 
     /* history kept by every successful compute, for transitions */
     int computes; /* successful computes so far, saturating at 2 */

@@ -24,6 +24,7 @@ static const param_info params[] = {
     {RFM_PARAM_FREQUENCY_UNIT, RFM_FREQ_ORDER, RFM_FREQ_DAY, 1},
     {RFM_PARAM_BTYD, 0, 1, 1},
     {RFM_PARAM_HASH_SEED, INT64_MIN, INT64_MAX, 1},
+    {RFM_PARAM_NESTED, 0, 1, 0},
 };
 
 static const param_info *find_param(rfm_param id)
@@ -100,6 +101,9 @@ int rfm_set_param(rfm_ctx *ctx, rfm_param param, int64_t value)
         ctx->seed = (uint64_t)value;
         ctx->pset.seed = ctx->seed;
         break;
+    case RFM_PARAM_NESTED:
+        ctx->nested.on = v;
+        break;
     }
     return rfm__ok(ctx);
 }
@@ -135,6 +139,9 @@ int rfm_get_param(rfm_ctx *ctx, rfm_param param, int64_t *value)
         break;
     case RFM_PARAM_HASH_SEED:
         *value = (int64_t)ctx->seed;
+        break;
+    case RFM_PARAM_NESTED:
+        *value = ctx->nested.on;
         break;
     default:
         return rfm__fail(ctx, RFM_E_INVALID, "unknown parameter id %d", (int)param);

@@ -111,6 +111,10 @@ int rfm_cutoffs(rfm_ctx *ctx, rfm_dim dim, int64_t *out, size_t cap, size_t *n)
     int rc = rfm__enter(ctx);
     if (rc || (rc = check_dim(ctx, dim, out, cap, n)))
         return rc;
+    if (dim != RFM_DIM_R && ctx->nested.computed)
+        return rfm__fail(ctx, RFM_E_STATE,
+                         "%c was scored nested, with cutoffs per group: use rfm_nested_cutoffs()",
+                         dim == RFM_DIM_F ? 'F' : 'M');
     size_t count = (size_t)ctx->results.bins[dim] - 1;
     memcpy(out, ctx->results.cutoffs[dim], (cap < count ? cap : count) * sizeof *out);
     *n = count;
