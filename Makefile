@@ -270,6 +270,12 @@ check: lib cli examples $(TEST_BINS) $(CXX_TEST) $(C99_TEST)
 	    sh tests/cli_test.sh; then \
 	    pass=$$((pass + 1)); echo "PASS: cli_test"; \
 	else fail=$$((fail + 1)); failed="$$failed cli_test"; echo "FAIL: cli_test"; fi; \
+	for t in cli_nested_test cli_segments_test; do \
+	    echo "---- $$t"; \
+	    if RFM='./$(CLI_BIN)' EXAMPLES='$(OUT)' RFM_RUN_WRAPPER='$(TEST_WRAPPER)' sh tests/$$t.sh; then \
+	        pass=$$((pass + 1)); echo "PASS: $$t"; \
+	    else fail=$$((fail + 1)); failed="$$failed $$t"; echo "FAIL: $$t"; fi; \
+	done; \
 	echo "---- install_test"; \
 	if MAKE='$(MAKE)' CC='$(CC)' RFM_SAN_FLAGS='$(SAN_FLAGS) $(ARCH_FLAGS)' \
 	    RFM_RUN_WRAPPER='$(TEST_WRAPPER)' sh tests/install_test.sh; then pass=$$((pass + 1)); echo "PASS: install_test"; \

@@ -103,6 +103,8 @@ static int configure(rfm_ctx *ctx, const options *o, int loaded)
             rc = rfm_set_param(ctx, methods[d], o->method);
         }
     }
+    if (!rc) /* always set: snapshots (--state) do not carry it */
+        rc = rfm_set_param(ctx, RFM_PARAM_NESTED, o->nested);
     if (rc) {
         fprintf(stderr, "rfm: %s\n", rfm_errmsg(ctx));
         return EXIT_USAGE;

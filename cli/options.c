@@ -34,6 +34,8 @@ void options_usage(FILE *to)
         "                        m in money), bins-1 ascending values; repeatable\n"
         "  --frequency orders|transactions|days   what counts as a purchase (default orders:\n"
         "                        lines sharing an order id, else each line)\n"
+        "  --nested              nested scores: F within each R level, M within each (R, F)\n"
+        "                        cell (quantile; not with --method ntile or f/m thresholds)\n"
         "  --segments FILE       segment rule table (see rfm(1)); default: the standard ten\n"
         "State over time:\n"
         "  --state FILE          load the customer state from FILE if it exists, add this\n"
@@ -206,6 +208,8 @@ static int is_flag(options *o, const char *a, int *done)
         o->table = 1;
     else if (strcmp(a, "--btyd") == 0)
         o->btyd = 1;
+    else if (strcmp(a, "--nested") == 0)
+        o->nested = 1;
     else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
         o->quiet = 1;
     else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -265,5 +269,9 @@ int options_parse(options *o, int argc, char **argv, int *done)
         return usage_error("%s", "--quantity and --price go together");
     if (o->col_amount && o->col_quantity)
         return usage_error("%s", "give --amount or --quantity with --price, not both");
+    if (o->nested && o->method == RFM_METHOD_NTILE)
+        return usage_error("%s", "--nested scores F and M by quantile: not with --method ntile");
+    if (o->nested && (o->thresholds[1].set || o->thresholds[2].set))
+        return usage_error("%s", "--nested scores F and M by quantile: only r takes --thresholds");
     return 0;
 }

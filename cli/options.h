@@ -38,7 +38,8 @@ typedef struct options {
     int strict;
     int table; /* print the aligned summary on stdout */
     int quiet;
-    int btyd; /* add the BTYD summary columns */
+    int btyd;   /* add the BTYD summary columns */
+    int nested; /* --nested: F within R levels, M within (R, F) cells */
 } options;
 
 /* Parses argv after the subcommand. Returns 0, or EXIT_USAGE after printing
