@@ -184,30 +184,28 @@ static void diagnose(rfm__results *res, int d, const int64_t *vals, size_t n)
 static int score_dimension(rfm_ctx *ctx, work *w, int d)
 {
     rfm__results *res = &ctx->results;
-    int bins = ctx->bins[d], recency = d == 0;
+    int bins = ctx->bins[d], recency = d == 0, rc = RFM_OK;
     int64_t *cut = res->cutoffs[d];
-    if (d > 0 && ctx->nested.on) {
-        /* per-group cutoffs (lib/nested.c); no global ones to report */
+    switch (d > 0 && ctx->nested.on ? RFM__METHOD_NESTED : ctx->method[d]) {
+    case RFM__METHOD_NESTED: /* cutoffs per group (lib/nested.c), none global */
         memset(cut, 0, (size_t)(bins - 1) * sizeof *cut);
-        if (rfm__nested_score(ctx, d, w->scored, w->vals, w->n, w->scratch, w->scores))
-            return RFM_E_NOMEM;
-    } else
-        switch (ctx->method[d]) {
-        case RFM_METHOD_NTILE:
-            rfm__score_ntile(w->vals, w->tiebreak, w->n, bins, recency, w->pairs, cut, w->scores,
-                             res->level_counts[d]);
-            break;
-        case RFM_METHOD_THRESHOLDS:
-            memcpy(cut, ctx->thresholds[d], (size_t)(bins - 1) * sizeof *cut);
-            rfm__score_by_cutoffs(w->vals, w->n, bins, recency, cut, w->scores,
-                                  res->level_counts[d]);
-            break;
-        default:
-            rfm__quantile_cutoffs(w->vals, w->n, bins, w->scratch, cut);
-            rfm__score_by_cutoffs(w->vals, w->n, bins, recency, cut, w->scores,
-                                  res->level_counts[d]);
-            break;
-        }
+        rc = rfm__nested_score(ctx, d, w->scored, w->vals, w->n, w->scratch, w->scores);
+        break;
+    case RFM_METHOD_NTILE:
+        rfm__score_ntile(w->vals, w->tiebreak, w->n, bins, recency, w->pairs, cut, w->scores,
+                         res->level_counts[d]);
+        break;
+    case RFM_METHOD_THRESHOLDS:
+        memcpy(cut, ctx->thresholds[d], (size_t)(bins - 1) * sizeof *cut);
+        rfm__score_by_cutoffs(w->vals, w->n, bins, recency, cut, w->scores, res->level_counts[d]);
+        break;
+    default:
+        rfm__quantile_cutoffs(w->vals, w->n, bins, w->scratch, cut);
+        rfm__score_by_cutoffs(w->vals, w->n, bins, recency, cut, w->scores, res->level_counts[d]);
+        break;
+    }
+    if (rc)
+        return rc;
     for (size_t i = 0; i < w->n; i++) {
         rfm__score *s = &res->score[w->scored[i]];
         *(d == 0 ? &s->r : d == 1 ? &s->f : &s->m) = w->scores[i];

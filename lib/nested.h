@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Internal method id of a nested dimension in compute (never public). */
+#define RFM__METHOD_NESTED (-1)
+
 /* Parameter and results of the last nested compute, kept in the context. */
 typedef struct rfm__nested {
     int on;       /* RFM_PARAM_NESTED */
