@@ -201,6 +201,62 @@ static void ingest_random(rfm_ctx *ctx, uint64_t seed, size_t customers, int day
     }
 }
 
+/* SPEC 4 worked by hand, 2 bins everywhere. Customers (recency days,
+ * purchases, money): A (1, 1, 10), B (1, 3, 20), C (1, 2, 30), D (5, 5, 40),
+ * E (5, 1, 50), F (5, 1, 60).
+ *   R over all: [1 1 1 5 5 5], c_1 = x_3 = 1: recency 1 -> R 2, 5 -> R 1.
+ *   F within R 2 (A, B, C): [1 2 3], c_1 = x_2 = 2: A 1, B 2, C 1.
+ *   F within R 1 (D, E, F): [1 1 5], c_1 = x_2 = 1: D 2, E 1, F 1.
+ *   M within (2, 1) = A, C: [10 30], c_1 = 10: A 1, C 2; (2, 2) = B: c_1 =
+ *   20, B 1; (1, 2) = D: c_1 = 40, D 1; (1, 1) = E, F: c_1 = 50: E 1, F 2.
+ * Plain F would give C 2 (c_1 = x_3 of [1 1 1 2 3 5] = 1). */
+static void spec4_worked_example(void **state)
+{
+    (void)state;
+    static const struct {
+        int recency, purchases, money, r, f, m;
+    } want[] = {{1, 1, 10, 2, 1, 1}, {1, 3, 20, 2, 2, 1}, {1, 2, 30, 2, 1, 2},
+                {5, 5, 40, 1, 2, 1}, {5, 1, 50, 1, 1, 1}, {5, 1, 60, 1, 1, 2}};
+    rfm_ctx *ctx;
+    assert_int_equal(rfm_create(&ctx), RFM_OK);
+    for (uint64_t k = 0; k < 6; k++)
+        for (int l = 0; l < want[k].purchases; l++) {
+            rfm_row_u64 row = {k, (int64_t)(100 - want[k].recency) * 86400, l ? 0 : want[k].money,
+                               0, 0};
+            assert_int_equal(rfm_ingest_u64(ctx, &row, 1, sizeof row, NULL), RFM_OK);
+        }
+    assert_int_equal(rfm_set_param(ctx, RFM_PARAM_BINS, 2), RFM_OK);
+    assert_int_equal(rfm_compute(ctx, 100), RFM_OK);
+    rfm_customer c = {.size = sizeof c};
+    assert_int_equal(rfm_customer_get_u64(ctx, 2, &c), RFM_OK);
+    assert_int_equal(c.f, 2); /* plain */
+    assert_int_equal(rfm_set_param(ctx, RFM_PARAM_NESTED, 1), RFM_OK);
+    assert_int_equal(rfm_compute(ctx, 100), RFM_OK);
+    for (uint64_t k = 0; k < 6; k++) {
+        assert_int_equal(rfm_customer_get_u64(ctx, k, &c), RFM_OK);
+        assert_int_equal(c.r, want[k].r);
+        assert_int_equal(c.f, want[k].f);
+        assert_int_equal(c.m, want[k].m);
+    }
+    static const struct {
+        int r, f;
+        int64_t cut;
+        uint64_t members;
+    } groups[] = {{2, 0, 2, 3},  {1, 0, 1, 3},  {2, 1, 10, 2},
+                  {2, 2, 20, 1}, {1, 1, 50, 2}, {1, 2, 40, 1}};
+    for (size_t g = 0; g < 6; g++) {
+        int64_t cut;
+        size_t n;
+        uint64_t members;
+        assert_int_equal(rfm_nested_cutoffs(ctx, groups[g].r, groups[g].f, &cut, 1, &n, &members),
+                         RFM_OK);
+        assert_int_equal(n, 1);
+        assert_int_equal(cut, groups[g].cut);
+        assert_int_equal(members, groups[g].members);
+    }
+    rfm_destroy(ctx);
+}
+
 static void random_data(void **state)
 {
     (void)state;
@@ -424,9 +480,13 @@ static void allocation_failure(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(random_data),   cmocka_unit_test(cdnow),
-        cmocka_unit_test(r_method_kept), cmocka_unit_test(refused_methods_and_queries),
-        cmocka_unit_test(empty_groups),  cmocka_unit_test(allocation_failure),
+        cmocka_unit_test(spec4_worked_example),
+        cmocka_unit_test(random_data),
+        cmocka_unit_test(cdnow),
+        cmocka_unit_test(r_method_kept),
+        cmocka_unit_test(refused_methods_and_queries),
+        cmocka_unit_test(empty_groups),
+        cmocka_unit_test(allocation_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
