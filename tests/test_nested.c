@@ -396,6 +396,50 @@ static void refused_methods_and_queries(void **state)
     rfm_destroy(ctx);
 }
 
+typedef struct buffer {
+    unsigned char *data;
+    size_t len;
+} buffer;
+
+static int to_buffer(const void *data, size_t len, void *user)
+{
+    buffer *b = user;
+    unsigned char *p = realloc(b->data, b->len + len);
+    if (!p)
+        return 1;
+    memcpy(p + b->len, data, len);
+    b->data = p;
+    b->len += len;
+    return 0;
+}
+
+/* Documented for 0.2: snapshots do not carry RFM_PARAM_NESTED, a loaded
+ * context scores plainly until it is set again. */
+static void snapshot_drops_parameter(void **state)
+{
+    (void)state;
+    rfm_ctx *ctx;
+    assert_int_equal(rfm_create(&ctx), RFM_OK);
+    ingest_random(ctx, 11, 100, 30, 4);
+    assert_int_equal(rfm_set_param(ctx, RFM_PARAM_NESTED, 1), RFM_OK);
+    assert_int_equal(rfm_compute(ctx, RFM_AS_OF_AUTO), RFM_OK);
+    buffer snap = {NULL, 0};
+    assert_int_equal(rfm_save_to(ctx, to_buffer, &snap), RFM_OK);
+    assert_int_equal(rfm_load_from(ctx, snap.data, snap.len), RFM_OK);
+    free(snap.data);
+    int64_t v;
+    assert_int_equal(rfm_get_param(ctx, RFM_PARAM_NESTED, &v), RFM_OK);
+    assert_int_equal(v, 0);
+    int64_t out[4];
+    size_t n;
+    assert_int_equal(rfm_nested_cutoffs(ctx, 1, 0, out, 4, &n, NULL), RFM_E_STATE);
+    assert_int_equal(rfm_set_param(ctx, RFM_PARAM_NESTED, 1), RFM_OK);
+    assert_int_equal(rfm_compute(ctx, RFM_AS_OF_AUTO), RFM_OK);
+    const int b[3] = {5, 5, 5};
+    check_nested(ctx, b, NULL);
+    rfm_destroy(ctx);
+}
+
 /* An empty R level (every customer ties on recency) has no F cutoffs. */
 static void empty_groups(void **state)
 {
@@ -486,6 +530,7 @@ int main(void)
         cmocka_unit_test(r_method_kept),
         cmocka_unit_test(refused_methods_and_queries),
         cmocka_unit_test(empty_groups),
+        cmocka_unit_test(snapshot_drops_parameter),
         cmocka_unit_test(allocation_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
