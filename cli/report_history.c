@@ -36,15 +36,17 @@ static void changes_table(FILE *out, rfm_ctx *ctx)
         if (rfm_segment_stats_get(ctx, id, &st) != RFM_OK ||
             !report_segment_shown(ctx, id, st.customers + st.previous_customers))
             continue;
-        char prev[32], now[32];
+        char prev[32], now[32], change[32];
         fmt_count(st.previous_customers, prev, sizeof prev);
         fmt_count(st.customers, now, sizeof now);
+        fmt_count(st.change < 0 ? (uint64_t)0 - (uint64_t)st.change : (uint64_t)st.change, change,
+                  sizeof change);
         fputs("<tr><td>", out);
         html_text(out, rfm_segment_name(ctx, id));
-        /* U+2212 minus and an explicit plus: the sign is text, not colour */
-        fprintf(out, "</td><td>%s</td><td>%s</td><td class=\"%s\">%s%lld</td></tr>\n", prev, now,
-                st.change > 0 ? "up" : st.change < 0 ? "down" : "", st.change > 0 ? "+" : "",
-                (long long)st.change);
+        /* an explicit sign (U+2212 for minus): the direction is text, not colour */
+        fprintf(out, "</td><td>%s</td><td>%s</td><td class=\"%s\">%s%s</td></tr>\n", prev, now,
+                st.change > 0 ? "up" : st.change < 0 ? "down" : "",
+                st.change > 0 ? "+" : st.change < 0 ? "\xE2\x88\x92" : "", change);
     }
     fputs("</tbody></table></div>\n", out);
 }
@@ -183,9 +185,21 @@ int section_reach(FILE *out, rfm_ctx *ctx)
         return fail(NULL);
     }
     fputs("<div class=\"chans\">\n", out);
+    size_t unused = 0;
     for (size_t ch = 0; ch < nch; ch++) {
         const char *cname = rfm_channel_name(ctx, (int)ch);
         size_t nb = 0;
+        uint64_t anyone = 0;
+        if (rfm_reach(ctx, -1, (int)ch, &anyone, NULL) != RFM_OK) {
+            free(bars);
+            free(texts);
+            return fail(ctx);
+        }
+        /* the predefined channels a channel file does not name stay empty */
+        if (!anyone) {
+            unused++;
+            continue;
+        }
         for (int id = 0; (size_t)id < nseg; id++) {
             rfm_segment_stats st = {.size = sizeof st};
             uint64_t reach = 0;
@@ -218,6 +232,17 @@ int section_reach(FILE *out, rfm_ctx *ctx)
         fputs("</figcaption></figure>\n", out);
     }
     fputs("</div>\n", out);
+    if (unused) {
+        fputs("<p>No customer can be reached on: ", out);
+        for (size_t ch = 0, k = 0; ch < nch; ch++) {
+            uint64_t anyone = 0;
+            if (rfm_reach(ctx, -1, (int)ch, &anyone, NULL) != RFM_OK || anyone)
+                continue;
+            fputs(k++ ? ", " : "", out);
+            html_text(out, rfm_channel_name(ctx, (int)ch));
+        }
+        fputs(".</p>\n", out);
+    }
     free(bars);
     free(texts);
     /* one table with every channel: the fallback of the charts above */

@@ -51,7 +51,7 @@ const char report_css[] =
     ".matrix td.same{outline:2px solid var(--fg);outline-offset:-3px}\n"
     "td.up{color:var(--up);font-weight:600}\n"
     "td.down{color:var(--down);font-weight:600}\n"
-    ".chans{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,330px),1fr));"
+    ".chans{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,420px),1fr));"
     "gap:0 24px}\n"
     "ul.notes li{margin:.25em 0}\n"
     "@media (max-width:480px){body{font-size:14px}main{padding:8px 10px 24px}"
