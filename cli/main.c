@@ -258,6 +258,7 @@ int main(int argc, char **argv)
         options_usage(stdout);
         return 0;
     }
-    fprintf(stderr, "usage: rfm score|report [options] FILE|-   (rfm score --help for the options)\n");
+    fprintf(stderr,
+            "usage: rfm score|report [options] FILE|-   (rfm score --help for the options)\n");
     return EXIT_USAGE;
 }

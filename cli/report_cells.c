@@ -51,9 +51,8 @@ static int ingest(rfm_ctx *s, const int bins[3])
             for (int m = 1; m <= bins[2]; m++, key++)
                 for (int p = 0; p < f; p++) {
                     int64_t day = AS_OF - (bins[0] - r + 1);
-                    rows[n++] = (rfm_row_u64){.customer = key,
-                                              .timestamp = day * 86400,
-                                              .amount = p == 0 ? m : 0};
+                    rows[n++] = (rfm_row_u64){
+                        .customer = key, .timestamp = day * 86400, .amount = p == 0 ? m : 0};
                     if (n == BATCH) {
                         if (rfm_ingest_u64(s, rows, n, sizeof *rows, NULL) != RFM_OK)
                             return -1;
@@ -80,7 +79,8 @@ int *report_cell_segments(rfm_ctx *ctx, const options *o, const int bins[3])
             goto fail;
     for (size_t i = 0; i < cells; i++) {
         rfm_customer c = {.size = sizeof c};
-        int m = (int)(i % (size_t)bins[2]) + 1, f = (int)(i / (size_t)bins[2] % (size_t)bins[1]) + 1,
+        int m = (int)(i % (size_t)bins[2]) + 1,
+            f = (int)(i / (size_t)bins[2] % (size_t)bins[1]) + 1,
             r = (int)(i / ((size_t)bins[2] * (size_t)bins[1])) + 1;
         if (rfm_customer_get_u64(s, i, &c) != RFM_OK || !c.scored || c.r != r || c.f != f ||
             c.m != m)

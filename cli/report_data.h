@@ -26,7 +26,7 @@ typedef struct report_cell {
 
 typedef struct report_dim {
     int bins;
-    int method;         /* rfm_method */
+    int method;          /* rfm_method */
     int64_t cutoffs[99]; /* c_1..c_(bins-1) */
     uint64_t levels[100];
 } report_dim;

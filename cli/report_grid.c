@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-enum { CELL_W = 84, CELL_H = 72, LEFT = 44, TOP = 34 };
+enum { CELL_W = 88, CELL_H = 72, LEFT = 44, TOP = 34 };
 
 /* n, or less so that s[0..n) does not end inside a UTF-8 sequence. */
 static size_t utf8_cut(const char *s, size_t n)
@@ -27,9 +27,8 @@ static void cell_name(FILE *out, const char *name, double x, double y)
         /* break at the space nearest the middle */
         size_t best = 0;
         for (size_t i = 1; i < len; i++)
-            if (name[i] == ' ' &&
-                (!best || (i > len / 2 ? i - len / 2 : len / 2 - i) <
-                              (best > len / 2 ? best - len / 2 : len / 2 - best)))
+            if (name[i] == ' ' && (!best || (i > len / 2 ? i - len / 2 : len / 2 - i) <
+                                                (best > len / 2 ? best - len / 2 : len / 2 - best)))
                 best = i;
         cut = best ? best : utf8_cut(name, 13);
     }
@@ -39,7 +38,7 @@ static void cell_name(FILE *out, const char *name, double x, double y)
     html_textn(out, name, cut > 13 ? utf8_cut(name, 12) : cut);
     fputs(cut > 13 ? "\xE2\x80\xA6" : "", out);
     if (second) {
-        fprintf(out, "<tspan x=\"%.1f\" dy=\"12\">", x);
+        fprintf(out, "<tspan x=\"%.1f\" dy=\"13\">", x);
         html_textn(out, rest, second > 13 ? utf8_cut(rest, 12) : second);
         fputs(second > 13 ? "\xE2\x80\xA6" : "", out);
         fputs("</tspan>", out);
@@ -71,11 +70,10 @@ static void heatmap_svg(FILE *out, rfm_ctx *ctx, const report_data *d, int scale
             "average monetary value per R x F score cell\">"
             "<title>Customers and average monetary value per R x F score cell</title>\n",
             LEFT + bf * CELL_W + 4, TOP + br * CELL_H + 4);
-    fprintf(out, "<text x=\"%d\" y=\"14\" class=\"axis\">Frequency score F &#8594;</text>\n",
-            LEFT);
+    fprintf(out, "<text x=\"%d\" y=\"14\" class=\"axis\">Frequency score F &#8594;</text>\n", LEFT);
     for (int f = 1; f <= bf; f++)
-        fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"tick\">F %d</text>", LEFT + (f - 1) * CELL_W + CELL_W / 2,
-                TOP - 6, f);
+        fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"tick\">F %d</text>",
+                LEFT + (f - 1) * CELL_W + CELL_W / 2, TOP - 6, f);
     fputc('\n', out);
     for (int row = 0; row < br; row++) {
         int r = br - row; /* the most recent customers on top */
@@ -95,9 +93,10 @@ static void heatmap_svg(FILE *out, rfm_ctx *ctx, const report_data *d, int scale
             fmt_money_d(c->customers ? c->monetary / (double)c->customers : 0, scale, avg,
                         sizeof avg);
             const char *seg = c->segment >= 0 ? rfm_segment_name(ctx, c->segment) : NULL;
-            fprintf(out, "<g class=\"cell%s\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
-                         "fill=\"%s\" stroke=\"#999\" stroke-width=\"0.5\"><title>R %d, F %d: %s "
-                         "customers",
+            fprintf(out,
+                    "<g class=\"cell%s\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+                    "fill=\"%s\" stroke=\"#999\" stroke-width=\"0.5\"><title>R %d, F %d: %s "
+                    "customers",
                     dark ? " dark" : "", x, y, CELL_W, CELL_H, fill, r, f, count);
             if (c->customers)
                 fprintf(out, ", average %s", avg);
@@ -108,14 +107,15 @@ static void heatmap_svg(FILE *out, rfm_ctx *ctx, const report_data *d, int scale
             }
             fputs("</title></rect>", out);
             double cx = x + CELL_W / 2.0;
-            fprintf(out, "<text x=\"%.1f\" y=\"%d\" class=\"n\">%s</text>", cx, y + 19, count);
-            fprintf(out, "<text x=\"%.1f\" y=\"%d\" class=\"avg\">%s%s</text>", cx, y + 34,
-                    c->customers ? "avg " : "no customers", c->customers ? avg : "");
+            fprintf(out, "<text x=\"%.1f\" y=\"%d\" class=\"n\">%s</text>", cx, y + 20, count);
+            if (c->customers)
+                fprintf(out, "<text x=\"%.1f\" y=\"%d\" class=\"avg\">avg %s</text>", cx, y + 34,
+                        avg);
             if (seg)
-                cell_name(out, seg, cx, y + 50);
+                cell_name(out, seg, cx, y + 51);
             if (c->mixed)
-                fprintf(out, "<text x=\"%.1f\" y=\"%d\" class=\"avg\">+M</text>",
-                        x + CELL_W - 12.0, y + 12);
+                fprintf(out, "<text x=\"%.1f\" y=\"%d\" class=\"avg\">+M</text>", x + CELL_W - 12.0,
+                        y + 12);
             fputs("</g>\n", out);
         }
     }
@@ -131,8 +131,9 @@ static void heatmap_svg(FILE *out, rfm_ctx *ctx, const report_data *d, int scale
                 fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>", x - CELL_W,
                         y + CELL_H, x, y + CELL_H);
         }
-    fprintf(out, "</g><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
-                 "stroke=\"#000\" stroke-width=\"2\"/></svg>\n",
+    fprintf(out,
+            "</g><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
+            "stroke=\"#000\" stroke-width=\"2\"/></svg>\n",
             LEFT, TOP, bf * CELL_W, br * CELL_H);
 }
 
@@ -174,9 +175,11 @@ void section_grid(FILE *out, rfm_ctx *ctx, const report_data *d, int scale)
           "score (columns). Each cell gives the number of customers, their average monetary "
           "value and its segment; darker cells hold more customers; thick lines separate "
           "segments. &#8220;+M&#8221; marks a cell whose segment depends on the monetary score "
-          "too (rules that use M): it names the segment most of its customers are in.</p>\n<figure>",
+          "too (rules that use M): it names the segment most of its customers are "
+          "in.</p>\n<figure><div class=\"scroll\">",
           out);
     heatmap_svg(out, ctx, d, scale);
+    fputs("</div>", out);
     fputs("<figcaption>Heat map of the R x F score grid</figcaption></figure>\n", out);
     grid_table(out, ctx, d, scale);
     fputs("</section>\n", out);

@@ -45,8 +45,13 @@ static void changes_table(FILE *out, rfm_ctx *ctx)
         html_text(out, rfm_segment_name(ctx, id));
         /* an explicit sign (U+2212 for minus): the direction is text, not colour */
         fprintf(out, "</td><td>%s</td><td>%s</td><td class=\"%s\">%s%s</td></tr>\n", prev, now,
-                st.change > 0 ? "up" : st.change < 0 ? "down" : "",
-                st.change > 0 ? "+" : st.change < 0 ? "\xE2\x88\x92" : "", change);
+                st.change > 0   ? "up"
+                : st.change < 0 ? "down"
+                                : "",
+                st.change > 0   ? "+"
+                : st.change < 0 ? "\xE2\x88\x92"
+                                : "",
+                change);
     }
     fputs("</tbody></table></div>\n", out);
 }
@@ -134,8 +139,8 @@ static void matrix_table(FILE *out, rfm_ctx *ctx, const uint64_t *m, size_t rows
             int dark = 0;
             svg_heat_fill(max ? (double)v / (double)max : 0, fill, sizeof fill, &dark);
             fmt_count(v, count, sizeof count);
-            int same = r + 1 < rows &&
-                       strcmp(from_name(ctx, r, rows), rfm_segment_name(ctx, (int)c)) == 0;
+            int same =
+                r + 1 < rows && strcmp(from_name(ctx, r, rows), rfm_segment_name(ctx, (int)c)) == 0;
             fprintf(out, "<td class=\"%s%s\" style=\"background:%s\">%s</td>", dark ? "dark" : "",
                     same ? " same" : "", v ? fill : "#ffffff", count);
         }
@@ -216,9 +221,9 @@ int section_reach(FILE *out, rfm_ctx *ctx)
             fmt_count(st.customers, of, sizeof of);
             fmt_pct(reach, st.customers, pct, sizeof pct);
             snprintf(texts[nb], sizeof texts[nb], "%s of %s \xC2\xB7 %s", count, of, pct);
-            bars[nb] = (svg_bar){rfm_segment_name(ctx, id),
-                                 st.customers ? (double)reach / (double)st.customers : 0,
-                                 texts[nb]};
+            bars[nb] =
+                (svg_bar){rfm_segment_name(ctx, id),
+                          st.customers ? (double)reach / (double)st.customers : 0, texts[nb]};
             nb++;
         }
         char title[128];

@@ -139,8 +139,8 @@ static void segment_charts(FILE *out, rfm_ctx *ctx, const seg_row *rows, size_t 
         fmt_count(rows[i].st.customers, count, sizeof count);
         fmt_pct(rows[i].st.customers, d->scored, pct, sizeof pct);
         snprintf(texts[i], sizeof texts[i], "%s \xC2\xB7 %s", count, pct);
-        bars[i] = (svg_bar){rfm_segment_name(ctx, rows[i].id), (double)rows[i].st.customers,
-                            texts[i]};
+        bars[i] =
+            (svg_bar){rfm_segment_name(ctx, rows[i].id), (double)rows[i].st.customers, texts[i]};
     }
     svg_hbars(out, "Customers per segment", bars, n, OKABE_BLUE);
     fputs("<figcaption>Customers per segment (share of scored customers)</figcaption></figure>\n"
@@ -204,8 +204,7 @@ static int section_segments(FILE *out, rfm_ctx *ctx, const report_data *d, int s
 }
 
 /* "142 < days <= 433" and the like, from the cutoffs */
-static void level_range_text(const report_data *d, int dim, int s, int scale, char *buf,
-                             size_t cap)
+static void level_range_text(const report_data *d, int dim, int s, int scale, char *buf, size_t cap)
 {
     static const char *const unit[3] = {" days", "", ""};
     int64_t lo = 0, hi = 0;

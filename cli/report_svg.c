@@ -26,8 +26,8 @@ void svg_hbars(FILE *out, const char *title, const svg_bar *bars, size_t n, cons
         fputs("<g class=\"bar\">", out);
         fprintf(out, "<text x=\"0\" y=\"%u\" class=\"lbl\">", y + 13);
         html_text(out, bars[i].label);
-        fprintf(out, "</text><rect x=\"0\" y=\"%u\" width=\"%.1f\" height=\"16\" fill=\"%s\">", y + 18,
-                w, colour);
+        fprintf(out, "</text><rect x=\"0\" y=\"%u\" width=\"%.1f\" height=\"16\" fill=\"%s\">",
+                y + 18, w, colour);
         fputs("<title>", out);
         html_text(out, bars[i].label);
         fputs(": ", out);
