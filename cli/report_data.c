@@ -163,12 +163,26 @@ void report_data_free(report_data *d)
 }
 
 int report_level_range(const report_data *d, rfm_dim dim, int s, int64_t *lo, int *has_lo,
-                       int64_t *hi, int *has_hi)
+                       int64_t *hi, int *has_hi, int *closed)
 {
     const report_dim *rd = &d->dims[dim];
     int b = rd->bins;
-    /* F, M: score s holds (c_(s-1), c_s]; R: score s = B - #{k : r > c_k}
-     * holds (c_(B-s), c_(B-s+1)] (c_0 = -inf, c_B = +inf). */
+    *closed = rd->method == RFM_METHOD_NTILE;
+    if (*closed) {
+        /* c_k closes group k, groups in score order; R groups run from the
+         * largest recency down, so score s holds [c_s, c_(s-1)] there and
+         * [c_(s-1), c_s] in F and M (c_0, c_B unbounded) */
+        int up = dim == RFM_DIM_R ? s - 1 : s, down = dim == RFM_DIM_R ? s : s - 1;
+        *has_hi = up >= 1 && up <= b - 1;
+        *has_lo = down >= 1 && down <= b - 1;
+        if (*has_hi)
+            *hi = rd->cutoffs[up - 1];
+        if (*has_lo)
+            *lo = rd->cutoffs[down - 1];
+        return 1;
+    }
+    /* quantile and thresholds: F, M score s holds (c_(s-1), c_s]; R score
+     * s = B - #{k : r > c_k} holds (c_(B-s), c_(B-s+1)] */
     int j = dim == RFM_DIM_R ? b - s + 1 : s;
     *has_lo = j > 1;
     *has_hi = j < b;

@@ -55,9 +55,10 @@ void report_data_free(report_data *d);
 int *report_cell_segments(rfm_ctx *ctx, const options *o, const int bins[3]);
 
 /* Value range of score level s (1..bins) of dimension dim, from the cutoffs:
- * *lo exclusive (has_lo 0: unbounded), *hi inclusive (has_hi 0: unbounded).
- * Returns 0 when the range holds no value (tied cutoffs). */
+ * *hi inclusive (has_hi 0: unbounded above), *lo exclusive, or inclusive when
+ * *closed (ntile: tied values can fall on both sides of a cutoff) (has_lo 0:
+ * unbounded below). Returns 0 when the range holds no value (tied cutoffs). */
 int report_level_range(const report_data *d, rfm_dim dim, int s, int64_t *lo, int *has_lo,
-                       int64_t *hi, int *has_hi);
+                       int64_t *hi, int *has_hi, int *closed);
 
 #endif

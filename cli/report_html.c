@@ -203,14 +203,14 @@ static int section_segments(FILE *out, rfm_ctx *ctx, const report_data *d, int s
     return 0;
 }
 
-/* "142 < days <= 433" and the like, from the cutoffs */
+/* "> 142 to <= 433 days" and the like, from the cutoffs */
 static void level_range_text(const report_data *d, int dim, int s, int scale, char *buf, size_t cap)
 {
     static const char *const unit[3] = {" days", "", ""};
     int64_t lo = 0, hi = 0;
-    int has_lo, has_hi;
+    int has_lo, has_hi, closed;
     char a[48], b[48];
-    if (!report_level_range(d, (rfm_dim)dim, s, &lo, &has_lo, &hi, &has_hi)) {
+    if (!report_level_range(d, (rfm_dim)dim, s, &lo, &has_lo, &hi, &has_hi, &closed)) {
         snprintf(buf, cap, "no value (tied cutoffs)");
         return;
     }
@@ -221,12 +221,16 @@ static void level_range_text(const report_data *d, int dim, int s, int scale, ch
         snprintf(a, sizeof a, "%lld", (long long)lo);
         snprintf(b, sizeof b, "%lld", (long long)hi);
     }
-    if (has_lo && has_hi)
+    if (has_lo && has_hi && closed && lo == hi)
+        snprintf(buf, cap, "%s%s", a, unit[dim]);
+    else if (has_lo && has_hi && closed)
+        snprintf(buf, cap, "%s to %s%s", a, b, unit[dim]);
+    else if (has_lo && has_hi)
         snprintf(buf, cap, "> %s to \xE2\x89\xA4 %s%s", a, b, unit[dim]);
     else if (has_hi)
         snprintf(buf, cap, "\xE2\x89\xA4 %s%s", b, unit[dim]);
     else if (has_lo)
-        snprintf(buf, cap, "> %s%s", a, unit[dim]);
+        snprintf(buf, cap, "%s %s%s", closed ? "\xE2\x89\xA5" : ">", a, unit[dim]);
     else
         snprintf(buf, cap, "all values");
 }
@@ -239,8 +243,9 @@ static int section_levels(FILE *out, const report_data *d, int scale)
     fputs("<section id=\"levels\"><h2>Score distributions</h2>\n<p>Customers per score level of "
           "each dimension. Each bar names the values its level holds: the cutoffs between "
           "levels (recency in days since the last purchase, lower is better; frequency in "
-          "purchases; monetary in money). Tied values share a level, so a level can be "
-          "empty.</p>\n<div class=\"pair levels\">\n",
+          "purchases; monetary in money). With the quantile method tied values share a level, "
+          "so a level can be empty; with ntile they are split by customer id, so neighbouring "
+          "levels can share their end values.</p>\n<div class=\"pair levels\">\n",
           out);
     for (int dim = 0; dim < 3; dim++) {
         const report_dim *rd = &d->dims[dim];

@@ -186,6 +186,37 @@ awk -F, '$1 == "R" { c[$2] = $3 } END {
 check_rows "$page" "$tmp/ranges.txt"
 has "$page" '<tr><td>F 2</td><td>no value (tied cutoffs)</td><td>0</td></tr>'
 
+# level_ranges NAME PAGE ROWS: every level label of PAGE holds the values of
+# that level's customers in the reference rows ROWS (their min and max)
+level_ranges() {
+    if awk -F, '
+        FNR == NR { if (FNR == 1) next
+                    for (d = 0; d < 3; d++) { k = substr("RFM", d + 1, 1) " " $(5 + d); v = $(2 + d) + 0
+                        if (!(k in mn) || v < mn[k]) mn[k] = v
+                        if (!(k in mx) || v > mx[k]) mx[k] = v }
+                    next }
+        /^<tr><td>[RFM] [0-9]+<\/td><td>/ {
+            split($0, p, /<\/?td>/); k = p[2]; t = p[4]
+            gsub(/ days|,/, "", t); gsub(/&gt;/, ">", t); checked++
+            if (!(k in mn)) { if (t != "no value (tied cutoffs)") { print "level " k ": " t; bad = 1 } next }
+            lo = -1e300; hi = 1e300; open = 0
+            if (t ~ /^> .* to ≤ /) { split(t, w, " "); lo = w[2]; hi = w[5]; open = 1 }
+            else if (t ~ / to /) { split(t, w, " "); lo = w[1]; hi = w[3] }
+            else if (t ~ /^≤ /) hi = substr(t, length("≤ ") + 1)
+            else if (t ~ /^≥ /) lo = substr(t, length("≥ ") + 1)
+            else if (t ~ /^> /) { lo = substr(t, 3); open = 1 }
+            else lo = hi = t
+            if (mn[k] < lo + 0 || (open && mn[k] == lo + 0) || mx[k] > hi + 0) {
+                print "level " k ": \"" t "\" but values " mn[k] ".." mx[k]; bad = 1 }
+        }
+        END { if (checked != 15) { print checked " level rows"; bad = 1 } exit bad }' \
+        "$3" "$2"; then ok; else bad "$1: a level label does not hold its customers"; fi
+}
+level_ranges quantile_levels "$page" "$REF/cli_cdnow_quantile.csv"
+run ntile report -q --method ntile --as-of 1998-07-01 -o "$tmp/ntile.html" "$DATA/cdnow.csv" &&
+    expect_status ntile 0
+level_ranges ntile_levels "$tmp/ntile.html" "$REF/cli_cdnow_ntile.csv"
+
 # ---------------------------------------------------------------- --report on score
 run score_report score --as-of 1998-07-01 --report "$tmp/score.html" -o "$tmp/rows.csv" \
     "$DATA/cdnow.csv" && expect_status score_report 0
