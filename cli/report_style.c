@@ -60,6 +60,7 @@ const char report_css[] =
     "@media print{body{font-size:10.5pt}main{max-width:none;padding:0}"
     "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
     "h2,h3{break-after:avoid}figure,tr,.kpi{break-inside:avoid}"
-    ".tbl{overflow:visible}th,td{white-space:normal}"
+    ".tbl{overflow:visible}table{width:100%;font-size:8.5pt}th,td{white-space:normal;"
+    "padding:2px 4px}"
     ".pair,.chans{grid-template-columns:1fr 1fr}svg.bars,svg.grid{max-width:100%}}\n"
     "@page{margin:14mm}\n";

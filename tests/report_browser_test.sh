@@ -7,6 +7,7 @@
 #    customer count from the independent reference summary
 #    (tests/reference/cli_cdnow_quantile_summary.csv, pandas), as a table row
 #    and as a chart label;
+#  - it prints: --print-to-pdf gives a PDF of several pages;
 #  - the page makes no network request: Chromium runs behind a dead proxy
 #    with a net log, which must hold no request made by the page.
 # Negative controls show each check can fail: a blank page fails the PNG
@@ -65,6 +66,14 @@ fi
 for name in desktop phone; do
     if "$PYTHON" "$CHECK" netlog "$tmp/$name.netlog"; then ok; else bad "$name: network request"; fi
 done
+
+# printing (the print styles): a PDF of several pages, still without a request
+if browser print --no-pdf-header-footer --print-to-pdf="$tmp/print.pdf" "$url" &&
+    head -c 5 "$tmp/print.pdf" | grep -q '^%PDF-' && tail -c 8 "$tmp/print.pdf" | grep -q '%%EOF' &&
+    [ "$(grep -a -c '/Type /Page$\|/Type /Page[^s]' "$tmp/print.pdf")" -ge 2 ]; then ok; else
+    bad "print to PDF"
+fi
+if "$PYTHON" "$CHECK" netlog "$tmp/print.netlog"; then ok; else bad "print: network request"; fi
 
 # ---------------------------------------------------------------- the DOM
 browser dom --dump-dom "$url" >"$tmp/dom.html" || bad "dump-dom failed"
