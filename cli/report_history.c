@@ -57,11 +57,11 @@ static void changes_table(FILE *out, rfm_ctx *ctx)
 }
 
 /* The largest cells of the matrix where the segment changed (new customers
- * included), biggest first, ties in matrix order. */
-static void top_flows(FILE *out, rfm_ctx *ctx, const uint64_t *m, size_t rows, size_t cols,
-                      uint64_t scored)
+ * included), biggest first, ties in matrix order, into best[]; returns how many. */
+static size_t find_top(rfm_ctx *ctx, const uint64_t *m, size_t rows, size_t cols,
+                       size_t best[TOP_FLOWS])
 {
-    size_t best[TOP_FLOWS], nb = 0;
+    size_t nb = 0;
     for (size_t k = 0; k < rows * cols; k++) {
         size_t r = k / cols, c = k % cols;
         const char *from = from_name(ctx, r, rows), *to = rfm_segment_name(ctx, (int)c);
@@ -77,6 +77,12 @@ static void top_flows(FILE *out, rfm_ctx *ctx, const uint64_t *m, size_t rows, s
         memmove(best + pos + 1, best + pos, (nb - 1 - pos) * sizeof *best);
         best[pos] = k;
     }
+    return nb;
+}
+
+static void top_flows(FILE *out, rfm_ctx *ctx, const uint64_t *m, size_t rows, size_t cols,
+                      uint64_t scored, const size_t *best, size_t nb)
+{
     if (!nb) {
         fputs("<p>No customer changed segment.</p>\n", out);
         return;
@@ -90,12 +96,13 @@ static void top_flows(FILE *out, rfm_ctx *ctx, const uint64_t *m, size_t rows, s
                  rfm_segment_name(ctx, (int)c));
         fmt_count(m[best[i]], count, sizeof count);
         fmt_pct(m[best[i]], scored, pct, sizeof pct);
-        snprintf(texts[i], sizeof texts[i], "%s \xC2\xB7 %s of scored", count, pct);
+        snprintf(texts[i], sizeof texts[i], "%s \xC2\xB7 %s", count, pct);
         bars[i] = (svg_bar){labels[i], (double)m[best[i]], texts[i]};
     }
     fputs("<h3>Biggest flows</h3>\n<figure>", out);
     svg_hbars(out, "Biggest segment changes since the previous run", bars, nb, OKABE_VERMILLION);
-    fputs("<figcaption>The largest moves between segments (from &#8594; to)</figcaption></figure>\n"
+    fputs("<figcaption>The largest moves between segments (from &#8594; to; share of scored "
+          "customers)</figcaption></figure>\n"
           "<div class=\"tbl\"><table id=\"flows\"><caption>Biggest flows</caption>\n"
           "<thead><tr><th>from</th><th>to</th><th>customers</th></tr></thead><tbody>\n",
           out);
@@ -113,7 +120,8 @@ static void top_flows(FILE *out, rfm_ctx *ctx, const uint64_t *m, size_t rows, s
 }
 
 /* The whole matrix as a table whose cells are shaded by count. */
-static void matrix_table(FILE *out, rfm_ctx *ctx, const uint64_t *m, size_t rows, size_t cols)
+static void matrix_table(FILE *out, rfm_ctx *ctx, const uint64_t *m, size_t rows, size_t cols,
+                         const size_t *best, size_t nb)
 {
     uint64_t max = 0;
     for (size_t k = 0; k < rows * cols; k++)
@@ -121,7 +129,8 @@ static void matrix_table(FILE *out, rfm_ctx *ctx, const uint64_t *m, size_t rows
             max = m[k];
     fputs("<h3>Transition matrix</h3>\n<div class=\"tbl\"><table id=\"matrix\" class=\"matrix\">"
           "<caption>Customers by previous segment (rows) and segment now (columns); the diagonal "
-          "(outlined) stayed</caption>\n<thead><tr><th>from \\ to</th>",
+          "(outlined) stayed; the biggest flows are in bold with &#9650;</caption>\n<thead><tr>"
+          "<th>from \\ to</th>",
           out);
     for (size_t c = 0; c < cols; c++) {
         fputs("<th>", out);
@@ -141,8 +150,12 @@ static void matrix_table(FILE *out, rfm_ctx *ctx, const uint64_t *m, size_t rows
             fmt_count(v, count, sizeof count);
             int same =
                 r + 1 < rows && strcmp(from_name(ctx, r, rows), rfm_segment_name(ctx, (int)c)) == 0;
-            fprintf(out, "<td class=\"%s%s\" style=\"background:%s\">%s</td>", dark ? "dark" : "",
-                    same ? " same" : "", v ? fill : "#ffffff", count);
+            int top = 0;
+            for (size_t i = 0; i < nb; i++)
+                top |= best[i] == r * cols + c;
+            fprintf(out, "<td class=\"%s%s%s\" style=\"background:%s\">%s%s</td>",
+                    dark ? "dark" : "", same ? " same" : "", top ? " top" : "",
+                    v ? fill : "#ffffff", top ? "&#9650;&#160;" : "", count);
         }
         fputs("</tr>\n", out);
     }
@@ -169,8 +182,10 @@ int section_history(FILE *out, rfm_ctx *ctx)
     format_day(prev_day, day, sizeof day);
     fprintf(out, "<section id=\"history\"><h2>Changes since the previous run (%s)</h2>\n", day);
     changes_table(out, ctx);
-    top_flows(out, ctx, m, rows, cols, scored);
-    matrix_table(out, ctx, m, rows, cols);
+    size_t best[TOP_FLOWS];
+    size_t nb = find_top(ctx, m, rows, cols, best);
+    top_flows(out, ctx, m, rows, cols, scored, best, nb);
+    matrix_table(out, ctx, m, rows, cols, best, nb);
     fputs("</section>\n", out);
     free(m);
     return 0;

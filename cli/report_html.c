@@ -9,6 +9,7 @@
 #include "report_sections.h"
 #include "report_style.h"
 #include "report_svg.h"
+#include "rules_file.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -31,7 +32,7 @@ static const char *method_name(int m)
     return m == RFM_METHOD_NTILE ? "ntile" : m == RFM_METHOD_THRESHOLDS ? "thresholds" : "quantile";
 }
 
-static void head(FILE *out, const options *o)
+static void head(FILE *out, rfm_ctx *ctx, const options *o)
 {
     const char *input = strcmp(o->input, "-") == 0 ? "standard input" : o->input;
     /* The policy forbids every fetch: the page must stay self-contained. */
@@ -55,7 +56,18 @@ static void head(FILE *out, const options *o)
         html_text(out, o->state);
         fputs("</b>", out);
     }
-    fprintf(out, " &#183; rfm %s</p></header>\n", rfm_version_string());
+    fprintf(out, " &#183; rfm %s</p>\n", rfm_version_string());
+    /* links within the page only */
+    int64_t prev;
+    fputs("<nav aria-label=\"Sections\"><a href=\"#headline\">Headline</a>"
+          "<a href=\"#segments-overview\">Segments</a><a href=\"#grid\">R x F grid</a>"
+          "<a href=\"#levels\">Score levels</a>",
+          out);
+    if (rfm_previous_as_of_day(ctx, &prev) == RFM_OK)
+        fputs("<a href=\"#history\">Changes</a>", out);
+    if (o->channels)
+        fputs("<a href=\"#reach\">Reach</a>", out);
+    fputs("<a href=\"#diagnostics\">Diagnostics</a></nav></header>\n", out);
 }
 
 static void headline(FILE *out, const report_data *d, const options *o, const load_counts *c,
@@ -298,7 +310,40 @@ static int section_levels(FILE *out, const report_data *d, int scale)
     return 0;
 }
 
-static int section_diagnostics(FILE *out, rfm_ctx *ctx, const load_counts *c)
+/* Gaps and overlaps of the rule file, as rfm score reports them on stderr. */
+static void rule_notes(FILE *out, const options *o)
+{
+    FILE *f = o->segments ? fopen(o->segments, "r") : NULL;
+    if (!f)
+        return;
+    rule_set *rs = calloc(1, sizeof *rs);
+    options quiet = *o;
+    quiet.quiet = 1;
+    rfm_rule_report rep = {.size = sizeof rep};
+    int ok = rs && rules_file_read(f, o->segments, &quiet, rs) == 0;
+    /* a final catch-all row names the fallback, as in rules_file_apply() */
+    const rfm_rule *last = ok ? &rs->rules[rs->n - 1] : NULL;
+    if (ok && rs->n > 1 && last->r_lo == 1 && last->f_lo == 1 && last->m_lo == 1 &&
+        last->r_hi == o->bins[0] && last->f_hi == o->bins[1] && last->m_hi == o->bins[2])
+        rs->n--;
+    if (ok && rfm_rules_check(rs->rules, rs->n, sizeof *rs->rules, o->bins[0], o->bins[1],
+                              o->bins[2], &rep) == RFM_OK) {
+        fputs("<li>Rule file <b>", out);
+        html_text(out, o->segments);
+        if (!rep.uncovered_cells && !rep.overlapping_cells && !rep.shadowed_rules)
+            fputs("</b>: every score cell matches exactly one rule.</li>\n", out);
+        else
+            fprintf(out,
+                    "</b>: %zu score cells match no rule (they go to the fallback segment), "
+                    "%zu match several rules (the first wins), %zu rules never match first."
+                    "</li>\n",
+                    rep.uncovered_cells, rep.overlapping_cells, rep.shadowed_rules);
+    }
+    free(rs);
+    fclose(f);
+}
+
+static int section_diagnostics(FILE *out, rfm_ctx *ctx, const options *o, const load_counts *c)
 {
     fputs("<section id=\"diagnostics\"><h2>Diagnostics</h2>\n<ul class=\"notes\">\n", out);
     size_t n = rfm_warning_count(ctx);
@@ -335,7 +380,9 @@ static int section_diagnostics(FILE *out, rfm_ctx *ctx, const load_counts *c)
             fprintf(out, "%s%llu %s", sep, (unsigned long long)skipped[i].n, skipped[i].what);
             sep = ", ";
         }
-    fputs(".</li>\n</ul></section>\n", out);
+    fputs(".</li>\n", out);
+    rule_notes(out, o);
+    fputs("</ul></section>\n", out);
     return 0;
 }
 
@@ -355,7 +402,7 @@ int report_html(rfm_ctx *ctx, const options *o, const load_counts *counts, FILE 
         }
         purchases += st.purchases;
     }
-    head(out, o);
+    head(out, ctx, o);
     headline(out, &d, o, counts, purchases);
     int rc = section_segments(out, ctx, &d, o->scale);
     if (!rc)
@@ -367,7 +414,7 @@ int report_html(rfm_ctx *ctx, const options *o, const load_counts *counts, FILE 
     if (!rc && o->channels)
         rc = section_reach(out, ctx);
     if (!rc)
-        rc = section_diagnostics(out, ctx, counts);
+        rc = section_diagnostics(out, ctx, o, counts);
     fputs("</main>\n</body>\n</html>\n", out);
     report_data_free(&d);
     return rc;

@@ -2,7 +2,7 @@
 
 #include "html_escape.h"
 
-enum { BAR_W = 400, BAR_ROW = 40, BAR_MAX = 250 };
+enum { BAR_W = 400, BAR_ROW = 40, BAR_MAX = 230 };
 
 void svg_hbars(FILE *out, const char *title, const svg_bar *bars, size_t n, const char *colour)
 {

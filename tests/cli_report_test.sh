@@ -81,10 +81,14 @@ check_rows() {
 
 # self_contained FILE: nothing in the page can make the browser fetch
 self_contained() {
-    for pat in 'http://' 'https://' '//' 'url(' 'src=' 'href=' '@import' '<script' '<link' \
+    for pat in 'http://' 'https://' '//' 'url(' 'src=' '@import' '<script' '<link' \
         '<iframe' '<object' '<embed' '<img'; do
         lacks "$1" "$pat"
     done
+    # links only to sections of the page itself
+    if grep -o 'href=[^>]*' "$1" | grep -qv '^href="#[a-z-]*"$'; then
+        bad "$1: a link out of the page"
+    else ok; fi
 }
 
 # ---------------------------------------------------------------- the CDNOW report
@@ -259,6 +263,8 @@ run m_rules report -q --as-of 1998-07-01 --segments "$tmp/m.rules" -o "$tmp/m.ht
     "$DATA/cdnow.csv" && expect_status m_rules 0
 has "$tmp/m.html" '>+M</text>'
 has "$tmp/m.html" '(and others by M)'
+has "$tmp/m.html" 'm.rules</b>: 75 score cells match no rule (they go to the fallback segment)'
+has "$tmp/hostile.html" 'hostile.rules</b>: 75 score cells match no rule'
 
 # more levels than the grid draws
 run bins report -q --bins 25,25,5 -o "$tmp/bins.html" "$DATA/cdnow.csv" && expect_status bins 0
@@ -280,6 +286,10 @@ has "$page" '<table id="matrix" class="matrix">'
 has "$page" '<section id="reach">'
 has "$page" '<title>Biggest segment changes since the previous run</title>'
 has "$page" 'No customer can be reached on: push, web_push.'
+has "$page" '<a href="#history">Changes</a><a href="#reach">Reach</a>'
+# the biggest flows are marked in the matrix too
+marks=$(grep -o '&#9650;&#160;' "$page" | wc -l)
+if [ "$marks" -eq 8 ]; then ok; else bad "state: $marks flows marked in the matrix, want 8"; fi
 # changes per segment against the transitions reference
 awk -F, "$GROUP"'
     NR > 1 { d = $4 < 0 ? -$4 : $4
