@@ -208,6 +208,8 @@ static int score(int argc, char **argv, int report_mode)
         o.output = NULL;
         o.report_only = 1;
     }
+    if ((status = report_check_outputs(&o)))
+        return status;
     rfm_ctx *ctx;
     if (rfm_create(&ctx) != RFM_OK) {
         fprintf(stderr, "rfm: out of memory\n");

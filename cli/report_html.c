@@ -420,6 +420,21 @@ int report_html(rfm_ctx *ctx, const options *o, const load_counts *counts, FILE 
     return rc;
 }
 
+int report_check_outputs(const options *o)
+{
+    if (!o->report || strcmp(o->report, "-") != 0)
+        return 0;
+    const char *other = o->table                                                     ? "--table"
+                        : o->summary && strcmp(o->summary, "-") == 0                 ? "--summary -"
+                        : !o->report_only && (!o->output || !strcmp(o->output, "-")) ? "the rows"
+                                                                                     : NULL;
+    if (!other)
+        return 0;
+    fprintf(stderr, "rfm: the report and %s would both go to standard output: give %s a file\n",
+            other, o->report_only ? "-o" : "--report");
+    return EXIT_USAGE;
+}
+
 int report_write(rfm_ctx *ctx, const options *o, const load_counts *counts, const char *path)
 {
     int to_stdout = strcmp(path, "-") == 0;

@@ -9,6 +9,10 @@
 
 #include <stdio.h>
 
+/* EXIT_USAGE after printing why when the report would share standard output
+ * with another output (rows, summary, table); else 0. */
+int report_check_outputs(const options *o);
+
 /* Writes the page to out. Returns 0, or -1 after printing why. */
 int report_html(rfm_ctx *ctx, const options *o, const load_counts *counts, FILE *out);
 

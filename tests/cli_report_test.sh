@@ -333,6 +333,11 @@ run no_input report -o "$tmp/x.html" && expect_status no_input 1 &&
 run bad_option report --frobnicate "$DATA/cdnow_sample.csv" && expect_status bad_option 1
 run no_file report -o "$tmp/x.html" "$tmp/nonexistent.csv" && expect_status no_file 2
 if [ -e "$tmp/x.html" ]; then bad "no_file: a report was written"; else ok; fi
+run stdout_table report --table "$DATA/cdnow_sample.csv" && expect_status stdout_table 1 &&
+    expect_err stdout_table "the report and --table would both go to standard output"
+run stdout_rows score --report - "$DATA/cdnow_sample.csv" && expect_status stdout_rows 1 &&
+    expect_err stdout_rows "the report and the rows would both go to standard output"
+run stdout_summary report --summary - "$DATA/cdnow_sample.csv" && expect_status stdout_summary 1
 run usage report && expect_status usage 1
 run help report --help && expect_status help 0
 if grep -q 'rfm report' "$tmp/help.out"; then ok; else bad "help: rfm report not documented"; fi
