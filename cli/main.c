@@ -204,7 +204,7 @@ static int score(int argc, char **argv, int report_mode)
     if (status || done)
         return status;
     if (report_mode) {
-        o.report = o.output ? o.output : "-";
+        o.report = o.output ? o.output : o.report ? o.report : "-";
         o.output = NULL;
         o.report_only = 1;
     }
