@@ -24,6 +24,42 @@ static const char *from_name(rfm_ctx *ctx, size_t r, size_t rows)
     return r + 1 == rows ? "new" : rfm_previous_segment_name(ctx, (int)r);
 }
 
+static void changes_chart(FILE *out, rfm_ctx *ctx)
+{
+    size_t n = rfm_segment_count(ctx), nb = 0;
+    svg_bar *bars = calloc(n ? n : 1, sizeof *bars);
+    char(*texts)[64] = calloc(n ? n : 1, sizeof *texts);
+    if (!bars || !texts) {
+        free(bars);
+        free(texts);
+        return; /* the table below has the same numbers */
+    }
+    for (int id = 0; (size_t)id < n; id++) {
+        rfm_segment_stats st = {.size = sizeof st};
+        if (rfm_segment_stats_get(ctx, id, &st) != RFM_OK ||
+            !report_segment_shown(ctx, id, st.customers + st.previous_customers))
+            continue;
+        char change[32];
+        fmt_count(st.change < 0 ? (uint64_t)0 - (uint64_t)st.change : (uint64_t)st.change, change,
+                  sizeof change);
+        snprintf(texts[nb], sizeof texts[nb], "%s%s",
+                 st.change > 0   ? "+"
+                 : st.change < 0 ? "\xE2\x88\x92"
+                                 : "",
+                 change);
+        bars[nb] = (svg_bar){rfm_segment_name(ctx, id), (double)st.change, texts[nb]};
+        nb++;
+    }
+    fputs("<figure>", out);
+    svg_dbars(out, "Change in customers per segment since the previous run", bars, nb, OKABE_BLUE,
+              OKABE_VERMILLION);
+    fputs("<figcaption>Change in customers per segment (gains right, losses left)</figcaption>"
+          "</figure>\n",
+          out);
+    free(bars);
+    free(texts);
+}
+
 static void changes_table(FILE *out, rfm_ctx *ctx)
 {
     fputs("<div class=\"tbl\"><table id=\"changes\"><caption>Customers per segment, previous run "
@@ -181,6 +217,7 @@ int section_history(FILE *out, rfm_ctx *ctx)
     char day[16];
     format_day(prev_day, day, sizeof day);
     fprintf(out, "<section id=\"history\"><h2>Changes since the previous run (%s)</h2>\n", day);
+    changes_chart(out, ctx);
     changes_table(out, ctx);
     size_t best[TOP_FLOWS];
     size_t nb = find_top(ctx, m, rows, cols, best);

@@ -2,7 +2,19 @@
 
 #include "html_escape.h"
 
+#include <math.h>
+
 enum { BAR_W = 400, BAR_ROW = 40, BAR_MAX = 230 };
+
+static void open_svg(FILE *out, const char *title, unsigned height)
+{
+    fprintf(out, "<svg class=\"bars\" viewBox=\"0 0 %d %u\" role=\"img\" aria-label=\"", BAR_W,
+            height);
+    html_text(out, title);
+    fputs("\"><title>", out);
+    html_text(out, title);
+    fputs("</title>\n", out);
+}
 
 void svg_hbars(FILE *out, const char *title, const svg_bar *bars, size_t n, const char *colour)
 {
@@ -11,12 +23,7 @@ void svg_hbars(FILE *out, const char *title, const svg_bar *bars, size_t n, cons
         if (bars[i].value > max)
             max = bars[i].value;
     unsigned height = (unsigned)(n * BAR_ROW + 8);
-    fprintf(out, "<svg class=\"bars\" viewBox=\"0 0 %d %u\" role=\"img\" aria-label=\"", BAR_W,
-            height);
-    html_text(out, title);
-    fputs("\"><title>", out);
-    html_text(out, title);
-    fputs("</title>\n", out);
+    open_svg(out, title, height);
     for (size_t i = 0; i < n; i++) {
         unsigned y = (unsigned)(i * BAR_ROW);
         double w = max > 0 && bars[i].value > 0 ? BAR_MAX * bars[i].value / max : 0;
@@ -33,6 +40,40 @@ void svg_hbars(FILE *out, const char *title, const svg_bar *bars, size_t n, cons
         fputs(": ", out);
         html_text(out, bars[i].text);
         fprintf(out, "</title></rect><text x=\"%.1f\" y=\"%u\" class=\"val\">", w + 6, y + 31);
+        html_text(out, bars[i].text);
+        fputs("</text></g>\n", out);
+    }
+    fputs("</svg>\n", out);
+}
+
+void svg_dbars(FILE *out, const char *title, const svg_bar *bars, size_t n, const char *up,
+               const char *down)
+{
+    enum { MID = BAR_W / 2, HALF = 120 };
+    double max = 0;
+    for (size_t i = 0; i < n; i++)
+        if (fabs(bars[i].value) > max)
+            max = fabs(bars[i].value);
+    unsigned height = (unsigned)(n * BAR_ROW + 8);
+    open_svg(out, title, height);
+    fprintf(out, "<line x1=\"%d\" y1=\"0\" x2=\"%d\" y2=\"%u\" stroke=\"#1b1b1b\"/>\n", MID, MID,
+            height);
+    for (size_t i = 0; i < n; i++) {
+        unsigned y = (unsigned)(i * BAR_ROW);
+        double v = bars[i].value, w = max > 0 ? HALF * fabs(v) / max : 0;
+        if (v != 0 && w < 1.5)
+            w = 1.5;
+        fputs("<g class=\"bar\">", out);
+        fprintf(out, "<text x=\"0\" y=\"%u\" class=\"lbl\">", y + 13);
+        html_text(out, bars[i].label);
+        fprintf(out, "</text><rect x=\"%.1f\" y=\"%u\" width=\"%.1f\" height=\"16\" fill=\"%s\">",
+                v < 0 ? MID - w : MID, y + 18, w, v < 0 ? down : up);
+        fputs("<title>", out);
+        html_text(out, bars[i].label);
+        fputs(": ", out);
+        html_text(out, bars[i].text);
+        fprintf(out, "</title></rect><text x=\"%.1f\" y=\"%u\" class=\"val\"%s>",
+                v < 0 ? MID - w - 6 : MID + w + 6, y + 31, v < 0 ? " text-anchor=\"end\"" : "");
         html_text(out, bars[i].text);
         fputs("</text></g>\n", out);
     }

@@ -25,6 +25,11 @@ typedef struct svg_bar {
  * `title` names the chart for assistive technology (escaped). */
 void svg_hbars(FILE *out, const char *title, const svg_bar *bars, size_t n, const char *colour);
 
+/* Diverging bars around a centre line: positive values to the right in
+ * `up`, negative ones to the left in `down`; the text carries the sign. */
+void svg_dbars(FILE *out, const char *title, const svg_bar *bars, size_t n, const char *up,
+               const char *down);
+
 /* Sequential fill for a heat-map cell, t in 0..1 (light to dark blue), and
  * whether text on it must be white to stay readable. */
 void svg_heat_fill(double t, char *buf, size_t cap, int *dark);

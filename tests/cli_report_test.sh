@@ -285,6 +285,10 @@ has "$page" '<section id="history"><h2>Changes since the previous run (1997-10-0
 has "$page" '<table id="matrix" class="matrix">'
 has "$page" '<section id="reach">'
 has "$page" '<title>Biggest segment changes since the previous run</title>'
+has "$page" '<title>Change in customers per segment since the previous run</title>'
+# diverging bars: gains right of the centre line, losses left, the sign as text
+has "$page" 'Promising: −1,652</title>'
+has "$page" 'Loyal Customers: +1,730</title>'
 has "$page" 'No customer can be reached on: push, web_push.'
 has "$page" '<a href="#history">Changes</a><a href="#reach">Reach</a>'
 # the biggest flows are marked in the matrix too
