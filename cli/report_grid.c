@@ -11,36 +11,74 @@
 
 enum { CELL_W = 88, CELL_H = 72, LEFT = 44, TOP = 34 };
 
-/* n, or less so that s[0..n) does not end inside a UTF-8 sequence. */
-static size_t utf8_cut(const char *s, size_t n)
+/* Text width in rough units of an average Latin letter: a character from a
+ * three- or four-byte UTF-8 sequence (CJK and the like) counts two. */
+enum { LINE_UNITS = 13 };
+
+static int is_lead(unsigned char c)
 {
-    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-        n--;
-    return n;
+    return (c & 0xC0) != 0x80;
 }
 
-/* The segment name on one or two lines, each cut to 13 bytes. */
+static size_t units_of(const char *s, size_t len)
+{
+    size_t u = 0;
+    for (size_t i = 0; i < len; i++)
+        if (is_lead((unsigned char)s[i]))
+            u += (unsigned char)s[i] >= 0xE0 ? 2 : 1;
+    return u;
+}
+
+/* Bytes of s[0..len) that fit in max units, whole characters only. */
+static size_t fit(const char *s, size_t len, size_t max)
+{
+    size_t u = 0, i = 0;
+    while (i < len) {
+        size_t w = (unsigned char)s[i] >= 0xE0 ? 2 : 1, next = i + 1;
+        while (next < len && !is_lead((unsigned char)s[next]))
+            next++;
+        if (u + w > max)
+            break;
+        u += w;
+        i = next;
+    }
+    return i;
+}
+
+/* One line of a cell's name, cut with an ellipsis when too wide. */
+static void put_line(FILE *out, const char *s, size_t len)
+{
+    if (units_of(s, len) <= LINE_UNITS) {
+        html_textn(out, s, len);
+        return;
+    }
+    html_textn(out, s, fit(s, len, LINE_UNITS - 1));
+    fputs("\xE2\x80\xA6", out);
+}
+
+/* The segment name on one line, or two broken at the space nearest the
+ * middle (or where the first line is full). */
 static void cell_name(FILE *out, const char *name, double x, double y)
 {
-    size_t len = strlen(name), cut = len;
-    if (len > 13) {
-        /* break at the space nearest the middle */
-        size_t best = 0;
+    size_t len = strlen(name), total = units_of(name, len), cut = len, skip = 0;
+    if (total > LINE_UNITS) {
+        size_t best = 0, best_d = (size_t)-1;
         for (size_t i = 1; i < len; i++)
-            if (name[i] == ' ' && (!best || (i > len / 2 ? i - len / 2 : len / 2 - i) <
-                                                (best > len / 2 ? best - len / 2 : len / 2 - best)))
-                best = i;
-        cut = best ? best : utf8_cut(name, 13);
+            if (name[i] == ' ') {
+                size_t u = units_of(name, i), d = u > total / 2 ? u - total / 2 : total / 2 - u;
+                if (d < best_d) {
+                    best = i;
+                    best_d = d;
+                }
+            }
+        cut = best ? best : fit(name, len, LINE_UNITS);
+        skip = best ? 1 : 0;
     }
-    size_t second = cut < len ? len - cut - (name[cut] == ' ') : 0;
-    const char *rest = name + cut + (cut < len && name[cut] == ' ');
     fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"seg\">", x, y);
-    html_textn(out, name, cut > 13 ? utf8_cut(name, 12) : cut);
-    fputs(cut > 13 ? "\xE2\x80\xA6" : "", out);
-    if (second) {
+    put_line(out, name, cut);
+    if (cut + skip < len) {
         fprintf(out, "<tspan x=\"%.1f\" dy=\"13\">", x);
-        html_textn(out, rest, second > 13 ? utf8_cut(rest, 12) : second);
-        fputs(second > 13 ? "\xE2\x80\xA6" : "", out);
+        put_line(out, name + cut + skip, len - cut - skip);
         fputs("</tspan>", out);
     }
     fputs("</text>", out);

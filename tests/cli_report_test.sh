@@ -257,6 +257,18 @@ fi
 has "$tmp/hostile.html" 'hostile.rules'
 self_contained "$tmp/hostile.html"
 
+# long and non-ASCII names are cut in the grid's cells on whole characters
+printf 'segment,r,f,m\n\303\211l\303\251phants tr\303\250s tr\303\250s fid\303\250les,4-5,*,*\n' \
+    >"$tmp/utf8.rules"
+printf '\346\227\245\346\234\254\350\252\236\343\201\256\351\241\247\345\256\242\343\202\273\343\202\260\343\203\241\343\203\263\343\203\210,*,4-5,*\nRest,*,*,*\n' \
+    >>"$tmp/utf8.rules"
+run utf8 report -q --as-of 1998-07-01 --segments "$tmp/utf8.rules" -o "$tmp/utf8.html" \
+    "$DATA/cdnow.csv" && expect_status utf8 0
+if iconv -f UTF-8 -t UTF-8 "$tmp/utf8.html" >/dev/null 2>&1; then ok; else
+    bad "utf8: the report is not valid UTF-8"
+fi
+has "$tmp/utf8.html" 'class="seg">Éléphants tr…<tspan'
+
 # rules that use M: the grid marks cells whose segment depends on M
 printf 'segment,r,f,m\nBig spenders,*,*,4-5\nOthers,*,*,*\n' >"$tmp/m.rules"
 run m_rules report -q --as-of 1998-07-01 --segments "$tmp/m.rules" -o "$tmp/m.html" \
