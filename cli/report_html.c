@@ -247,7 +247,7 @@ static void level_range_text(const report_data *d, int dim, int s, int scale, ch
         snprintf(buf, cap, "all values");
 }
 
-static int section_levels(FILE *out, const report_data *d, int scale)
+static int section_levels(FILE *out, rfm_ctx *ctx, const report_data *d, int scale)
 {
     static const char *const names[3] = {"Recency (R)", "Frequency (F)", "Monetary (M)"};
     static const char *const letters = "RFM";
@@ -301,10 +301,13 @@ static int section_levels(FILE *out, const report_data *d, int scale)
             html_text(out, range);
             fprintf(out, "</td><td>%s</td></tr>\n", count);
         }
-        fputs("</tbody></table></div></div>\n", out);
+        fputs("</tbody></table></div>\n", out);
         free(bars);
         free(labels);
         free(texts);
+        if (report_value_histogram(out, ctx, d, dim, scale, colours[dim]))
+            return -1;
+        fputs("</div>\n", out);
     }
     fputs("</div></section>\n", out);
     return 0;
@@ -408,7 +411,7 @@ int report_html(rfm_ctx *ctx, const options *o, const load_counts *counts, FILE 
     if (!rc)
         section_grid(out, ctx, &d, o->scale);
     if (!rc)
-        rc = section_levels(out, &d, o->scale);
+        rc = section_levels(out, ctx, &d, o->scale);
     if (!rc)
         rc = section_history(out, ctx);
     if (!rc && o->channels)

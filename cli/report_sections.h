@@ -16,6 +16,9 @@ void section_grid(FILE *out, rfm_ctx *ctx, const report_data *d, int scale);
 /* Segment changes since the previous run and the transition matrix; a short
  * note when there was no previous run. */
 int section_history(FILE *out, rfm_ctx *ctx);
+/* A value histogram of one dimension with its cutoffs marked, and its table. */
+int report_value_histogram(FILE *out, rfm_ctx *ctx, const report_data *d, int dim, int scale,
+                           const char *colour);
 /* Reachable customers per segment and channel. */
 int section_reach(FILE *out, rfm_ctx *ctx);
 

@@ -37,6 +37,8 @@ const char report_css[] =
     "svg .n{font-size:16px;font-weight:700}\n"
     "svg .avg,svg .seg{font-size:11.5px}\n"
     "svg .tick{font-size:12px;font-weight:600}\n"
+    "svg .cnt{font-size:10.5px}svg .cut{font-size:11px;font-weight:600}\n"
+    "svg .cnt,svg .cut{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}\n"
     "svg .axis{font-size:12px;text-anchor:start!important}\n"
     "svg .dark text{fill:#fff}\n"
     ".tbl{overflow-x:auto;margin:.4em 0 1.2em}\n"

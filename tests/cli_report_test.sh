@@ -114,11 +114,11 @@ done
 lacks "$page" '<section id="history">'
 lacks "$page" '<section id="reach">'
 # every chart has its table: 2 segment charts (one summary table), the grid,
-# 3 level charts
+# 3 level charts, 3 value histograms
 svgs=$(grep -o '<svg' "$page" | wc -l)
 tables=$(grep -o '<table' "$page" | wc -l)
-if [ "$svgs" -eq 6 ] && [ "$tables" -eq 5 ]; then ok; else
-    bad "cdnow: $svgs charts (want 6) and $tables tables (want 5)"
+if [ "$svgs" -eq 9 ] && [ "$tables" -eq 8 ]; then ok; else
+    bad "cdnow: $svgs charts (want 9) and $tables tables (want 8)"
 fi
 # a text label on every bar: each <rect> of a bar chart carries a <title>
 if awk '/<g class="bar">/ && !/<rect[^>]*><title>[^<]+<\/title><\/rect><text/ { bad = 1 }
@@ -220,6 +220,26 @@ level_ranges quantile_levels "$page" "$REF/cli_cdnow_quantile.csv"
 run ntile report -q --method ntile --as-of 1998-07-01 -o "$tmp/ntile.html" "$DATA/cdnow.csv" &&
     expect_status ntile 0
 level_ranges ntile_levels "$tmp/ntile.html" "$REF/cli_cdnow_ntile.csv"
+
+# value histograms: the customers of each column, counted over the reference rows
+for dim in r f m; do
+    if awk -F, -v dim="$dim" '
+        FNR == NR { if (FNR > 1) v[++n] = $(dim == "r" ? 2 : dim == "f" ? 3 : 4) + 0; next }
+        index($0, "<table id=\"values-" dim "\">") { on = 1; next }
+        on && /<\/table>/ { exit }
+        on && /^<tr><td>/ {
+            split($0, p, /<\/?td>/); t = p[2]; want = p[4]; gsub(/,/, "", t); gsub(/,/, "", want)
+            gsub(/&gt;/, ">", t); rows++
+            if (t ~ /^> /) { lo = substr(t, 3) + 0; hi = 1e300; strict = 1 }
+            else if (t ~ / to /) { split(t, w, " "); lo = w[1] + 0; hi = w[3] + 0; strict = 0 }
+            else { lo = hi = t + 0; strict = 0 }
+            c = 0
+            for (i = 1; i <= n; i++) if ((strict ? v[i] > lo : v[i] >= lo) && v[i] <= hi) c++
+            if (c != want + 0) { print dim " " t ": " want " customers shown, " c " in the reference"; bad = 1 }
+        }
+        END { if (rows < 5) { print dim ": " rows " histogram rows"; bad = 1 } exit bad }' \
+        "$REF/cli_cdnow_quantile.csv" "$page"; then ok; else bad "histogram $dim"; fi
+done
 
 # ---------------------------------------------------------------- --report on score
 run score_report score --as-of 1998-07-01 --report "$tmp/score.html" -o "$tmp/rows.csv" \

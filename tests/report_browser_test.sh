@@ -98,7 +98,7 @@ for frag in '<b>23,570</b>' '<b>1998-07-01</b>' '<section id="grid">' '<table id
     if grep -qF -- "$frag" "$tmp/dom.html"; then ok; else bad "the DOM lacks: $frag"; fi
 done
 svgs=$(grep -o '<svg' "$tmp/dom.html" | wc -l)
-if [ "$svgs" -eq 6 ]; then ok; else bad "DOM: $svgs charts, want 6"; fi
+if [ "$svgs" -eq 9 ]; then ok; else bad "DOM: $svgs charts, want 9"; fi
 for pat in 'http://' 'https://' '<script' 'src=' 'url('; do
     if grep -qiF -- "$pat" "$tmp/dom.html"; then bad "DOM holds $pat"; else ok; fi
 done
