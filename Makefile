@@ -6,6 +6,7 @@
 #   make check SANITIZE=1     same with ASan+UBSan, built in out-san/
 #   make check VALGRIND=1     run each test under valgrind
 #   make check M32=1          same, 32-bit, in out-m32/ (gcc-multilib, g++-multilib, cmocka:i386)
+#   make check-report         the HTML report rendered in headless Chromium (needs chromium)
 #   make CC=clang WERROR=1    any compiler, warnings as errors (or CFLAGS+=-Werror)
 #   make install PREFIX=/usr/local [DESTDIR=...]   /   make uninstall
 #   make abi-check            compare the built library with the released ABI in abi/ (abidiff)
@@ -144,7 +145,7 @@ FORMAT_SRCS = $(wildcard include/*.h lib/*.c lib/*.h tests/*.c tests/*.h \
                          examples/*.c examples/*.h bench/*.c bench/*.h \
                          cli/*.c cli/*.h)
 
-.PHONY: all lib cli check test tests examples demo bench bench-full fuzz install uninstall clean \
+.PHONY: all lib cli check check-report test tests examples demo bench bench-full fuzz install uninstall clean \
         format format-check help FORCE abi-check abi-baseline dist
 
 all: lib cli
@@ -276,6 +277,10 @@ check: lib cli examples $(TEST_BINS) $(CXX_TEST) $(C99_TEST)
 	        pass=$$((pass + 1)); echo "PASS: $$t"; \
 	    else fail=$$((fail + 1)); failed="$$failed $$t"; echo "FAIL: $$t"; fi; \
 	done; \
+	echo "---- cli_report_test"; \
+	if RFM='./$(CLI_BIN)' RFM_RUN_WRAPPER='$(TEST_WRAPPER)' sh tests/cli_report_test.sh; then \
+	    pass=$$((pass + 1)); echo "PASS: cli_report_test"; \
+	else fail=$$((fail + 1)); failed="$$failed cli_report_test"; echo "FAIL: cli_report_test"; fi; \
 	echo "---- install_test"; \
 	if MAKE='$(MAKE)' CC='$(CC)' RFM_SAN_FLAGS='$(SAN_FLAGS) $(ARCH_FLAGS)' \
 	    RFM_RUN_WRAPPER='$(TEST_WRAPPER)' sh tests/install_test.sh; then pass=$$((pass + 1)); echo "PASS: install_test"; \
@@ -286,6 +291,12 @@ check: lib cli examples $(TEST_BINS) $(CXX_TEST) $(C99_TEST)
 	[ $$fail -eq 0 ]
 
 test: check
+
+# The HTML report in headless Chromium (Debian package chromium; not part of
+# `make check`): screenshots not blank, the DOM holds the segment counts of the
+# reference, the page makes no network request.
+check-report: $(CLI_BIN)
+	RFM='./$(CLI_BIN)' sh tests/report_browser_test.sh
 
 # ---------------------------------------------------------------- examples (shared library)
 $(OUT)/obj/examples/%.o: examples/%.c $(FLAGS_STAMP)

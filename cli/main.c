@@ -3,6 +3,7 @@
 #include "load.h"
 #include "options.h"
 #include "output.h"
+#include "report_html.h"
 #include "rules_file.h"
 
 #include <errno.h>
@@ -147,14 +148,15 @@ static void warnings(rfm_ctx *ctx)
     }
 }
 
-static int write_outputs(rfm_ctx *ctx, const options *o)
+static int write_outputs(rfm_ctx *ctx, const options *o, const load_counts *counts)
 {
     FILE *out = stdout;
-    if (o->output && strcmp(o->output, "-") != 0 && !(out = fopen(o->output, "w"))) {
+    if (!o->report_only && o->output && strcmp(o->output, "-") != 0 &&
+        !(out = fopen(o->output, "w"))) {
         fprintf(stderr, "rfm: %s: %s\n", o->output, strerror(errno));
         return EXIT_DATA;
     }
-    int rc = write_customers(ctx, o, out);
+    int rc = o->report_only ? 0 : write_customers(ctx, o, out);
     if (out != stdout && fclose(out) != 0)
         rc = -1;
     if (rc) {
@@ -187,18 +189,28 @@ static int write_outputs(rfm_ctx *ctx, const options *o)
             return EXIT_DATA;
         }
     }
-    if (o->table || isatty(STDOUT_FILENO))
+    if (o->report && (rc = report_write(ctx, o, counts, o->report)))
+        return rc;
+    if (o->table || (!o->report_only && isatty(STDOUT_FILENO)))
         if (write_summary_table(ctx, o, stdout))
             return EXIT_DATA;
     return fflush(stdout) == 0 ? 0 : EXIT_DATA;
 }
 
-static int score(int argc, char **argv)
+/* `rfm report` is `rfm score` whose -o names the HTML report. */
+static int score(int argc, char **argv, int report_mode)
 {
     options o;
     int done;
     int status = options_parse(&o, argc, argv, &done);
     if (status || done)
+        return status;
+    if (report_mode) {
+        o.report = o.output ? o.output : o.report ? o.report : "-";
+        o.output = NULL;
+        o.report_only = 1;
+    }
+    if ((status = report_check_outputs(&o)))
         return status;
     rfm_ctx *ctx;
     if (rfm_create(&ctx) != RFM_OK) {
@@ -223,7 +235,7 @@ static int score(int argc, char **argv)
         } else {
             if (!o.quiet)
                 warnings(ctx);
-            status = write_outputs(ctx, &o);
+            status = write_outputs(ctx, &o, &counts);
             if (!status && o.state && rfm_save(ctx, o.state) != RFM_OK) {
                 fprintf(stderr, "rfm: %s\n", rfm_errmsg(ctx));
                 status = EXIT_DATA;
@@ -239,7 +251,9 @@ int main(int argc, char **argv)
     static char out_buf[1 << 16];
     setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
     if (argc >= 2 && strcmp(argv[1], "score") == 0)
-        return score(argc - 2, argv + 2);
+        return score(argc - 2, argv + 2, 0);
+    if (argc >= 2 && strcmp(argv[1], "report") == 0)
+        return score(argc - 2, argv + 2, 1);
     if (argc >= 2 && (strcmp(argv[1], "--version") == 0)) {
         printf("rfm %s\n", rfm_version_string());
         return 0;
@@ -248,6 +262,7 @@ int main(int argc, char **argv)
         options_usage(stdout);
         return 0;
     }
-    fprintf(stderr, "usage: rfm score [options] FILE|-   (rfm score --help for the options)\n");
+    fprintf(stderr,
+            "usage: rfm score|report [options] FILE|-   (rfm score --help for the options)\n");
     return EXIT_USAGE;
 }

@@ -9,6 +9,7 @@ void options_usage(FILE *to)
 {
     fputs(
         "usage: rfm score [options] FILE|-\n"
+        "       rfm report [options] FILE|- -o report.html\n"
         "\n"
         "Reads transactions from a CSV file (header row required; - = stdin) and writes\n"
         "one row per scored customer, sorted by customer id:\n"
@@ -50,6 +51,8 @@ void options_usage(FILE *to)
         "Output:\n"
         "  -o, --output FILE     per-customer CSV (default stdout)\n"
         "  --summary FILE        segment summary CSV (- = stdout)\n"
+        "  --report FILE         HTML report: one self-contained page (charts and tables);\n"
+        "                        `rfm report` writes only it, to -o FILE (default stdout)\n"
         "  --table               print the segment summary as an aligned table on stdout\n"
         "  --btyd                add btyd_frequency,btyd_recency,btyd_T,btyd_monetary (the\n"
         "                        lifetimes customer summary in days, for CLV models)\n"
@@ -129,6 +132,7 @@ static const value_opt string_opts[] = {
     {"--state", offsetof(options, state)},
     {"--transitions", offsetof(options, transitions)},
     {"--channels", offsetof(options, channels)},
+    {"--report", offsetof(options, report)},
     {"--output", offsetof(options, output)},
     {"-o", offsetof(options, output)},
 };

@@ -24,6 +24,8 @@ typedef struct options {
     const char *state;       /* snapshot loaded before and saved after the run */
     const char *transitions; /* from,to,customers CSV */
     const char *channels;    /* customer_id + one 0/1 column per channel */
+    const char *report;      /* HTML report (--report; -o of `rfm report`), "-" = stdout */
+    int report_only;         /* `rfm report`: no per-customer CSV */
     const char *col_customer, *col_date, *col_amount, *col_quantity, *col_price, *col_order;
     const char *date_format;
     int has_as_of;
