@@ -39,6 +39,9 @@ typedef struct options {
     int table; /* print the aligned summary on stdout */
     int quiet;
     int btyd; /* add the BTYD summary columns */
+    /* `rfm clv`: the CLV settings and, after the compute, the fitted model
+     * (cli/clv_cmd.h); NULL for `rfm score` */
+    struct clv_opts *clv;
 } options;
 
 /* Parses argv after the subcommand. Returns 0, or EXIT_USAGE after printing
