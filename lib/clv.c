@@ -161,7 +161,7 @@ int rfm_clv_fit(rfm_ctx *ctx, const rfm_clv_options *options, rfm_clv_model *mod
         return rfm__fail(ctx, RFM_E_NOMEM, "out of memory for the CLV fit data");
     }
     rfm__bg_data d = {s.rep, s.n_rep, s.zero_by_T, (int32_t)(s.n_days - 1), (double)o.unit,
-                      s.log_tab};
+                      s.log_tab, 1};
     rfm__fit bg = rfm__bg_fit(&d, o.max_iterations);
     rfm__fit gg = {{0}, 0, 0, RFM_CLV_NOT_FITTED};
     size_t n_gg = s.n_gg;

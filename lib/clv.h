@@ -24,6 +24,7 @@ typedef struct rfm__bg_data {
     int32_t max_day;
     double unit; /* days per unit */
     double *log_tab;
+    size_t stride; /* every stride-th repeat customer counts, stride times */
 } rfm__bg_data;
 
 /* One Gamma-Gamma observation: x repeat purchases of mean value m > 0. */
@@ -43,8 +44,9 @@ typedef struct rfm__fit {
 double rfm__bg_loglik(const rfm__bg_data *d, const double *param);
 rfm__fit rfm__bg_fit(const rfm__bg_data *d, int max_iter);
 
-/* Gamma-Gamma log-likelihood of n observations sorted by x at (p, q, v). */
-double rfm__gg_loglik(const rfm__gg_cust *c, size_t n, const double *param);
+/* Gamma-Gamma log-likelihood of n observations sorted by x at (p, q, v),
+ * every stride-th one counting stride times. */
+double rfm__gg_loglik(const rfm__gg_cust *c, size_t n, size_t stride, const double *param);
 rfm__fit rfm__gg_fit(const rfm__gg_cust *c, size_t n, int max_iter);
 
 /* Per-customer BG/NBD expressions; x, t_x, T, t in model units.
@@ -55,6 +57,12 @@ double rfm__bg_p_alive(double r, double alpha, double a, double b, double x, dou
 /* Expected purchases in (T, T + t], given alive-or-not as the data says. */
 double rfm__bg_expected(double r, double alpha, double a, double b, double x, double t_x, double T,
                         double t);
+
+/* Repeat customers above which a fit first runs on a subsample of about
+ * this many (every k-th in x order, weighted k): its optimum starts the
+ * full search close to the answer, which then needs a fraction of the
+ * evaluations over all the data. */
+#define RFM__CLV_SUBSAMPLE 20000
 
 /* Turns an optimiser result on log-parameters into a fit. */
 rfm__fit rfm__fit_from_search(const double *logp, int dim, rfm__nm_result res);

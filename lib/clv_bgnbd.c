@@ -98,17 +98,18 @@ double rfm__bg_loglik(const rfm__bg_data *d, const double *param)
             ll -= (double)d->zero_by_T[day] * r * d->log_tab[day];
         }
     ll += n0 * log_a_of_x(r, alpha, a, b, 0);
-    double log_a = log(a);
+    double log_a = log(a), w = (double)d->stride;
     for (size_t i = 0; i < d->n_rep;) {
         uint32_t x = d->rep[i].x;
-        double rx = r + x, drop = log_a - log(b + x - 1), sum = 0;
+        double rx = r + x, drop = log_a - log(b + x - 1), sum = 0, count = 0;
         size_t j = i;
-        for (; j < d->n_rep && d->rep[j].x == x; j++) {
+        for (; j < d->n_rep && d->rep[j].x == x; j += d->stride) {
             double stay = -rx * d->log_tab[d->rep[j].T];
             double gone = drop - rx * d->log_tab[d->rep[j].t_x];
             sum += log_add(stay, gone);
+            count++;
         }
-        ll += sum + (double)(j - i) * log_a_of_x(r, alpha, a, b, x);
+        ll += w * (sum + count * log_a_of_x(r, alpha, a, b, x));
         i = j;
     }
     return ll;
@@ -154,6 +155,15 @@ rfm__fit rfm__bg_fit(const rfm__bg_data *d, int max_iter)
     }
     double alpha0 = n > 0 ? tsum / (xsum + n) : 1.0;
     double logp[4] = {0, log(alpha0 > 1e-3 ? alpha0 : 1e-3), 0, 0};
-    rfm__nm_result res = rfm__nelder_mead(bg_objective, (void *)d, logp, 4, 0.5, max_iter, 8);
+    double step = 0.5;
+    int iterations = 0;
+    if (d->n_rep > 2 * RFM__CLV_SUBSAMPLE) {
+        rfm__bg_data sub = *d;
+        sub.stride = d->n_rep / RFM__CLV_SUBSAMPLE;
+        iterations = rfm__nelder_mead(bg_objective, &sub, logp, 4, step, max_iter, 8).iterations;
+        step = 0.05;
+    }
+    rfm__nm_result res = rfm__nelder_mead(bg_objective, (void *)d, logp, 4, step, max_iter, 8);
+    res.iterations += iterations;
     return rfm__fit_from_search(logp, 4, res);
 }

@@ -6,27 +6,30 @@
 
 #include <math.h>
 
-double rfm__gg_loglik(const rfm__gg_cust *c, size_t n, const double *param)
+double rfm__gg_loglik(const rfm__gg_cust *c, size_t n, size_t stride, const double *param)
 {
     double p = param[0], q = param[1], v = param[2];
     if (!(p > 0 && q > 0 && v > 0 && isfinite(p + q + v)))
         return -INFINITY;
-    double ll = (double)n * (q * log(v) - lgamma(q));
+    double ll = 0, total = 0;
     for (size_t i = 0; i < n;) {
         uint32_t x = c[i].x;
-        double px = p * x, lx = log((double)x), sum = 0;
+        double px = p * x, lx = log((double)x), sum = 0, count = 0;
         size_t j = i;
-        for (; j < n && c[j].x == x; j++)
+        for (; j < n && c[j].x == x; j += stride) {
             sum += (px - 1) * log(c[j].m) - (px + q) * log(v + x * c[j].m);
-        ll += sum + (double)(j - i) * (lgamma(px + q) - lgamma(px) + px * lx);
+            count++;
+        }
+        ll += sum + count * (lgamma(px + q) - lgamma(px) + px * lx);
+        total += count;
         i = j;
     }
-    return ll;
+    return (double)stride * (ll + total * (q * log(v) - lgamma(q)));
 }
 
 typedef struct gg_data {
     const rfm__gg_cust *c;
-    size_t n;
+    size_t n, stride;
 } gg_data;
 
 static double gg_objective(const double *logp, void *user)
@@ -38,7 +41,7 @@ static double gg_objective(const double *logp, void *user)
             return INFINITY;
         p[k] = exp(logp[k]);
     }
-    return -rfm__gg_loglik(d->c, d->n, p);
+    return -rfm__gg_loglik(d->c, d->n, d->stride, p);
 }
 
 rfm__fit rfm__gg_fit(const rfm__gg_cust *c, size_t n, int max_iter)
@@ -48,7 +51,15 @@ rfm__fit rfm__gg_fit(const rfm__gg_cust *c, size_t n, int max_iter)
     for (size_t i = 0; i < n; i++)
         msum += c[i].m;
     double logp[3] = {0, 0, log(msum / (double)n)};
-    gg_data d = {c, n};
-    rfm__nm_result res = rfm__nelder_mead(gg_objective, &d, logp, 3, 0.5, max_iter, 8);
+    double step = 0.5;
+    int iterations = 0;
+    if (n > 2 * RFM__CLV_SUBSAMPLE) {
+        gg_data sub = {c, n, n / RFM__CLV_SUBSAMPLE};
+        iterations = rfm__nelder_mead(gg_objective, &sub, logp, 3, step, max_iter, 8).iterations;
+        step = 0.05;
+    }
+    gg_data d = {c, n, 1};
+    rfm__nm_result res = rfm__nelder_mead(gg_objective, &d, logp, 3, step, max_iter, 8);
+    res.iterations += iterations;
     return rfm__fit_from_search(logp, 3, res);
 }

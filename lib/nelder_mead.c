@@ -8,7 +8,7 @@
 #include <math.h>
 
 #define NM_FTOL 1e-12 /* relative spread of the simplex values */
-#define NM_XTOL 1e-9  /* largest vertex distance, in log-parameter units */
+#define NM_XTOL 1e-7  /* largest vertex distance, in log-parameter units */
 
 typedef struct simplex {
     double x[RFM__NM_MAX_DIM + 1][RFM__NM_MAX_DIM];
