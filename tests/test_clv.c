@@ -529,6 +529,97 @@ static void huge_tenure(void **state)
     rfm_destroy(ctx);
 }
 
+/* (0, 1) */
+static double unit_draw(uint64_t *s)
+{
+    return ((double)(splitmix64(s) >> 11) + 0.5) / 9007199254740992.0;
+}
+
+/* Gamma(k, 1) by Marsaglia and Tsang (boosted below k = 1) */
+static double gamma_draw(uint64_t *s, double k)
+{
+    if (k < 1)
+        return gamma_draw(s, k + 1) * pow(unit_draw(s), 1 / k);
+    double d = k - 1.0 / 3, c = 1 / sqrt(9 * d);
+    for (;;) {
+        double z = sqrt(-2 * log(unit_draw(s))) * cos(6.283185307179586 * unit_draw(s));
+        double v = 1 + c * z;
+        if (v <= 0)
+            continue;
+        v = v * v * v;
+        if (log(unit_draw(s)) < 0.5 * z * z + d - d * v + d * log(v))
+            return d * v;
+    }
+}
+
+/* Above the subsample threshold (40,000 repeat customers) the search
+ * starts from a subsample's optimum: the answer must still be the maximum
+ * of the full likelihood. */
+static void large_fit_is_the_full_maximum(void **state)
+{
+    (void)state;
+    rfm_ctx *ctx = btyd_context();
+    uint64_t seed = 3;
+    enum { N = 90000 };
+    /* the BG/NBD story (days: r 0.25, alpha 30, a 0.8, b 2.5) over 800 days,
+     * Gamma-Gamma amounts (p 6, q 4, v 15.00) */
+    for (uint64_t c = 0; c < N; c++) {
+        double lambda = gamma_draw(&seed, 0.25) / 30, ga = gamma_draw(&seed, 0.8);
+        double p = ga / (ga + gamma_draw(&seed, 2.5)), nu = gamma_draw(&seed, 4) / 1500;
+        double t = (double)(splitmix64(&seed) % 400);
+        for (int first = 1; t < 800; first = 0) {
+            ingest(ctx, c, 20000 + (int64_t)t, 1 + (int64_t)(gamma_draw(&seed, 6) / nu));
+            if (!first && unit_draw(&seed) < p)
+                break;
+            t += -log(unit_draw(&seed)) / lambda;
+        }
+    }
+    assert_int_equal(rfm_compute(ctx, 20800), RFM_OK);
+    rfm_clv_model m = {.size = sizeof m};
+    assert_int_equal(rfm_clv_fit(ctx, NULL, &m), RFM_OK);
+    assert_int_equal(m.bgnbd_status, RFM_CLV_CONVERGED);
+    assert_int_equal(m.gg_status, RFM_CLV_CONVERGED);
+    assert_true(m.gg_customers > 40000);
+    double *x = malloc(3 * N * sizeof *x), *mean = malloc(N * sizeof *mean);
+    assert_non_null(x);
+    assert_non_null(mean);
+    for (size_t i = 0; i < N; i++) {
+        rfm_customer c = {.size = sizeof c};
+        assert_int_equal(rfm_customer_at(ctx, i, &c), RFM_OK);
+        x[3 * i] = (double)c.btyd_frequency;
+        x[3 * i + 1] = (double)c.btyd_recency;
+        x[3 * i + 2] = (double)c.btyd_T;
+        mean[i] = c.btyd_monetary;
+    }
+    double bg[4] = {m.r, m.alpha, m.a, m.b}, gg[3] = {m.p, m.q, m.v};
+    for (int k = -1; k < 7; k++)
+        for (int sign = -1; sign <= 1; sign += 2) {
+            double pb[4], pg[3], llb = 0, llg = 0;
+            memcpy(pb, bg, sizeof pb);
+            memcpy(pg, gg, sizeof pg);
+            if (k >= 0 && k < 4)
+                pb[k] *= 1 + sign * 1e-3;
+            if (k >= 4)
+                pg[k - 4] *= 1 + sign * 1e-3;
+            for (size_t i = 0; i < N; i++) {
+                llb += naive_bg_ll(pb, x[3 * i], x[3 * i + 1], x[3 * i + 2]);
+                if (x[3 * i] > 0)
+                    llg += naive_gg_ll(pg, x[3 * i], mean[i]);
+            }
+            if (k < 0) {
+                assert_true(fabs(llb - m.bgnbd_loglik) <= 1e-9 * fabs(llb));
+                assert_true(fabs(llg - m.gg_loglik) <= 1e-9 * fabs(llg));
+            } else if (k < 4) {
+                assert_true(llb < m.bgnbd_loglik);
+            } else {
+                assert_true(llg < m.gg_loglik);
+            }
+        }
+    free(x);
+    free(mean);
+    rfm_destroy(ctx);
+}
+
 /* ------------------------------------------------------------------ */
 /* Segments                                                            */
 
@@ -718,6 +809,7 @@ int main(void)
         cmocka_unit_test(all_customers_without_repeats),
         cmocka_unit_test(one_customer),
         cmocka_unit_test(huge_tenure),
+        cmocka_unit_test(large_fit_is_the_full_maximum),
         cmocka_unit_test(failures_leave_the_context_usable),
         cmocka_unit_test(allocation_failures),
     };
