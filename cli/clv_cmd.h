@@ -8,9 +8,9 @@
 #include <stdio.h>
 
 typedef struct clv_opts {
-    rfm_clv_options fit;        /* unit, horizon and period in units */
-    rfm_clv_model model;        /* after clv_fit() */
-    rfm_clv_segment *segments;  /* per segment id, after clv_fit() */
+    rfm_clv_options fit;       /* unit, horizon and period in units */
+    rfm_clv_model model;       /* after clv_fit() */
+    rfm_clv_segment *segments; /* per segment id, after clv_fit() */
     size_t n_segments;
 } clv_opts;
 

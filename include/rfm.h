@@ -878,8 +878,8 @@ typedef struct rfm_clv_model {
  *  *model (the options are copied into it). RFM_E_STATE without a current
  *  compute or without RFM_PARAM_BTYD; RFM_E_INVALID for bad options or
  *  sizes; RFM_E_NOMEM (scratch memory: at most 28 bytes a customer and
- *  16 bytes a day of the longest tenure, freed before returning). A fit that does not converge is not an error: see
- *  the status fields. @since 0.2 */
+ *  16 bytes a day of the longest tenure, freed before returning). A fit that does not converge is
+ * not an error: see the status fields. @since 0.2 */
 RFM_API int rfm_clv_fit(rfm_ctx *ctx, const rfm_clv_options *options, rfm_clv_model *model);
 
 /** Value of one customer under a model. Size-prefixed. @since 0.2 */
@@ -916,8 +916,8 @@ RFM_API int rfm_clv_predict(const rfm_clv_model *model, double x, double t_x, do
 /** BG/NBD expected purchases in the next t units of a customer with
  *  summary (x, t_x, T). RFM_E_INVALID for an invalid model, summary or
  *  t < 0. @since 0.2 */
-RFM_API int rfm_bgnbd_expected(const rfm_clv_model *model, double x, double t_x, double T,
-                               double t, double *out);
+RFM_API int rfm_bgnbd_expected(const rfm_clv_model *model, double x, double t_x, double T, double t,
+                               double *out);
 /** BG/NBD log-likelihood of one customer's summary (x, t_x, T) under the
  *  model's r, alpha, a, b. RFM_E_INVALID as above. @since 0.2 */
 RFM_API int rfm_bgnbd_loglik(const rfm_clv_model *model, double x, double t_x, double T,

@@ -160,7 +160,7 @@ int rfm_clv_fit(rfm_ctx *ctx, const rfm_clv_options *options, rfm_clv_model *mod
         scratch_free(ctx, &s);
         return rfm__fail(ctx, RFM_E_NOMEM, "out of memory for the CLV fit data");
     }
-    rfm__bg_data d = {s.rep, s.n_rep, s.zero_by_T, (int32_t)(s.n_days - 1), (double)o.unit,
+    rfm__bg_data d = {s.rep,     s.n_rep, s.zero_by_T, (int32_t)(s.n_days - 1), (double)o.unit,
                       s.log_tab, 1};
     rfm__fit bg = rfm__bg_fit(&d, o.max_iterations);
     rfm__fit gg = {{0}, 0, 0, RFM_CLV_NOT_FITTED};
@@ -268,8 +268,8 @@ int rfm_clv_customer_get_u64(rfm_ctx *ctx, const rfm_clv_model *model, uint64_t 
     return customer_value(ctx, model, idx, out);
 }
 
-int rfm_clv_customer_get_str(rfm_ctx *ctx, const rfm_clv_model *model, const void *key,
-                             size_t len, rfm_clv_value *out)
+int rfm_clv_customer_get_str(rfm_ctx *ctx, const rfm_clv_model *model, const void *key, size_t len,
+                             rfm_clv_value *out)
 {
     int rc = rfm__enter(ctx);
     if (rc || (rc = check_query(ctx, model, out, out ? out->size : 0)))

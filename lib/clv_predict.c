@@ -4,14 +4,13 @@
 #include <math.h>
 #include <string.h>
 
-
 int rfm__clv_model_ok(const rfm_clv_model *m)
 {
     return m && m->size >= sizeof *m && (m->unit == RFM_CLV_DAYS || m->unit == RFM_CLV_WEEKS) &&
            m->horizon >= 0 && isfinite(m->horizon) && m->period > 0 &&
-           m->horizon / m->period <= RFM__CLV_MAX_PERIODS &&
-           m->discount >= 0 && m->discount <= 1000 && m->r > 0 && m->alpha > 0 && m->a > 0 &&
-           m->b > 0 && isfinite(m->r + m->alpha + m->a + m->b);
+           m->horizon / m->period <= RFM__CLV_MAX_PERIODS && m->discount >= 0 &&
+           m->discount <= 1000 && m->r > 0 && m->alpha > 0 && m->a > 0 && m->b > 0 &&
+           isfinite(m->r + m->alpha + m->a + m->b);
 }
 
 static int has_spend_model(const rfm_clv_model *m)

@@ -22,7 +22,8 @@ double rfm__hyp2f1_minus1(double a, double b, double c, double z)
             return isfinite(sum) ? sum : NAN;
         /* past the largest term (the ratio is below 1 from here on, see
          * above) a term below the last bit of the sum ends it */
-        if (fabs(term) <= 1e-17 * fabs(sum) && fabs((a + k + 1) * (b + k + 1)) * z < fabs(c + k + 1) * (k + 2))
+        if (fabs(term) <= 1e-17 * fabs(sum) &&
+            fabs((a + k + 1) * (b + k + 1)) * z < fabs(c + k + 1) * (k + 2))
             return sum;
     }
     return NAN;

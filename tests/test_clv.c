@@ -316,7 +316,8 @@ static void loglik_matches_numerical_integral(void **state)
     m.a = 0.793;
     m.b = 2.426;
     /* L = E[(1-p)^x lambda^x e^(-lambda T)] + [x>0] E[p (1-p)^(x-1) lambda^x e^(-lambda t_x)] */
-    const double cases[][3] = {{0, 0, 10}, {1, 3, 30}, {2, 30.43, 38.86}, {7, 20, 21}, {25, 70, 78}};
+    const double cases[][3] = {
+        {0, 0, 10}, {1, 3, 30}, {2, 30.43, 38.86}, {7, 20, 21}, {25, 70, 78}};
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         double x = cases[c][0], t_x = cases[c][1], T = cases[c][2];
         double l = p_integral(m.a, m.b, 0, x) * lambda_integral(m.r, m.alpha, x, T);
