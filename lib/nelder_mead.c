@@ -9,6 +9,11 @@
 
 #define NM_FTOL 1e-12 /* relative spread of the simplex values */
 #define NM_XTOL 1e-7  /* largest vertex distance, in log-parameter units */
+/* A likelihood without an interior maximum (a parameter running off to 0
+ * or infinity) creeps towards the domain edge in ever smaller gains, and
+ * the simplex never becomes small along that direction: a start also ends
+ * when STALL_ITER iterations gained less than FTOL relatively. */
+#define NM_STALL_ITER 200
 
 typedef struct simplex {
     double x[RFM__NM_MAX_DIM + 1][RFM__NM_MAX_DIM];
@@ -67,10 +72,16 @@ static void replace_worst(simplex *s, const double *x, double fx)
 static int run(rfm__nm_fn f, void *user, simplex *s, int max_iter, int *iter)
 {
     const int n = s->dim;
+    double mark = INFINITY;
     for (*iter = 0; *iter < max_iter; ++*iter) {
         order(s);
         if (small_enough(s) && isfinite(s->f[0]))
             return 1;
+        if (*iter % NM_STALL_ITER == 0) {
+            if (*iter > 0 && isfinite(s->f[0]) && mark - s->f[0] <= NM_FTOL * fabs(s->f[0]))
+                return 1;
+            mark = s->f[0];
+        }
         double c[RFM__NM_MAX_DIM] = {0}, xr[RFM__NM_MAX_DIM], xe[RFM__NM_MAX_DIM];
         for (int i = 0; i < n; i++)
             for (int k = 0; k < n; k++)
