@@ -877,7 +877,7 @@ typedef struct rfm_clv_model {
 /** Fits both models on the scored customers of the last compute and fills
  *  *model (the options are copied into it). RFM_E_STATE without a current
  *  compute or without RFM_PARAM_BTYD; RFM_E_INVALID for bad options or
- *  sizes; RFM_E_NOMEM (scratch memory: at most 28 bytes a customer and
+ *  sizes; RFM_E_NOMEM (scratch memory: at most 36 bytes a customer and
  *  16 bytes a day of the longest tenure, freed before returning). A fit that does not converge is
  * not an error: see the status fields. @since 0.2 */
 RFM_API int rfm_clv_fit(rfm_ctx *ctx, const rfm_clv_options *options, rfm_clv_model *model);

@@ -58,10 +58,16 @@ static int read_options(rfm_ctx *ctx, const rfm_clv_options *in, rfm_clv_options
     return RFM_OK;
 }
 
+/* By x (the likelihood groups by x), then by t_x and T: neighbours then
+ * read neighbouring entries of the log table, which keeps it in cache. */
 static int by_x_bg(const void *p, const void *q)
 {
     const rfm__bg_cust *u = p, *w = q;
-    return (u->x > w->x) - (u->x < w->x);
+    if (u->x != w->x)
+        return (u->x > w->x) - (u->x < w->x);
+    if (u->t_x != w->t_x)
+        return (u->t_x > w->t_x) - (u->t_x < w->t_x);
+    return (u->T > w->T) - (u->T < w->T);
 }
 
 static int by_x_gg(const void *p, const void *q)
@@ -130,7 +136,7 @@ static int gather(rfm_ctx *ctx, scratch *s, uint64_t *n_scored)
         s->rep[k++] = (rfm__bg_cust){x, (int32_t)(rfm__floor_day(c->last_ts) - first), (int32_t)T};
         double m = rfm__btyd_monetary(&ctx->btyd[i], c->frequency);
         if (m > 0)
-            s->gg[g++] = (rfm__gg_cust){x, m};
+            s->gg[g++] = (rfm__gg_cust){x, m, log(m)};
     }
     qsort(s->rep, s->n_rep, sizeof *s->rep, by_x_bg);
     qsort(s->gg, s->n_gg, sizeof *s->gg, by_x_gg);

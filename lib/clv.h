@@ -30,7 +30,7 @@ typedef struct rfm__bg_data {
 /* One Gamma-Gamma observation: x repeat purchases of mean value m > 0. */
 typedef struct rfm__gg_cust {
     uint32_t x;
-    double m;
+    double m, log_m; /* log m: computed once, not once per evaluation */
 } rfm__gg_cust;
 
 /* Fit results in natural parameters. status is an rfm_clv_status. */

@@ -17,7 +17,7 @@ double rfm__gg_loglik(const rfm__gg_cust *c, size_t n, size_t stride, const doub
         double px = p * x, lx = log((double)x), sum = 0, count = 0;
         size_t j = i;
         for (; j < n && c[j].x == x; j += stride) {
-            sum += (px - 1) * log(c[j].m) - (px + q) * log(v + x * c[j].m);
+            sum += (px - 1) * c[j].log_m - (px + q) * log(v + x * c[j].m);
             count++;
         }
         ll += sum + count * (lgamma(px + q) - lgamma(px) + px * lx);
