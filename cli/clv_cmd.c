@@ -4,13 +4,15 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void clv_usage(FILE *to)
 {
     fputs("usage: rfm clv [score options] [clv options] FILE|-\n"
           "\n"
           "Scores like `rfm score` (see rfm score --help; purchases are counted per day\n"
-          "unless --frequency says otherwise), fits the BG/NBD purchase model and the\n"
+          "unless --frequency or an existing --state says otherwise), fits the BG/NBD\n"
+          "purchase model and the\n"
           "Gamma-Gamma spend model on the scored customers, and adds to each customer row\n"
           "  p_alive,expected_purchases,expected_spend,clv\n"
           "and to each --summary row\n"
@@ -81,6 +83,18 @@ static int take(clv_opts *c, int argc, char **argv, int *i, double *days)
     return 1;
 }
 
+/* 1 when argv[i] is --state naming a file that exists: its frequency unit
+ * is fixed already. */
+static int existing_state(int argc, char **argv, int i)
+{
+    const char *path = NULL;
+    if (strncmp(argv[i], "--state=", 8) == 0)
+        path = argv[i] + 8;
+    else if (strcmp(argv[i], "--state") == 0 && i + 1 < argc)
+        path = argv[i + 1];
+    return path && access(path, F_OK) == 0;
+}
+
 int clv_main(int argc, char **argv, int (*run)(int, char **, clv_opts *))
 {
     clv_opts c;
@@ -106,7 +120,8 @@ int clv_main(int argc, char **argv, int (*run)(int, char **, clv_opts *))
             return EXIT_USAGE;
         }
         if (t == 0) {
-            frequency_given |= strncmp(argv[i], "--frequency", 11) == 0;
+            frequency_given |=
+                strncmp(argv[i], "--frequency", 11) == 0 || existing_state(argc, argv, i);
             rest[n++] = argv[i];
         }
     }

@@ -113,6 +113,18 @@ run once clv "$tmp/once.csv" && expect_status once 0 && expect_err once "degener
 expect_err once "Gamma-Gamma .*not fitted"
 check "once: own order value as spend" 'NR > 1 && $11 != $4 "00" { exit 1 }' "$tmp/once.out"
 
+# a state: kept across runs like rfm score's; one saved by rfm score lacks the BTYD sums
+run state1 clv $COLS --as-of 1997-09-30 --state "$tmp/clv.state" "$tmp/cal.csv" &&
+    expect_status state1 0
+run state2 clv $COLS --as-of 1997-09-30 --state "$tmp/clv.state" "$tmp/cal.csv" &&
+    expect_status state2 0
+# purchase days: the same rows again add no purchase (00004 bought on 3 days)
+check "state: a new state counts purchase days" 'NR == 2 { exit $3 != 3 }' "$tmp/state2.out"
+run plain score $COLS --as-of 1997-09-30 --state "$tmp/score.state" "$tmp/cal.csv" &&
+    expect_status plain 0
+run nobtyd clv $COLS --as-of 1997-09-30 --state "$tmp/score.state" "$tmp/cal.csv" &&
+    expect_status nobtyd 2 && expect_err nobtyd "RFM_PARAM_BTYD"
+
 # usage errors
 run unit clv --unit months "$tmp/cal.csv" && expect_status unit 1 &&
     expect_err unit "--unit: 'months' is not days or weeks"
