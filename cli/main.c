@@ -1,5 +1,6 @@
 /* rfm: the command-line tool over librfm's public API. */
 #include "channels_file.h"
+#include "clv_cmd.h"
 #include "load.h"
 #include "options.h"
 #include "output.h"
@@ -88,7 +89,7 @@ static int configure(rfm_ctx *ctx, const options *o, int loaded)
     int rc = loaded ? RFM_OK : rfm_set_param(ctx, RFM_PARAM_MONEY_SCALE, o->scale);
     if (!rc && !loaded && o->frequency_unit >= 0)
         rc = rfm_set_param(ctx, RFM_PARAM_FREQUENCY_UNIT, o->frequency_unit);
-    if (!rc && !loaded && o->btyd)
+    if (!rc && !loaded && (o->btyd || o->clv))
         rc = rfm_set_param(ctx, RFM_PARAM_BTYD, 1);
     for (int d = 0; d < 3 && !rc; d++) {
         rc = rfm_set_param(ctx, bins[d], o->bins[d]);
@@ -197,8 +198,9 @@ static int write_outputs(rfm_ctx *ctx, const options *o, const load_counts *coun
     return fflush(stdout) == 0 ? 0 : EXIT_DATA;
 }
 
-/* `rfm report` is `rfm score` whose -o names the HTML report. */
-static int score(int argc, char **argv, int report_mode)
+/* `rfm score`; `rfm report` when report_mode (its -o names the HTML
+ * report); `rfm clv` when clv is not NULL */
+static int run(int argc, char **argv, int report_mode, clv_opts *clv)
 {
     options o;
     int done;
@@ -212,6 +214,7 @@ static int score(int argc, char **argv, int report_mode)
     }
     if ((status = report_check_outputs(&o)))
         return status;
+    o.clv = clv;
     rfm_ctx *ctx;
     if (rfm_create(&ctx) != RFM_OK) {
         fprintf(stderr, "rfm: out of memory\n");
@@ -235,7 +238,10 @@ static int score(int argc, char **argv, int report_mode)
         } else {
             if (!o.quiet)
                 warnings(ctx);
-            status = write_outputs(ctx, &o, &counts);
+            if (o.clv)
+                status = clv_fit(ctx, o.clv, o.quiet);
+            if (!status)
+                status = write_outputs(ctx, &o, &counts);
             if (!status && o.state && rfm_save(ctx, o.state) != RFM_OK) {
                 fprintf(stderr, "rfm: %s\n", rfm_errmsg(ctx));
                 status = EXIT_DATA;
@@ -246,14 +252,21 @@ static int score(int argc, char **argv, int report_mode)
     return status;
 }
 
+static int run_clv(int argc, char **argv, clv_opts *clv)
+{
+    return run(argc, argv, 0, clv);
+}
+
 int main(int argc, char **argv)
 {
     static char out_buf[1 << 16];
     setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
     if (argc >= 2 && strcmp(argv[1], "score") == 0)
-        return score(argc - 2, argv + 2, 0);
+        return run(argc - 2, argv + 2, 0, NULL);
     if (argc >= 2 && strcmp(argv[1], "report") == 0)
-        return score(argc - 2, argv + 2, 1);
+        return run(argc - 2, argv + 2, 1, NULL);
+    if (argc >= 2 && strcmp(argv[1], "clv") == 0)
+        return clv_main(argc - 2, argv + 2, run_clv);
     if (argc >= 2 && (strcmp(argv[1], "--version") == 0)) {
         printf("rfm %s\n", rfm_version_string());
         return 0;
@@ -263,6 +276,7 @@ int main(int argc, char **argv)
         return 0;
     }
     fprintf(stderr,
-            "usage: rfm score|report [options] FILE|-   (rfm score --help for the options)\n");
+            "usage: rfm score|report [options] FILE|-   (rfm score --help for the options)\n"
+            "       rfm clv [options] FILE|-            (rfm clv --help)\n");
     return EXIT_USAGE;
 }

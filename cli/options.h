@@ -42,6 +42,9 @@ typedef struct options {
     int quiet;
     int btyd;   /* add the BTYD summary columns */
     int nested; /* --nested: F within R levels, M within (R, F) cells */
+    /* `rfm clv`: the CLV settings and, after the compute, the fitted model
+     * (cli/clv_cmd.h); NULL for `rfm score` */
+    struct clv_opts *clv;
 } options;
 
 /* Parses argv after the subcommand. Returns 0, or EXIT_USAGE after printing

@@ -1,4 +1,5 @@
 #include "output.h"
+#include "clv_cmd.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -78,7 +79,10 @@ int write_customers(rfm_ctx *ctx, const options *o, FILE *out)
     const int history = o->state || o->transitions;
     fputs("customer_id,recency_days,frequency,monetary,r,f,m,segment", out);
     fputs(history ? ",previous_segment,segment_since" : "", out);
-    fputs(o->btyd ? ",btyd_frequency,btyd_recency,btyd_T,btyd_monetary\n" : "\n", out);
+    fputs(o->btyd ? ",btyd_frequency,btyd_recency,btyd_T,btyd_monetary" : "", out);
+    if (o->clv)
+        clv_customer_header(out);
+    fputc('\n', out);
     char money[40];
     for (size_t i = 0; i < customers; i++) {
         rfm_customer c = {.size = sizeof c};
@@ -110,6 +114,8 @@ int write_customers(rfm_ctx *ctx, const options *o, FILE *out)
             else
                 fprintf(out, "%.*f", o->scale + 2, c.btyd_monetary / unit);
         }
+        if (o->clv && clv_customer_columns(ctx, o->clv, i, o->scale, out))
+            return -1;
         fputc('\n', out);
     }
     return ferror(out) ? -1 : 0;
@@ -162,6 +168,8 @@ int write_summary_csv(rfm_ctx *ctx, const options *o, FILE *out)
         const char *name = rfm_channel_name(ctx, (int)ch);
         fprintf(out, ",reach_%s,reach_%s_share", name, name);
     }
+    if (o->clv)
+        clv_summary_header(out);
     fputc('\n', out);
     size_t n = rfm_segment_count(ctx);
     for (int id = 0; (size_t)id < n; id++) {
@@ -186,6 +194,8 @@ int write_summary_csv(rfm_ctx *ctx, const options *o, FILE *out)
             fprintf(out, ",%llu,%lld.%04lld", (unsigned long long)reach, (long long)(share / 10000),
                     (long long)(share % 10000));
         }
+        if (o->clv && clv_summary_columns(o->clv, id, o->scale, out))
+            return -1;
         fputc('\n', out);
     }
     return ferror(out) ? -1 : 0;

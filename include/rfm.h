@@ -801,6 +801,151 @@ RFM_API int rfm_parse_product(const char *quantity, size_t quantity_len, const c
  * Lifetime value (0.2)
  * ====================================================================== */
 
+/*
+ * Historical value is in the RFM results already: per customer
+ * rfm_customer.monetary (total spend), frequency, tenure_days, and per
+ * segment rfm_segment_stats (monetary sum, avg_monetary = average spend per
+ * customer, avg_order_value). rfm_clv_value and rfm_clv_segment add the
+ * purchase rate per year of tenure.
+ *
+ * Predictive value: rfm_clv_fit() fits two models by maximum likelihood on
+ * the BTYD summary of the scored customers of the last compute (a context
+ * with RFM_PARAM_BTYD set before ingesting; see rfm_customer.btyd_*):
+ *   - BG/NBD (Fader, Hardie & Lee 2005) on (x, t_x, T) = repeat purchases,
+ *     time from the first to the last purchase, time from the first
+ *     purchase to the as-of day, in the model's time unit: parameters
+ *     r, alpha (the purchase rate) and a, b (the drop-out probability);
+ *   - Gamma-Gamma (Fader & Hardie 2013) on the customers with x >= 1 and a
+ *     positive mean repeat value: parameters p, q, v (v in minor units).
+ * Both are fitted with Nelder-Mead on the log-parameters, restarted from
+ * the optimum until a restart no longer improves it. The fitted model is a
+ * plain struct: keep it, save it, or fill one with published parameters,
+ * and pass it to the queries below.
+ *
+ * CLV over a horizon H split in discount periods of length P (the last one
+ * may be shorter) with rate d per period:
+ *     clv = sum_{i=1..ceil(H/P)} (E[N(t_i)] - E[N(t_(i-1))]) * spend / (1+d)^i,
+ *     t_i = min(i*P, H),
+ * where E[N(t)] is the BG/NBD expected number of purchases in the next t
+ * and spend the Gamma-Gamma expected value of one purchase (lifetimes'
+ * customer_lifetime_value with P = 30 days).
+ */
+
+/** Time unit of the CLV models; the value is its length in days. @since 0.2 */
+typedef enum rfm_clv_unit { RFM_CLV_DAYS = 1, RFM_CLV_WEEKS = 7 } rfm_clv_unit;
+
+/** Outcome of one model fit (rfm_clv_model.bgnbd_status, gg_status). @since 0.2 */
+typedef enum rfm_clv_status {
+    RFM_CLV_CONVERGED = 0,      /* the optimiser met its tolerances */
+    RFM_CLV_MAX_ITERATIONS = 1, /* stopped at the iteration limit: best point kept */
+    RFM_CLV_DEGENERATE = 2,     /* no interior maximum (a parameter ran towards 0 or
+                                   infinity, e.g. no customer ever repeats): the
+                                   estimates are where the search stopped */
+    RFM_CLV_NOT_FITTED = 3      /* no data for this model (Gamma-Gamma without
+                                   repeat customers) */
+} rfm_clv_status;
+
+/** Options of rfm_clv_fit(); zero fields take the defaults. Size-prefixed:
+ *  set size = sizeof(rfm_clv_options). @since 0.2 */
+typedef struct rfm_clv_options {
+    size_t size;
+    int unit;           /* rfm_clv_unit, 0 = RFM_CLV_DAYS */
+    double horizon;     /* CLV horizon in units, 0 = 365 days */
+    double discount;    /* discount rate per period, 0..1000, default 0 */
+    double period;      /* discount period in units, 0 = 30 days */
+    int max_iterations; /* Nelder-Mead iterations per start, 0 = 4000 */
+} rfm_clv_options;
+
+/** A fitted (or hand-filled) pair of models and the CLV settings. A model
+ *  filled by hand needs size, unit, horizon, period (> 0), discount and
+ *  r, alpha, a, b > 0; a Gamma-Gamma part with gg_status other than
+ *  RFM_CLV_NOT_FITTED needs p, v > 0 and q > 1 (else expected spend falls
+ *  back to the customer's own average order value). @since 0.2 */
+typedef struct rfm_clv_model {
+    size_t size; /* caller sets sizeof(rfm_clv_model) */
+    int unit;    /* rfm_clv_unit of every time below */
+    double horizon, discount, period;
+    double r, alpha, a, b; /* BG/NBD */
+    double bgnbd_loglik;   /* log-likelihood at the estimates */
+    int bgnbd_status;      /* rfm_clv_status */
+    int bgnbd_iterations;
+    uint64_t bgnbd_customers; /* customers fitted (every scored one) */
+    double p, q, v;           /* Gamma-Gamma; v in minor units */
+    double gg_loglik;
+    int gg_status;
+    int gg_iterations;
+    uint64_t gg_customers; /* repeat customers with a positive mean value */
+} rfm_clv_model;
+
+/** Fits both models on the scored customers of the last compute and fills
+ *  *model (the options are copied into it). RFM_E_STATE without a current
+ *  compute or without RFM_PARAM_BTYD; RFM_E_INVALID for bad options or
+ *  sizes; RFM_E_NOMEM (scratch memory: at most 36 bytes a customer and
+ *  16 bytes a day of the longest tenure, freed before returning). A fit that does not converge is
+ * not an error: see the status fields. @since 0.2 */
+RFM_API int rfm_clv_fit(rfm_ctx *ctx, const rfm_clv_options *options, rfm_clv_model *model);
+
+/** Value of one customer under a model. Size-prefixed. @since 0.2 */
+typedef struct rfm_clv_value {
+    size_t size;               /* caller sets sizeof(rfm_clv_value) */
+    double p_alive;            /* probability the customer is still active */
+    double expected_purchases; /* in the next `horizon` */
+    double expected_spend;     /* expected value of one purchase, minor units */
+    double clv;                /* discounted value over the horizon, minor units */
+    /* historical: purchases per 365.25 days of tenure (tenure at least one
+     * day) and monetary / frequency; 0 from rfm_clv_predict() */
+    double purchases_per_year;
+    double avg_order_value;
+} rfm_clv_value;
+
+/** Value of the i-th customer in key order (as rfm_customer_at()), or of a
+ *  customer by key. RFM_E_STATE without a current compute or when the
+ *  customer is not scored; RFM_E_INVALID for an invalid model; otherwise
+ *  as rfm_customer_at() / rfm_customer_get_*(). @since 0.2 */
+RFM_API int rfm_clv_customer_at(rfm_ctx *ctx, const rfm_clv_model *model, size_t i,
+                                rfm_clv_value *out);
+RFM_API int rfm_clv_customer_get_u64(rfm_ctx *ctx, const rfm_clv_model *model, uint64_t key,
+                                     rfm_clv_value *out);
+RFM_API int rfm_clv_customer_get_str(rfm_ctx *ctx, const rfm_clv_model *model, const void *key,
+                                     size_t len, rfm_clv_value *out);
+
+/** The same from a summary in the model's unit, without a context: x
+ *  repeat purchases, t_x, T (0 <= t_x <= T, t_x = 0 when x = 0) and the
+ *  mean repeat value (minor units; 0 without repeats). RFM_E_INVALID for an
+ *  invalid model or summary. @since 0.2 */
+RFM_API int rfm_clv_predict(const rfm_clv_model *model, double x, double t_x, double T,
+                            double mean_value, rfm_clv_value *out);
+
+/** BG/NBD expected purchases in the next t units of a customer with
+ *  summary (x, t_x, T). RFM_E_INVALID for an invalid model, summary or
+ *  t < 0. @since 0.2 */
+RFM_API int rfm_bgnbd_expected(const rfm_clv_model *model, double x, double t_x, double T, double t,
+                               double *out);
+/** BG/NBD log-likelihood of one customer's summary (x, t_x, T) under the
+ *  model's r, alpha, a, b. RFM_E_INVALID as above. @since 0.2 */
+RFM_API int rfm_bgnbd_loglik(const rfm_clv_model *model, double x, double t_x, double T,
+                             double *out);
+
+/** CLV per segment of the last compute. Size-prefixed. @since 0.2 */
+typedef struct rfm_clv_segment {
+    size_t size; /* caller sets sizeof(rfm_clv_segment) in out[0] */
+    uint64_t customers;
+    double clv;                /* sum over the segment's customers */
+    double avg_clv;            /* clv / customers (0 when empty) */
+    double expected_purchases; /* sum, next horizon */
+    double avg_p_alive;
+    /* historical: purchases (sum of frequency) per 365.25 days of summed
+     * tenure */
+    double purchases_per_year;
+} rfm_clv_segment;
+
+/** Fills out[id] for the segment ids 0..min(cap, segments)-1 in one pass
+ *  over the customers; *n = rfm_segment_count(). The stride is out[0].size.
+ *  RFM_E_STATE without a current compute, RFM_E_INVALID for an invalid
+ *  model or size. @since 0.2 */
+RFM_API int rfm_clv_segments(rfm_ctx *ctx, const rfm_clv_model *model, rfm_clv_segment *out,
+                             size_t cap, size_t *n);
+
 /* (end of lifetime value) */
 
 /* ======================================================================
