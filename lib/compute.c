@@ -1,4 +1,5 @@
 /* rfm_compute(): as-of day, per-dimension scores, segments, diagnostics. */
+#include "boundary.h"
 #include "customers.h"
 #include "score.h"
 #include "view.h"
@@ -21,6 +22,7 @@ typedef struct work {
     uint8_t *scores;    /* one dimension's scores */
     uint8_t *lut;       /* cell -> segment */
     size_t n, lut_size;
+    const rfm_boundary *bounds[3]; /* supplied ntile boundaries, or NULL */
 } work;
 
 static void work_free(rfm_ctx *ctx, work *w)
@@ -179,7 +181,14 @@ static void score_dimension(rfm_ctx *ctx, work *w, int d)
     rfm__results *res = &ctx->results;
     int bins = ctx->bins[d], recency = d == 0;
     int64_t *cut = res->cutoffs[d];
-    switch (ctx->method[d]) {
+    if (w->bounds[d]) {
+        rfm__score_boundaries(ctx, d, w->bounds[d], w->scored, w->vals, w->n, bins, cut, w->scores,
+                              res->level_counts[d]);
+        res->method[d] = RFM_METHOD_NTILE;
+    }
+    switch (w->bounds[d] ? -1 : ctx->method[d]) {
+    case -1:
+        break;
     case RFM_METHOD_NTILE:
         rfm__score_ntile(w->vals, w->tiebreak, w->n, bins, recency, w->pairs, cut, w->scores,
                          res->level_counts[d]);
@@ -315,17 +324,24 @@ nomem:
     return rfm__fail(ctx, RFM_E_NOMEM, "out of memory scoring %zu customers", n);
 }
 
+int rfm__compute_with(rfm_ctx *ctx, int64_t as_of_day, const rfm_boundary *const bounds[3])
+{
+    rfm__results_drop(ctx);
+    work w;
+    memset(&w, 0, sizeof w);
+    for (int d = 0; d < 3; d++)
+        w.bounds[d] = bounds ? bounds[d] : NULL;
+    int rc = compute(ctx, as_of_day, &w);
+    work_free(ctx, &w);
+    return rc;
+}
+
 int rfm_compute(rfm_ctx *ctx, int64_t as_of_day)
 {
     int rc = rfm__enter(ctx);
     if (rc)
         return rc;
-    rfm__results_drop(ctx);
-    work w;
-    memset(&w, 0, sizeof w);
-    rc = compute(ctx, as_of_day, &w);
-    work_free(ctx, &w);
-    return rc;
+    return rfm__compute_with(ctx, as_of_day, NULL);
 }
 
 int rfm_as_of_day(rfm_ctx *ctx, int64_t *day)
