@@ -281,6 +281,15 @@ check: lib cli examples $(TEST_BINS) $(CXX_TEST) $(C99_TEST)
 
 test: check
 
+# Python binding (bindings/python): pytest with the Debian interpreter, which sees the
+# python3-pytest, -numpy, -pandas, -dask and -distributed packages, against this build's
+# library and `rfm` binary. Not with SANITIZE=1 (python is not built with ASan).
+PYTHON ?= /usr/bin/python3
+.PHONY: check-python
+check-python: lib cli
+	LIBRFM_OUT='$(abspath $(OUT))' LIBRFM_PATH='$(abspath $(OUT))' \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
+
 # ---------------------------------------------------------------- examples (shared library)
 $(OUT)/obj/examples/%.o: examples/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
