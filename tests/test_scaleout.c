@@ -12,6 +12,7 @@
 
 #include "cdnow_data.h"
 #include "rfm.h"
+#include "state_util.h"
 
 #define MAX_PARTS 7
 #define BINS 5
@@ -431,12 +432,84 @@ static void bad_arguments_fail_cleanly(void **state)
     rfm_destroy(ctx);
 }
 
+/* ------------------------------------------------------------------ */
+/* Allocation failures                                                 */
+
+enum { OP_PARTITION, OP_RANK_COUNT, OP_RANK_SAMPLE, OP_COMPUTE, N_OPS };
+
+static int run_op(rfm_ctx *ctx, int op, buf *b)
+{
+    rfm_boundary bd[BINS - 1];
+    for (int g = 0; g < BINS - 1; g++)
+        bd[g] = (rfm_boundary){sizeof bd[g], g + 1, 0, "c10", 3};
+    uint64_t counts[BINS - 1];
+    rfm_boundary out[8];
+    out[0].size = sizeof out[0];
+    size_t n;
+    switch (op) {
+    case OP_PARTITION:
+        b->len = 0;
+        return rfm_save_partition_to(ctx, 1, 3, collect, b);
+    case OP_RANK_COUNT:
+        return rfm_rank_count(ctx, RFM_DIM_M, RFM_AS_OF_AUTO, bd, BINS - 1, counts);
+    case OP_RANK_SAMPLE:
+        return rfm_rank_sample(ctx, RFM_DIM_R, RFM_AS_OF_AUTO, NULL, &bd[3], out, 8, &n, NULL);
+    default:
+        return rfm_compute_at_boundaries(ctx, RFM_AS_OF_AUTO, NULL, bd, NULL);
+    }
+}
+
+static void allocation_failures_leave_the_context_valid(void **state)
+{
+    (void)state;
+    ta_state st;
+    memset(&st, 0, sizeof st);
+    rfm_ctx *ctx = ta_create(&st);
+    int id;
+    assert_int_equal(rfm_channel_add(ctx, "post", &id), RFM_OK);
+    for (int i = 0; i < 200; i++) {
+        char key[8], order[8];
+        snprintf(key, sizeof key, "c%d", i % 60);
+        snprintf(order, sizeof order, "o%d", i % 17);
+        rfm_row_str r = {
+            key,   strlen(key),  (int64_t)(10000 + i % 90) * 86400, 100 * (i % 13) - 50,
+            order, strlen(order)};
+        assert_int_equal(rfm_ingest_str(ctx, &r, 1, sizeof r, NULL), RFM_OK);
+    }
+    buf b = {NULL, 0, 0};
+    for (int op = 0; op < N_OPS; op++) {
+        int done = 0, failures = 0;
+        for (size_t k = 1; !done && k < 10000; k++) {
+            st.injected = 0;
+            st.fail_at = st.calls + k;
+            int rc = run_op(ctx, op, &b);
+            st.fail_at = 0;
+            if (!st.injected) {
+                assert_int_equal(rc, RFM_OK);
+                done = 1;
+            } else {
+                assert_int_equal(rc, RFM_E_NOMEM);
+                assert_true(rfm_errmsg(ctx)[0] != '\0');
+                failures++;
+            }
+        }
+        assert_true(done && failures > 0);
+        assert_int_equal(run_op(ctx, op, &b), RFM_OK); /* still valid */
+    }
+    free(b.data);
+    rfm_destroy(ctx);
+    assert_int_equal(st.errors, 0);
+    assert_int_equal(st.live_bytes, 0);
+    free(st.blocks);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(partition_hash_is_the_documented_function),
         cmocka_unit_test(cdnow_split_scores_like_one),
         cmocka_unit_test(bad_arguments_fail_cleanly),
+        cmocka_unit_test(allocation_failures_leave_the_context_valid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
