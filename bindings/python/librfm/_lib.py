@@ -147,6 +147,11 @@ _PROTOS = {
                                                  P(Boundary)]),
 }
 
+# rfm_customer_at into a raw address: fills arrays of Customer without a
+# ctypes object per row (the DataFrame path of Context.customers()).
+customer_at_raw = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, sz, ctypes.c_void_p)(
+    ("rfm_customer_at", lib))
+
 for _name, (_res, _args) in _PROTOS.items():
     _fn = getattr(lib, _name)
     _fn.restype = _res

@@ -232,11 +232,57 @@ class Context:
         return out
 
     def customers(self, include_unscored=False):
-        """records() as a pandas DataFrame (a list of dicts without pandas)."""
-        recs = self.records(include_unscored)
+        """records() as a pandas DataFrame (a list of dicts without pandas),
+        built column-wise: one C call per customer, no Python object per field."""
         if pd is None:
-            return recs
-        return pd.DataFrame.from_records(recs, columns=CUSTOMER_COLUMNS)
+            return self.records(include_unscored)
+        import numpy as np
+        n = self.counts()[0]
+        arr = (_lib.Customer * max(n, 1))()
+        t = np.frombuffer(arr, dtype=_customer_dtype(np))
+        t["size"] = ctypes.sizeof(_lib.Customer)
+        base, step, h = ctypes.addressof(arr), ctypes.sizeof(_lib.Customer), self.handle
+        fn = _lib.customer_at_raw
+        for i in range(n):
+            rc = fn(h, i, base + i * step)
+            if rc:
+                self._check(rc)
+        t = t[:n]
+        if not include_unscored:
+            t = t[t["scored"] == 1]
+        scored = t["scored"] == 1
+        if n and t.size and t["key"][0]:
+            keys = [ctypes.string_at(p, ln).decode("utf-8", "surrogateescape")
+                    for p, ln in zip(t["key"].tolist(), t["key_len"].tolist())]
+        else:
+            keys = t["key_u64"]
+        names = np.array(self.segment_names() + [None], dtype=object)
+        prev = np.array([self._prev_name(i) for i in
+                         range(lib.rfm_previous_segment_count(self.handle))] + ["new"],
+                        dtype=object)
+        scale = 10 ** self.money_scale
+
+        def when(col, mask=scored):
+            return t[col] if include_unscored is False else np.where(mask, t[col], None)
+
+        has = t["frequency"] > 0
+        df = pd.DataFrame({
+            "customer_id": keys, "recency_days": when("recency_days"),
+            "frequency": t["frequency"], "monetary": t["monetary"] / scale,
+            "r": when("r"), "f": when("f"), "m": when("m"),
+            "segment": names[np.where(scored, t["segment"], -1)],
+            "monetary_minor": t["monetary"],
+            "first_purchase": np.where(has, t["first_purchase"] // 86400, None)
+            if include_unscored else t["first_purchase"] // 86400,
+            "last_purchase": np.where(has, t["last_purchase"] // 86400, None)
+            if include_unscored else t["last_purchase"] // 86400,
+            "tenure_days": when("tenure_days"), "cell": when("cell"), "total": when("total"),
+            "weighted": when("weighted"),
+            "previous_segment": np.where(scored, prev[t["previous_segment"]], None)
+            if include_unscored else prev[t["previous_segment"]],
+            "segment_since": when("segment_since"), "channels": t["channels"],
+        }, columns=CUSTOMER_COLUMNS)
+        return df
 
     def customer(self, key):
         """One customer's record (scores None when unscored); KeyError if absent."""
@@ -408,6 +454,17 @@ class Context:
             return None
         self._check(rc)
         return out.value
+
+
+def _customer_dtype(np):
+    """numpy view of the Customer struct, field by field at ctypes' offsets."""
+    names, formats, offsets = [], [], []
+    for name, ctype in _lib.Customer._fields_:
+        names.append(name)
+        formats.append(np.uintp if ctype is ctypes.c_void_p else np.dtype(ctype))
+        offsets.append(getattr(_lib.Customer, name).offset)
+    return np.dtype({"names": names, "formats": formats, "offsets": offsets,
+                     "itemsize": ctypes.sizeof(_lib.Customer)})
 
 
 def partition_hash(key):
