@@ -130,7 +130,9 @@ class Context:
         values, integer seconds since 1970, or text (ISO 8601 / YYYYMMDD or
         date_format, as the CLI reads it). Amounts: text (exact), or numbers
         in major units (amount_minor=True: already minor units). Orders:
-        optional purchase keys (text; None/NaN/"" = none). Returns the rows
+        optional purchase keys (None/NaN/"" = none): text with string
+        customer keys, integers with integer ones (the u64 batch takes u64
+        purchase keys). Returns the rows
         applied; a failure raises RfmError after applying the rows before it."""
         n = len(customers)
         if len(timestamps) != n or len(amounts) != n or (orders is not None and len(orders) != n):
@@ -140,17 +142,19 @@ class Context:
         ts = convert.timestamps(timestamps, date_format)
         am = convert.amounts(amounts, self.money_scale, amount_minor)
         applied = ctypes.c_size_t()
-        if orders is not None:
-            odata, ooff = convert.strings(["" if o is None or o != o else o for o in
-                                           convert._values(orders)])
-        else:
-            odata, ooff = None, None
-        if convert.is_integer_column(customers) and orders is None:
+        if convert.is_integer_column(customers):
             keys = convert.u64_array(customers)
+            ords, has = convert.u64_orders(orders) if orders is not None else (None, None)
             rc = lib.rfm_ingest_columns_u64(self.handle, n, convert.pointer(keys),
-                                            convert.pointer(ts), convert.pointer(am), None, None,
+                                            convert.pointer(ts), convert.pointer(am),
+                                            convert.pointer(ords), convert.pointer(has),
                                             ctypes.byref(applied))
         else:
+            if orders is not None:
+                odata, ooff = convert.strings(["" if o is None or o != o else o for o in
+                                               convert._values(orders)])
+            else:
+                odata, ooff = None, None
             data, off = convert.strings(customers)
             rc = lib.rfm_ingest_columns_str(self.handle, n, data, convert.pointer(off),
                                             convert.pointer(ts), convert.pointer(am), odata,

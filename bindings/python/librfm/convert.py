@@ -40,6 +40,27 @@ def u64_array(col):
     return (ctypes.c_uint64 * len(v))(*v)
 
 
+def u64_orders(col):
+    """(u64 purchase keys, has_order bytes) for integer customer keys:
+    integers, with None/NaN for lines without one."""
+    v = list(_values(col)) if np is None else _values(col)
+    if np is not None:
+        a = np.asarray(v)
+        if a.dtype.kind in "iu":
+            return np.ascontiguousarray(a, dtype=np.uint64), np.ones(len(a), dtype=np.uint8)
+        if a.dtype.kind == "f":
+            has = ~np.isnan(a)
+            return (np.ascontiguousarray(np.where(has, a, 0), dtype=np.uint64),
+                    has.astype(np.uint8))
+        v = a.tolist()
+    if not all(x is None or x != x or (isinstance(x, int) and x >= 0) for x in v):
+        raise ValueError("purchase keys of integer customer keys must be integers (or None); "
+                         "pass customer keys as text to use text purchase keys")
+    has = [0 if x is None or x != x else 1 for x in v]
+    keys = [x if h else 0 for x, h in zip(v, has)]
+    return (ctypes.c_uint64 * len(v))(*keys), (ctypes.c_uint8 * len(v))(*has)
+
+
 def i64_array(values):
     if np is not None:
         return np.ascontiguousarray(values, dtype=np.int64)

@@ -4,6 +4,7 @@ import csv
 import io
 import os
 import subprocess
+import sys
 from decimal import Decimal
 
 import pytest
@@ -169,3 +170,41 @@ def test_no_leak_over_1e5_create_destroy_cycles():
     grown = rss_bytes() - before
     # a context with one customer is several KiB: a leak would be >= 100 MB
     assert grown < 4 * 1024 * 1024, grown
+
+
+def test_integer_keys_with_integer_orders():
+    # two lines of order 7 are one purchase; a line without order is its own
+    customers = [5, 5, 5, 9]
+    days = ["2020-01-01", "2020-01-01", "2020-02-01", "2020-01-05"]
+    amounts = ["1.00", "2.00", "3.00", "4.00"]
+    with librfm.Context() as ctx:
+        ctx.ingest(customers, days, amounts, orders=[7, 7, None, 1])
+        assert ctx.customer(5)["frequency"] == 2 and ctx.customer(5)["monetary_minor"] == 600
+    with librfm.Context() as ctx:
+        ctx.ingest(np.array(customers), days, amounts, orders=np.array([7, 7, np.nan, 1]))
+        assert ctx.customer(5)["frequency"] == 2
+    with librfm.Context() as ctx, pytest.raises(ValueError):
+        ctx.ingest(customers, days, amounts, orders=["a", "a", None, "b"])
+
+
+def test_standard_library_only():
+    # numpy and pandas hidden: lists in, dicts out, same scores as with them
+    code = """
+import sys
+sys.modules['numpy'] = None
+sys.modules['pandas'] = None
+import csv, librfm
+rows = list(csv.DictReader(open(%r)))
+with librfm.Context(method='ntile') as ctx:
+    ctx.ingest([r['customer_id'] for r in rows], [r['date'] for r in rows],
+               [r['amount'] for r in rows])
+    recs = ctx.compute().customers()
+    assert isinstance(recs, list)
+    print(sum(r['r'] * 100 + r['f'] * 10 + r['m'] for r in recs), len(recs))
+""" % CDNOW
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    with librfm.Context(method="ntile") as ctx:
+        ctx.ingest_frame(cdnow_frame())
+        df = ctx.compute().customers()
+    assert out.stdout.split() == [str(int((df.r * 100 + df.f * 10 + df.m).sum())), str(len(df))]
