@@ -878,7 +878,8 @@ RFM_API int rfm_rank_sample(rfm_ctx *ctx, rfm_dim dim, int64_t as_of_day, const 
 /** rfm_compute() with supplied ntile boundaries: for each dimension whose
  *  array is not NULL (bins - 1 boundaries, ascending in the ntile order,
  *  stride b[0].size), score = 1 + #{g : customer after b_g} (the group of
- *  its position), whatever the dimension's method; rfm_cutoffs() then gives
+ *  its position), whatever the dimension's method (thresholds it uses
+ *  need not be set); rfm_cutoffs() then gives
  *  the boundaries' values. Other dimensions use their method (supplied
  *  quantile cutoffs: RFM_METHOD_THRESHOLDS). With the boundaries of the
  *  global order this gives exactly the global NTILE scores. RFM_E_INVALID

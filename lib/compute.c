@@ -57,10 +57,10 @@ static int resolve_as_of(rfm_ctx *ctx, int64_t requested, int64_t latest, int64_
     return RFM_OK;
 }
 
-static int check_params(rfm_ctx *ctx)
+static int check_params(rfm_ctx *ctx, const work *w)
 {
     for (int d = 0; d < 3; d++)
-        if (ctx->method[d] == RFM_METHOD_THRESHOLDS &&
+        if (ctx->method[d] == RFM_METHOD_THRESHOLDS && !w->bounds[d] &&
             ctx->n_thresholds[d] != (size_t)ctx->bins[d] - 1)
             return rfm__fail(ctx, RFM_E_STATE,
                              "%c uses thresholds: %d bins need %d edges, %zu were set",
@@ -277,7 +277,7 @@ static int commit_history(rfm_ctx *ctx, int64_t as_of)
 
 static int compute(rfm_ctx *ctx, int64_t requested, work *w)
 {
-    int rc = check_params(ctx);
+    int rc = check_params(ctx, w);
     if (rc)
         return rc;
     size_t n = 0;

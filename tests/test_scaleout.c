@@ -425,6 +425,9 @@ static void bad_arguments_fail_cleanly(void **state)
                      RFM_E_INVALID);
     assert_non_null(strstr(rfm_errmsg(ctx), "ascend"));
     desc[1].key = "c";
+    /* F's own method (thresholds, none set) is not used when F has boundaries */
+    assert_int_equal(rfm_set_param(ctx, RFM_PARAM_METHOD_F, RFM_METHOD_THRESHOLDS), RFM_OK);
+    assert_int_equal(rfm_compute(ctx, RFM_AS_OF_AUTO), RFM_E_STATE);
     assert_int_equal(rfm_compute_at_boundaries(ctx, RFM_AS_OF_AUTO, NULL, desc, NULL), RFM_OK);
     rfm_customer c = {.size = sizeof c};
     assert_int_equal(rfm_customer_get_str(ctx, "abc", 3, &c), RFM_OK);
