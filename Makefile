@@ -11,6 +11,7 @@
 #   make abi-check            compare the built library with the released ABI in abi/ (abidiff)
 #   make dist                 out/librfm-VERSION.tar.gz of the files git tracks (+ dist_test.sh)
 #   make demo | examples | bench | bench-full | format | format-check | clean | help
+#   make check-python         the Python binding and its Dask scale-out (bindings/python, pytest)
 #
 # Variables: CC, CFLAGS (empty by default, appended last so it can override anything),
 # OPTFLAGS (default -O2 -g), CPPFLAGS, LDFLAGS, LDLIBS, AR, PREFIX, LIBDIR, INCLUDEDIR,
@@ -382,6 +383,6 @@ clean:
 	rm -rf out out-san out-m32 out-san-m32
 
 help:
-	@sed -n '2,19s/^# \{0,1\}//p' Makefile
+	@sed -n '2,20s/^# \{0,1\}//p' Makefile
 
 -include $(wildcard $(OUT)/obj/*/*.d)

@@ -75,9 +75,10 @@ class Context:
 
     # -- lifetime ----------------------------------------------------------
     def close(self):
-        if getattr(self, "_h", None):
+        # lib can be gone already when __del__ runs at interpreter exit
+        if getattr(self, "_h", None) and lib is not None:
             lib.rfm_destroy(self._h)
-            self._h = None
+        self._h = None
 
     def __del__(self):
         self.close()
