@@ -72,9 +72,24 @@ def _as_bytes(x):
 
 
 def strings(col):
-    """(data bytes, offsets array) in the Arrow layout: n + 1 offsets."""
-    encoded = list(map(_as_bytes, _values(col)))
-    data = b"".join(encoded)
+    """(data bytes, offsets array) in the Arrow layout: n + 1 offsets. Only
+    C-level iteration (str, join, len) in the common all-ASCII case."""
+    items = list(_values(col))
+    kinds = set(map(type, items))
+    if kinds == {bytes}:
+        encoded = items
+        data = b"".join(encoded)
+    elif bytes in kinds:  # mixed: each value on its own
+        encoded = list(map(_as_bytes, items))
+        data = b"".join(encoded)
+    else:
+        strs = list(map(str, items))
+        joined = "".join(strs)
+        if joined.isascii():
+            encoded, data = strs, joined.encode("ascii")
+        else:
+            encoded = [x.encode("utf-8") for x in strs]
+            data = b"".join(encoded)
     if np is not None:
         offsets = np.zeros(len(encoded) + 1, dtype=np.uint64)
         np.cumsum(np.fromiter(map(len, encoded), dtype=np.uint64, count=len(encoded)),

@@ -208,3 +208,11 @@ with librfm.Context(method='ntile') as ctx:
         ctx.ingest_frame(cdnow_frame())
         df = ctx.compute().customers()
     assert out.stdout.split() == [str(int((df.r * 100 + df.f * 10 + df.m).sum())), str(len(df))]
+
+
+def test_string_keys_bytes_and_non_ascii():
+    with librfm.Context() as ctx:
+        ctx.ingest(["kund-ö", "abc", b"raw\xff"], ["2020-01-01"] * 3, ["1.00", "2.00", "3.00"])
+        assert ctx.customer("kund-ö")["monetary_minor"] == 100
+        assert ctx.customer(b"raw\xff")["monetary_minor"] == 300
+        assert ctx.counts() == (3, 3, 0)
