@@ -845,7 +845,8 @@ RFM_API int rfm_save_partition_to(rfm_ctx *ctx, uint64_t part, uint64_t n_parts,
  *  purchases for F, minor units for M) and a customer key (key_u64 in u64
  *  contexts; key/key_len in string contexts). The ntile order of SPEC 4:
  *  F, M by (value asc, key asc); R by (recency desc, key asc). Arrays of
- *  them use the stride of their first element's `size`. @since 0.2 */
+ *  them use the stride of their first element's `size`, which must reach
+ *  key_len (every field is used; else RFM_E_INVALID). @since 0.2 */
 typedef struct rfm_boundary {
     size_t size; /* sizeof(rfm_boundary) as the caller compiled it */
     int64_t value;
@@ -878,9 +879,9 @@ RFM_API int rfm_rank_sample(rfm_ctx *ctx, rfm_dim dim, int64_t as_of_day, const 
 /** rfm_compute() with supplied ntile boundaries: for each dimension whose
  *  array is not NULL (bins - 1 boundaries, ascending in the ntile order,
  *  stride b[0].size), score = 1 + #{g : customer after b_g} (the group of
- *  its position), whatever the dimension's method (thresholds it uses
- *  need not be set); rfm_cutoffs() then gives
- *  the boundaries' values. Other dimensions use their method (supplied
+ *  its position), whatever the dimension's method (thresholds it uses need
+ *  not be set); rfm_cutoffs() then gives the boundaries' values. Other
+ *  dimensions use their method (supplied
  *  quantile cutoffs: RFM_METHOD_THRESHOLDS). With the boundaries of the
  *  global order this gives exactly the global NTILE scores. RFM_E_INVALID
  *  for a NULL or short key of a string context, or boundaries out of
