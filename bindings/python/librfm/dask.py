@@ -139,6 +139,8 @@ class _ClientRunner:
 
 
 def _runner(client):
+    if client is False:
+        return _LocalRunner()
     if client is None:
         try:
             from distributed import get_client
@@ -247,7 +249,7 @@ def score(ddf, customer="customer_id", date="date", amount="amount", order=None,
     a date or "YYYY-MM-DD" - one global day, never a per-worker one.
     n_parts: owner contexts (default: the input's partition count); each is
     pinned to a worker of `client` (default: the current distributed client;
-    without one everything runs in this process). Returns a Dask DataFrame of
+    without one, or with client=False, everything runs in this process). Returns a Dask DataFrame of
     the per-customer rows of Context.customers() (each owner's rows in key
     order; sort by customer_id for the global order), and with
     return_stats=True also a dict: rounds, bytes of the pieces moved, timings.
@@ -277,12 +279,12 @@ def score(ddf, customer="customer_id", date="date", amount="amount", order=None,
     else:
         pre_v = dask.compute(*pre)
         pieces = [[v[j] for v in pre_v] for j in range(n_parts)]
-    built = run.gather(run.submit(_build_owner, t, cfg, *pieces[j], worker=w)
-                       for j, (t, w) in enumerate(owners))
-    stats["bytes_shuffled"] = sum(b["bytes"] for b in built)
-    stats["customers"] = sum(b["customers"] for b in built)
-    t1 = time.perf_counter()
     try:
+        built = run.gather(run.submit(_build_owner, t, cfg, *pieces[j], worker=w)
+                           for j, (t, w) in enumerate(owners))
+        stats["bytes_shuffled"] = sum(b["bytes"] for b in built)
+        stats["customers"] = sum(b["customers"] for b in built)
+        t1 = time.perf_counter()
         # 3: global as-of day and cutoffs
         latest = [b["latest"] for b in built if b["latest"] is not None]
         if as_of is None:
@@ -314,8 +316,11 @@ def score(ddf, customer="customer_id", date="date", amount="amount", order=None,
         parts = [run.submit(_score_owner, t, as_of_day, bins, thresholds, boundaries, preset_id,
                             worker=w) for t, w in owners]
     except BaseException:
-        for t, w in owners:
-            run.submit(_release, t, worker=w)
+        # free the owners built so far; their workers may be gone too
+        try:
+            run.gather(run.submit(_release, t, worker=w) for t, w in owners)
+        except Exception:  # noqa: BLE001 - the original error matters
+            pass
         raise
     if isinstance(run, _ClientRunner):
         result = dd.from_delayed(parts)

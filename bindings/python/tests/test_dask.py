@@ -95,12 +95,14 @@ def test_as_of_is_global_and_checked(client):
     with pytest.raises(librfm.RfmError) as err:
         rfm_dask.score(ddf, client=client, as_of="1997-01-01").compute()
     assert "before the latest purchase date" in str(err.value)
+    # the owners built before the error are freed
+    assert set(client.run(lambda: len(rfm_dask._OWNERS)).values()) == {0}
 
 
 def test_without_a_client_runs_in_process():
     df = generated()
     ddf = dd.from_pandas(df, npartitions=3, sort=False)
-    got = rfm_dask.score(ddf, method="ntile", client=None, customer="customer", date="ts",
+    got = rfm_dask.score(ddf, method="ntile", client=False, customer="customer", date="ts",
                          amount="cents", amount_minor=True)
     want = single(df, "ntile", customer="customer", date="ts", amount="cents",
                   amount_minor=True)
@@ -115,3 +117,5 @@ def test_worker_errors_arrive_as_rfm_errors(client):
         rfm_dask.score(ddf, client=client, customer="customer", date="ts", amount="cents",
                        amount_minor=True)
     assert err.value.code == 11 and "not a date" in str(err.value)
+    # no owner context is left behind on the workers
+    assert set(client.run(lambda: len(rfm_dask._OWNERS)).values()) == {0}
