@@ -140,6 +140,7 @@ class Context:
             raise ValueError("columns differ in length")
         if n == 0:
             return 0
+        convert.check_present(customers, "customer")
         ts = convert.timestamps(timestamps, date_format)
         am = convert.amounts(amounts, self.money_scale, amount_minor)
         applied = ctypes.c_size_t()

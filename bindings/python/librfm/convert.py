@@ -71,6 +71,17 @@ def _as_bytes(x):
     return x if isinstance(x, bytes) else str(x).encode("utf-8")
 
 
+def check_present(col, what):
+    """Missing values (None, NaN) would silently become keys like "nan"."""
+    if hasattr(col, "isna"):
+        missing = bool(col.isna().any())
+    else:
+        missing = any(x is None or (isinstance(x, float) and x != x) for x in _values(col))
+    if missing:
+        raise ValueError("%s column has missing values; drop those rows first (the rfm "
+                         "command skips rows without a customer id)" % what)
+
+
 def strings(col):
     """(data bytes, offsets array) in the Arrow layout: n + 1 offsets. Only
     C-level iteration (str, join, len) in the common all-ASCII case."""
@@ -186,6 +197,8 @@ def amounts(col, scale, minor=False):
         if a.dtype.kind in "iu":
             return a.astype(np.int64) * (1 if minor else 10 ** scale)
         if a.dtype.kind == "f":
+            if np.isnan(a).any():
+                raise ValueError("amount column has missing values (NaN); drop or fill them")
             if minor:
                 return np.rint(a).astype(np.int64)
             return np.rint(a * 10 ** scale).astype(np.int64)

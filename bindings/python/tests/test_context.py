@@ -216,3 +216,15 @@ def test_string_keys_bytes_and_non_ascii():
         assert ctx.customer("kund-ö")["monetary_minor"] == 100
         assert ctx.customer(b"raw\xff")["monetary_minor"] == 300
         assert ctx.counts() == (3, 3, 0)
+
+
+def test_missing_values_are_refused():
+    with librfm.Context() as ctx:
+        with pytest.raises(ValueError, match="customer"):
+            ctx.ingest(pd.Series(["a", None]), ["2020-01-01"] * 2, ["1.00"] * 2)
+        with pytest.raises(ValueError, match="amount"):
+            ctx.ingest(["a", "b"], ["2020-01-01"] * 2, np.array([1.0, np.nan]))
+        with pytest.raises(librfm.RfmError) as err:  # NaT: out of the timestamp range
+            ctx.ingest(["a"], pd.Series(pd.to_datetime([None])), [1.0])
+        assert err.value.code == 4
+        assert ctx.counts() == (0, 0, 0)
