@@ -6,6 +6,10 @@
 
 #include "ctx.h"
 
+/* Internal scoring method of a dimension given boundaries (never public:
+ * the boundaries come with the compute call, not as a parameter). */
+#define RFM__METHOD_BOUNDARIES (-1)
+
 /* rfm_compute() after the entry check, with boundaries for the dimensions
  * whose entry is not NULL (bounds itself may be NULL: none). */
 int rfm__compute_with(rfm_ctx *ctx, int64_t as_of_day, const rfm_boundary *const bounds[3]);

@@ -181,13 +181,11 @@ static void score_dimension(rfm_ctx *ctx, work *w, int d)
     rfm__results *res = &ctx->results;
     int bins = ctx->bins[d], recency = d == 0;
     int64_t *cut = res->cutoffs[d];
-    if (w->bounds[d]) {
+    switch (w->bounds[d] ? RFM__METHOD_BOUNDARIES : ctx->method[d]) {
+    case RFM__METHOD_BOUNDARIES:
         rfm__score_boundaries(ctx, d, w->bounds[d], w->scored, w->vals, w->n, bins, cut, w->scores,
                               res->level_counts[d]);
         res->method[d] = RFM_METHOD_NTILE;
-    }
-    switch (w->bounds[d] ? -1 : ctx->method[d]) {
-    case -1:
         break;
     case RFM_METHOD_NTILE:
         rfm__score_ntile(w->vals, w->tiebreak, w->n, bins, recency, w->pairs, cut, w->scores,
