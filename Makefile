@@ -12,6 +12,7 @@
 #   make abi-check            compare the built library with the released ABI in abi/ (abidiff)
 #   make dist                 out/librfm-VERSION.tar.gz of the files git tracks (+ dist_test.sh)
 #   make demo | examples | bench | bench-full | format | format-check | clean | help
+#   make check-python         the Python binding and its Dask scale-out (bindings/python, pytest)
 #
 # Variables: CC, CFLAGS (empty by default, appended last so it can override anything),
 # OPTFLAGS (default -O2 -g), CPPFLAGS, LDFLAGS, LDLIBS, AR, PREFIX, LIBDIR, INCLUDEDIR,
@@ -297,6 +298,14 @@ test: check
 # reference, the page makes no network request.
 check-report: $(CLI_BIN)
 	RFM='./$(CLI_BIN)' sh tests/report_browser_test.sh
+# Python binding (bindings/python): pytest with the Debian interpreter, which sees the
+# python3-pytest, -numpy, -pandas, -dask and -distributed packages, against this build's
+# library and `rfm` binary. Not with SANITIZE=1 (python is not built with ASan).
+PYTHON ?= /usr/bin/python3
+.PHONY: check-python
+check-python: lib cli
+	LIBRFM_OUT='$(abspath $(OUT))' LIBRFM_PATH='$(abspath $(OUT))' \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
 
 # ---------------------------------------------------------------- examples (shared library)
 $(OUT)/obj/examples/%.o: examples/%.c $(FLAGS_STAMP)
@@ -390,6 +399,6 @@ clean:
 	rm -rf out out-san out-m32 out-san-m32
 
 help:
-	@sed -n '2,19s/^# \{0,1\}//p' Makefile
+	@sed -n '2,20s/^# \{0,1\}//p' Makefile
 
 -include $(wildcard $(OUT)/obj/*/*.d)

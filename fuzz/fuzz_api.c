@@ -184,13 +184,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (void)rfm_segment_stats_get(ctx, op[3] % 14 - 1, &st);
             rfm_customer c = {.size = op[2] % 2 ? sizeof c : 0};
             (void)rfm_customer_at(ctx, op[3] % 20, &c);
+            /* scale-out queries (0.2) */
+            rfm_boundary b = {sizeof b, (int64_t)(op[2] % 60) - 10, op[3] % KEYS, NULL, 0};
+            rfm_boundary out[4] = {{.size = sizeof out[0]}};
+            uint64_t count;
+            (void)rfm_rank_count(ctx, (rfm_dim)(op[2] % 4), RFM_AS_OF_AUTO, &b, 1, &count);
+            (void)rfm_rank_sample(ctx, (rfm_dim)(op[3] % 3), RFM_AS_OF_AUTO, op[2] % 2 ? &b : NULL,
+                                  op[3] % 2 ? &b : NULL, out, 4, &n, NULL);
             break;
         }
         default: { /* a bad row in a batch: nothing of it is applied */
             rfm_row_u64 rows[2] = {{customer, INT64_MAX, 1, 0, 0}, {customer, 0, 1, 0, 0}};
             size_t applied = 9;
-            if (rfm_ingest_u64(ctx, rows, 2, sizeof *rows, &applied) != RFM_E_RANGE ||
-                applied != 0)
+            if (rfm_ingest_u64(ctx, rows, 2, sizeof *rows, &applied) != RFM_E_RANGE || applied != 0)
                 abort();
             break;
         }

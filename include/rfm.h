@@ -795,6 +795,105 @@ RFM_API int rfm_parse_product(const char *quantity, size_t quantity_len, const c
  * Scale-out across processes and machines (0.2)
  * ====================================================================== */
 
+/*
+ * Customers split over several contexts (processes, machines), each
+ * customer in exactly one, scored exactly as one context holding them all
+ * would score them, without moving the values to one place:
+ *   1. route every customer to a context by rfm_partition_hash_*() (fixed
+ *      forever, so any language can compute it); pre-aggregated contexts
+ *      ship their share with rfm_save_partition_to() and the owner merges
+ *      the pieces (rfm_load_from(), rfm_merge());
+ *   2. take the global as-of day (max of rfm_latest_purchase_day() + 1, or
+ *      the caller's) and pass that same day to every call below;
+ *   3. quantile: find c_k = x_(ceil(k*n/B)) with rfm_value_range() and
+ *      rfm_histogram() count queries (a value v is c_k when
+ *      #{x <= v} >= ceil(k*n/B) > #{x <= v - 1}), then score every context
+ *      with RFM_METHOD_THRESHOLDS and edges c_1..c_(B-1);
+ *   4. ntile: the group boundaries are customers, i.e. (value, key) pairs:
+ *      the boundary of group g is the customer at global rank p_g (the size
+ *      of groups 1..g) in the dimension's ntile order. Find it with
+ *      rfm_rank_sample() (candidate pairs) and rfm_rank_count() (global
+ *      ranks of candidates), then score with rfm_compute_at_boundaries().
+ * The README (Scale-out) shows the rounds; bindings/python/librfm/dask.py
+ * implements them.
+ */
+
+/** Partition hash of a u64 customer key, part of the ABI and fixed forever
+ *  (independent of RFM_PARAM_HASH_SEED and of the library version): the
+ *  splitmix64 finalizer of key + 0x9E3779B97F4A7C15, in 64-bit unsigned
+ *  arithmetic (wrapping):
+ *      z = key + 0x9E3779B97F4A7C15;
+ *      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
+ *      z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
+ *      return z ^ (z >> 31);
+ *  The partition of a customer among P parts is hash % P. @since 0.2 */
+RFM_API uint64_t rfm_partition_hash_u64(uint64_t key);
+/** Partition hash of a byte-string key: the 64-bit FNV-1a hash of the
+ *  len bytes (start 0xCBF29CE484222325; per byte: h ^= byte, h *=
+ *  0x100000001B3) passed through rfm_partition_hash_u64(). Fixed forever.
+ *  NULL with len > 0 hashes as len 0. @since 0.2 */
+RFM_API uint64_t rfm_partition_hash_bytes(const void *key, size_t len);
+
+/** Writes, through `write` (as rfm_save_to()), a snapshot holding only the
+ *  customers of ctx whose partition hash % n_parts == part, with the input
+ *  parameters (money scale, frequency unit, BTYD, hash seed) and channel
+ *  names of ctx; scoring parameters, segment scheme and history are the
+ *  defaults. rfm_load_from() reads it; rfm_merge() combines the pieces that
+ *  different contexts sent to one owner. RFM_E_INVALID for n_parts 0 or
+ *  part >= n_parts. @since 0.2 */
+RFM_API int rfm_save_partition_to(rfm_ctx *ctx, uint64_t part, uint64_t n_parts, rfm_write_fn write,
+                                  void *user);
+
+/** A position in a dimension's ntile order: a value (recency days for R,
+ *  purchases for F, minor units for M) and a customer key (key_u64 in u64
+ *  contexts; key/key_len in string contexts). The ntile order of SPEC 4:
+ *  F, M by (value asc, key asc); R by (recency desc, key asc). Arrays of
+ *  them use the stride of their first element's `size`, which must reach
+ *  key_len (every field is used; else RFM_E_INVALID). @since 0.2 */
+typedef struct rfm_boundary {
+    size_t size; /* sizeof(rfm_boundary) as the caller compiled it */
+    int64_t value;
+    uint64_t key_u64;
+    const void *key;
+    size_t key_len;
+} rfm_boundary;
+
+/** Count-below for pairs: counts[i] = scored customers of ctx at or before
+ *  b[i] in dim's ntile order (b need not be sorted, and need not be a
+ *  customer of ctx). Summed over contexts it is the global rank of b[i].
+ *  as_of_day as in rfm_histogram(); pass the global one. @since 0.2 */
+RFM_API int rfm_rank_count(rfm_ctx *ctx, rfm_dim dim, int64_t as_of_day, const rfm_boundary *b,
+                           size_t n, uint64_t *counts);
+
+/** Candidates for a boundary: of the m scored customers strictly after
+ *  `after` and at or before `upto` in dim's ntile order (NULL: no bound),
+ *  writes into out (stride out[0].size, cap entries) all m in order when m
+ *  <= cap, else cap evenly spaced ones (local ranks ceil(i*m/cap), i =
+ *  1..cap, so the last is the last of the range) in order. *n = entries
+ *  written, *in_range = m (either may be NULL). Key pointers stay valid
+ *  until the next call that mutates ctx. Between two consecutive candidates
+ *  of one context lie at most ceil(m/cap) of its customers, so each round
+ *  of sampling and counting shrinks a boundary's range by about cap.
+ *  @since 0.2 */
+RFM_API int rfm_rank_sample(rfm_ctx *ctx, rfm_dim dim, int64_t as_of_day, const rfm_boundary *after,
+                            const rfm_boundary *upto, rfm_boundary *out, size_t cap, size_t *n,
+                            uint64_t *in_range);
+
+/** rfm_compute() with supplied ntile boundaries: for each dimension whose
+ *  array is not NULL (bins - 1 boundaries, ascending in the ntile order,
+ *  stride b[0].size), score = 1 + #{g : customer after b_g} (the group of
+ *  its position), whatever the dimension's method (thresholds it uses need
+ *  not be set); rfm_cutoffs() then gives the boundaries' values. Other
+ *  dimensions use their method (supplied
+ *  quantile cutoffs: RFM_METHOD_THRESHOLDS). With the boundaries of the
+ *  global order this gives exactly the global NTILE scores. RFM_E_INVALID
+ *  for a NULL or short key of a string context, or boundaries out of
+ *  order; RFM_E_STATE for boundaries of F or M with RFM_PARAM_NESTED on
+ *  (nested F and M have cutoffs per group); otherwise as rfm_compute().
+ *  @since 0.2 */
+RFM_API int rfm_compute_at_boundaries(rfm_ctx *ctx, int64_t as_of_day, const rfm_boundary *r,
+                                      const rfm_boundary *f, const rfm_boundary *m);
+
 /* (end of scale-out) */
 
 /* ======================================================================

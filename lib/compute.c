@@ -1,4 +1,5 @@
 /* rfm_compute(): as-of day, per-dimension scores, segments, diagnostics. */
+#include "boundary.h"
 #include "customers.h"
 #include "score.h"
 #include "view.h"
@@ -21,6 +22,7 @@ typedef struct work {
     uint8_t *scores;    /* one dimension's scores */
     uint8_t *lut;       /* cell -> segment */
     size_t n, lut_size;
+    const rfm_boundary *bounds[3]; /* supplied ntile boundaries, or NULL */
 } work;
 
 static void work_free(rfm_ctx *ctx, work *w)
@@ -55,14 +57,20 @@ static int resolve_as_of(rfm_ctx *ctx, int64_t requested, int64_t latest, int64_
     return RFM_OK;
 }
 
-static int check_params(rfm_ctx *ctx)
+static int check_params(rfm_ctx *ctx, const work *w)
 {
     for (int d = 0; d < 3; d++)
-        if (ctx->method[d] == RFM_METHOD_THRESHOLDS &&
+        if (ctx->method[d] == RFM_METHOD_THRESHOLDS && !w->bounds[d] &&
             ctx->n_thresholds[d] != (size_t)ctx->bins[d] - 1)
             return rfm__fail(ctx, RFM_E_STATE,
                              "%c uses thresholds: %d bins need %d edges, %zu were set",
                              dim_names[d], ctx->bins[d], ctx->bins[d] - 1, ctx->n_thresholds[d]);
+    for (int d = 1; d < 3; d++)
+        if (ctx->nested.on && w->bounds[d])
+            return rfm__fail(ctx, RFM_E_STATE,
+                             "%c is scored nested (cutoffs per group): supplied global boundaries "
+                             "cannot apply to it",
+                             dim_names[d]);
     for (int d = 1; d < 3; d++)
         if (ctx->nested.on && ctx->method[d] != RFM_METHOD_QUANTILE)
             return rfm__fail(ctx, RFM_E_STATE,
@@ -186,7 +194,15 @@ static int score_dimension(rfm_ctx *ctx, work *w, int d)
     rfm__results *res = &ctx->results;
     int bins = ctx->bins[d], recency = d == 0, rc = RFM_OK;
     int64_t *cut = res->cutoffs[d];
-    switch (d > 0 && ctx->nested.on ? RFM__METHOD_NESTED : ctx->method[d]) {
+    int method = w->bounds[d]              ? RFM__METHOD_BOUNDARIES
+                 : d > 0 && ctx->nested.on ? RFM__METHOD_NESTED
+                                           : ctx->method[d];
+    switch (method) {
+    case RFM__METHOD_BOUNDARIES:
+        rfm__score_boundaries(ctx, d, w->bounds[d], w->scored, w->vals, w->n, bins, cut, w->scores,
+                              res->level_counts[d]);
+        res->method[d] = RFM_METHOD_NTILE;
+        break;
     case RFM__METHOD_NESTED: /* cutoffs per group (lib/nested.c), none global */
         memset(cut, 0, (size_t)(bins - 1) * sizeof *cut);
         rc = rfm__nested_score(ctx, d, w->scored, w->vals, w->n, w->scratch, w->scores);
@@ -282,7 +298,7 @@ static int commit_history(rfm_ctx *ctx, int64_t as_of)
 
 static int compute(rfm_ctx *ctx, int64_t requested, work *w)
 {
-    int rc = check_params(ctx);
+    int rc = check_params(ctx, w);
     if (rc)
         return rc;
     size_t n = 0;
@@ -333,17 +349,24 @@ nomem:
     return rfm__fail(ctx, RFM_E_NOMEM, "out of memory scoring %zu customers", n);
 }
 
+int rfm__compute_with(rfm_ctx *ctx, int64_t as_of_day, const rfm_boundary *const bounds[3])
+{
+    rfm__results_drop(ctx);
+    work w;
+    memset(&w, 0, sizeof w);
+    for (int d = 0; d < 3; d++)
+        w.bounds[d] = bounds ? bounds[d] : NULL;
+    int rc = compute(ctx, as_of_day, &w);
+    work_free(ctx, &w);
+    return rc;
+}
+
 int rfm_compute(rfm_ctx *ctx, int64_t as_of_day)
 {
     int rc = rfm__enter(ctx);
     if (rc)
         return rc;
-    rfm__results_drop(ctx);
-    work w;
-    memset(&w, 0, sizeof w);
-    rc = compute(ctx, as_of_day, &w);
-    work_free(ctx, &w);
-    return rc;
+    return rfm__compute_with(ctx, as_of_day, NULL);
 }
 
 int rfm_as_of_day(rfm_ctx *ctx, int64_t *day)

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 /* Internal method id of a nested dimension in compute (never public). */
-#define RFM__METHOD_NESTED (-1)
+#define RFM__METHOD_NESTED (-2)
 
 /* Parameter and results of the last nested compute, kept in the context. */
 typedef struct rfm__nested {
