@@ -316,11 +316,14 @@ $(EX_BINS): $(OUT)/%: $(OUT)/obj/examples/%.o $(SHLIB) $(LIB_LINKS)
 	$(CC) $(LINK_FLAGS) -o $@ $< -L$(OUT) -lrfm -Wl,-rpath,'$$ORIGIN' -lm $(LDLIBS)
 
 # The main job on the bundled real data: score CDNOW as of the end of the
-# data set, per-customer rows to out/cdnow_scores.csv, the segment summary here.
+# data set, per-customer rows to out/cdnow_scores.csv, the segment summary here, the
+# HTML report to out/cdnow_report.html.
 demo: $(CLI_BIN)
 	./$(CLI_BIN) score --as-of 1998-07-01 --table -o $(OUT)/cdnow_scores.csv \
-	    --summary $(OUT)/cdnow_summary.csv examples/data/cdnow.csv
-	@echo "per-customer scores: $(OUT)/cdnow_scores.csv, summary: $(OUT)/cdnow_summary.csv"
+	    --summary $(OUT)/cdnow_summary.csv --report $(OUT)/cdnow_report.html \
+	    examples/data/cdnow.csv
+	@echo "per-customer scores: $(OUT)/cdnow_scores.csv, summary: $(OUT)/cdnow_summary.csv," \
+	    "HTML report: $(OUT)/cdnow_report.html"
 
 # ---------------------------------------------------------------- benchmarks (static library)
 $(OUT)/obj/bench/%.o: bench/%.c $(FLAGS_STAMP)
