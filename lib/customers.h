@@ -3,6 +3,7 @@
 #define RFM_CUSTOMERS_H
 
 #include "ctx.h"
+#include "prefetch.h"
 
 #define RFM__NO_CUSTOMER UINT32_MAX
 /* Record numbers are 32-bit; one is reserved for "none". */
@@ -18,6 +19,49 @@ uint64_t rfm__cust_hash_str(const rfm_ctx *ctx, const void *key, size_t len);
 uint32_t rfm__cust_find_u64(const rfm_ctx *ctx, uint64_t key, uint64_t hash, size_t *pos);
 uint32_t rfm__cust_find_str(const rfm_ctx *ctx, const void *key, size_t len, uint64_t hash,
                             size_t *pos);
+
+/* Cache warming for a find of `hash` a few rows later, so the misses of
+ * many rows overlap instead of following one another. Each step reads only
+ * what the step before warmed: the home slot, then the record the first
+ * slot with a matching tag names, then that record's key bytes (string
+ * keys). Hints only: results never depend on them. */
+static inline void rfm__cust_prefetch_slot(const rfm_ctx *ctx, uint64_t hash)
+{
+    if (ctx->table.slots)
+        RFM__PREFETCH(&ctx->table.slots[(size_t)hash & ctx->table.mask]);
+}
+
+/* The record number in the first tag-matching slot of the home cluster's
+ * first few slots, or RFM__NO_CUSTOMER. */
+static inline uint32_t rfm__cust_peek(const rfm_ctx *ctx, uint64_t hash)
+{
+    const rfm__table *t = &ctx->table;
+    if (!t->slots)
+        return RFM__NO_CUSTOMER;
+    size_t p = (size_t)hash & t->mask;
+    for (int k = 0; k < 4; k++, p = (p + 1) & t->mask) {
+        uint64_t s = t->slots[p];
+        if (s == RFM__SLOT_EMPTY)
+            break;
+        if (rfm__slot_matches(s, hash))
+            return rfm__slot_idx(s);
+    }
+    return RFM__NO_CUSTOMER;
+}
+
+static inline void rfm__cust_prefetch_record(const rfm_ctx *ctx, uint64_t hash)
+{
+    uint32_t idx = rfm__cust_peek(ctx, hash);
+    if (idx != RFM__NO_CUSTOMER)
+        RFM__PREFETCH(&ctx->cust[idx]);
+}
+
+static inline void rfm__cust_prefetch_key(const rfm_ctx *ctx, uint64_t hash)
+{
+    uint32_t idx = ctx->key_kind == RFM__KEYS_STR ? rfm__cust_peek(ctx, hash) : RFM__NO_CUSTOMER;
+    if (idx != RFM__NO_CUSTOMER)
+        RFM__PREFETCH(ctx->arena.bytes + ctx->cust[idx].key);
+}
 
 /* Room for one more customer (table slot and record); arena room is the
  * caller's. Nothing observable changes, success or not. */
