@@ -170,6 +170,35 @@ int rfm__cust_key_cmp(uint32_t a, uint32_t b, const void *ud)
     return (la > lb) - (la < lb);
 }
 
+/* String keys sort by their first 8 bytes as a big-endian number (zero
+ * bytes past the end), then by the full comparison among equal prefixes.
+ * The two orders agree: where two prefixes differ, the first differing
+ * byte is either real in both keys, or the end of the shorter key, which
+ * is then a proper prefix of the other and comes first. Equal prefixes
+ * ("ab" and "ab\0", or long keys sharing 8 bytes) go to the comparator.
+ * The radix sort reads each key once, in record order, instead of twice
+ * per comparison at random. */
+static uint64_t key_prefix(const rfm_ctx *ctx, uint32_t idx)
+{
+    size_t len;
+    const unsigned char *k = rfm__cust_key(ctx, idx, &len);
+    uint64_t v = 0;
+    for (size_t b = 0; b < 8; b++)
+        v = v << 8 | (b < len ? k[b] : 0);
+    return v;
+}
+
+/* keys: the sorted prefixes, in the order of ctx->key_order. */
+static void sort_prefix_ties(rfm_ctx *ctx, const uint64_t *keys, size_t n, uint32_t *tmp)
+{
+    for (size_t start = 0, end; start < n; start = end) {
+        for (end = start + 1; end < n && keys[end] == keys[start]; end++)
+            ;
+        if (end - start > 1)
+            rfm__sort_idx(ctx->key_order + start, end - start, rfm__cust_key_cmp, ctx, tmp);
+    }
+}
+
 int rfm__key_order(rfm_ctx *ctx, const uint32_t **order)
 {
     size_t n = ctx->n_cust;
@@ -186,19 +215,18 @@ int rfm__key_order(rfm_ctx *ctx, const uint32_t **order)
         return RFM_E_NOMEM;
     for (size_t i = 0; i < n; i++)
         ctx->key_order[i] = (uint32_t)i;
-    if (ctx->key_kind == RFM__KEYS_U64) {
-        uint64_t *keys = rfm__alloc_array(&ctx->mem, 2 * n, sizeof *keys);
-        if (!keys) {
-            rfm__free_array(&ctx->mem, tmp, n, sizeof *tmp);
-            return RFM_E_NOMEM;
-        }
-        for (size_t i = 0; i < n; i++)
-            keys[i] = ctx->cust[i].key;
-        rfm__sort_u64_idx(keys, ctx->key_order, n, keys + n, tmp);
-        rfm__free_array(&ctx->mem, keys, 2 * n, sizeof *keys);
-    } else {
-        rfm__sort_idx(ctx->key_order, n, rfm__cust_key_cmp, ctx, tmp);
+    uint64_t *keys = rfm__alloc_array(&ctx->mem, 2 * n, sizeof *keys);
+    if (!keys) {
+        rfm__free_array(&ctx->mem, tmp, n, sizeof *tmp);
+        return RFM_E_NOMEM;
     }
+    const int is_u64 = ctx->key_kind == RFM__KEYS_U64;
+    for (size_t i = 0; i < n; i++)
+        keys[i] = is_u64 ? ctx->cust[i].key : key_prefix(ctx, (uint32_t)i);
+    rfm__sort_u64_idx(keys, ctx->key_order, n, keys + n, tmp);
+    if (!is_u64)
+        sort_prefix_ties(ctx, keys, n, tmp);
+    rfm__free_array(&ctx->mem, keys, 2 * n, sizeof *keys);
     rfm__free_array(&ctx->mem, tmp, n, sizeof *tmp);
     ctx->key_order_version = ctx->keyset_version + 1;
     *order = ctx->key_order;
