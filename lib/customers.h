@@ -3,7 +3,6 @@
 #define RFM_CUSTOMERS_H
 
 #include "ctx.h"
-#include "prefetch.h"
 
 #define RFM__NO_CUSTOMER UINT32_MAX
 /* Record numbers are 32-bit; one is reserved for "none". */
@@ -24,11 +23,14 @@ uint32_t rfm__cust_find_str(const rfm_ctx *ctx, const void *key, size_t len, uin
  * many rows overlap instead of following one another. Each step reads only
  * what the step before warmed: the home slot, then the record the first
  * slot with a matching tag names, then that record's key bytes (string
- * keys). Hints only: results never depend on them. */
-static inline void rfm__cust_prefetch_slot(const rfm_ctx *ctx, uint64_t hash)
+ * keys). Hints only: results never depend on them.
+ *
+ * These return the address to prefetch (NULL: none) and the caller
+ * prefetches it: a function whose only effect is a prefetch counts as
+ * pure to GCC, which then drops calls to it that it did not inline. */
+static inline const void *rfm__cust_slot_addr(const rfm_ctx *ctx, uint64_t hash)
 {
-    if (ctx->table.slots)
-        RFM__PREFETCH(&ctx->table.slots[(size_t)hash & ctx->table.mask]);
+    return ctx->table.slots ? &ctx->table.slots[(size_t)hash & ctx->table.mask] : NULL;
 }
 
 /* The record number in the first tag-matching slot of the home cluster's
@@ -49,18 +51,16 @@ static inline uint32_t rfm__cust_peek(const rfm_ctx *ctx, uint64_t hash)
     return RFM__NO_CUSTOMER;
 }
 
-static inline void rfm__cust_prefetch_record(const rfm_ctx *ctx, uint64_t hash)
+static inline const void *rfm__cust_record_addr(const rfm_ctx *ctx, uint64_t hash)
 {
     uint32_t idx = rfm__cust_peek(ctx, hash);
-    if (idx != RFM__NO_CUSTOMER)
-        RFM__PREFETCH(&ctx->cust[idx]);
+    return idx != RFM__NO_CUSTOMER ? &ctx->cust[idx] : NULL;
 }
 
-static inline void rfm__cust_prefetch_key(const rfm_ctx *ctx, uint64_t hash)
+static inline const void *rfm__cust_key_addr(const rfm_ctx *ctx, uint64_t hash)
 {
     uint32_t idx = ctx->key_kind == RFM__KEYS_STR ? rfm__cust_peek(ctx, hash) : RFM__NO_CUSTOMER;
-    if (idx != RFM__NO_CUSTOMER)
-        RFM__PREFETCH(ctx->arena.bytes + ctx->cust[idx].key);
+    return idx != RFM__NO_CUSTOMER ? ctx->arena.bytes + ctx->cust[idx].key : NULL;
 }
 
 /* Room for one more customer (table slot and record); arena room is the

@@ -4,6 +4,7 @@
 #include "btyd.h"
 #include "checked.h"
 #include "customers.h"
+#include "prefetch.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -194,8 +195,9 @@ static void stage_row(rfm_ctx *ctx, const void *batch, size_t i, fetch_fn fetch,
     fetch(batch, i, &s->r);
     s->seed = ctx->seed;
     s->hashed = row_hash(ctx, &s->r, &s->hash);
-    if (s->hashed)
-        rfm__cust_prefetch_slot(ctx, s->hash);
+    const void *slot = s->hashed ? rfm__cust_slot_addr(ctx, s->hash) : NULL;
+    if (slot)
+        RFM__PREFETCH(slot);
 }
 
 static int ingest(rfm_ctx *ctx, const void *batch, size_t n, fetch_fn fetch, size_t *applied)
@@ -207,11 +209,17 @@ static int ingest(rfm_ctx *ctx, const void *batch, size_t n, fetch_fn fetch, siz
         for (; staged_n < n && staged_n <= done + 3 * STAGE; staged_n++)
             stage_row(ctx, batch, staged_n, fetch, &ring[staged_n % RING]);
         const staged *ahead = &ring[(done + 2 * STAGE) % RING];
-        if (done + 2 * STAGE < staged_n && ahead->hashed)
-            rfm__cust_prefetch_record(ctx, ahead->hash);
+        const void *warm = done + 2 * STAGE < staged_n && ahead->hashed
+                               ? rfm__cust_record_addr(ctx, ahead->hash)
+                               : NULL;
+        if (warm)
+            RFM__PREFETCH(warm);
         ahead = &ring[(done + STAGE) % RING];
-        if (done + STAGE < staged_n && ahead->hashed && ahead->r.kind == RFM__KEYS_STR)
-            rfm__cust_prefetch_key(ctx, ahead->hash);
+        warm = done + STAGE < staged_n && ahead->hashed && ahead->r.kind == RFM__KEYS_STR
+                   ? rfm__cust_key_addr(ctx, ahead->hash)
+                   : NULL;
+        if (warm)
+            RFM__PREFETCH(warm);
         staged *s = &ring[done % RING];
         /* a re-seed since staging changed every hash */
         if (s->hashed && s->seed != ctx->seed)
