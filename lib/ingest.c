@@ -180,9 +180,9 @@ typedef void (*fetch_fn)(const void *batch, size_t i, row *out);
  * (string keys) for its key bytes. Rows are still applied one by one in
  * order, but each is read and hashed STAGE * 3 rows ahead, and its slot,
  * record and key bytes are warmed STAGE rows apart, so that the misses of
- * a dozen rows overlap. */
-#define STAGE 6
-#define RING 32 /* a power of two >= 3 * STAGE + 1 */
+ * a dozen rows overlap (4 rows apart measured best at 1M customers). */
+#define STAGE 4
+#define RING 16 /* a power of two >= 3 * STAGE + 1 */
 
 typedef struct staged {
     row r;
