@@ -178,32 +178,52 @@ int rfm__cust_key_cmp(uint32_t a, uint32_t b, const void *ud)
     return (la > lb) - (la < lb);
 }
 
-/* String keys sort by their first 8 bytes as a big-endian number (zero
- * bytes past the end), then by the full comparison among equal prefixes.
- * The two orders agree: where two prefixes differ, the first differing
- * byte is either real in both keys, or the end of the shorter key, which
- * is then a proper prefix of the other and comes first. Equal prefixes
- * ("ab" and "ab\0", or long keys sharing 8 bytes) go to the comparator.
- * The radix sort reads each key once, in record order, instead of twice
- * per comparison at random. */
-static uint64_t key_prefix(const rfm_ctx *ctx, uint32_t idx)
+/* String keys sort as their bytes padded with zeros, 8 at a time as
+ * big-endian numbers by the radix sort (first bytes 0..7, then, among
+ * equal prefixes, bytes 8..15, and so on), and by the full comparison only
+ * among keys equal when padded ("ab" and "ab\0"). The padded order agrees
+ * with the key order: at the first position where two padded keys differ,
+ * either both have a real byte, or the shorter key has ended, and it is
+ * then a proper prefix of the other and comes first. The radix passes read
+ * each key once, in record order, instead of twice per comparison at
+ * random. */
+#define PREFIX_LEVELS 4 /* then the comparator: keys sharing 32 bytes are rare */
+
+/* Bytes 8 * level .. 8 * level + 7 of key idx, zero-padded. */
+static uint64_t key_prefix(const rfm_ctx *ctx, uint32_t idx, size_t level)
 {
     size_t len;
     const unsigned char *k = rfm__cust_key(ctx, idx, &len);
     uint64_t v = 0;
-    for (size_t b = 0; b < 8; b++)
+    for (size_t b = 8 * level; b < 8 * level + 8; b++)
         v = v << 8 | (b < len ? k[b] : 0);
     return v;
 }
 
-/* keys: the sorted prefixes, in the order of ctx->key_order. */
-static void sort_prefix_ties(rfm_ctx *ctx, const uint64_t *keys, size_t n, uint32_t *tmp)
+/* order[0..n) is sorted by keys[0..n), the prefixes of `level`; sorts each
+ * run of equal prefixes by what follows. scratch_keys and tmp: n entries. */
+static void sort_prefix_ties(const rfm_ctx *ctx, uint32_t *order, uint64_t *keys, size_t n,
+                             size_t level, uint64_t *scratch_keys, uint32_t *tmp)
 {
     for (size_t start = 0, end; start < n; start = end) {
         for (end = start + 1; end < n && keys[end] == keys[start]; end++)
             ;
-        if (end - start > 1)
-            rfm__sort_idx(ctx->key_order + start, end - start, rfm__cust_key_cmp, ctx, tmp);
+        size_t run = end - start, longer = 0;
+        if (run < 2)
+            continue;
+        for (size_t i = start; i < end && !longer; i++) {
+            size_t len;
+            (void)rfm__cust_key(ctx, order[i], &len);
+            longer = len > 8 * (level + 1);
+        }
+        if (!longer || level + 1 == PREFIX_LEVELS) {
+            rfm__sort_idx(order + start, run, rfm__cust_key_cmp, ctx, tmp);
+            continue;
+        }
+        for (size_t i = start; i < end; i++)
+            keys[i] = key_prefix(ctx, order[i], level + 1);
+        rfm__sort_u64_idx(keys + start, order + start, run, scratch_keys, tmp);
+        sort_prefix_ties(ctx, order + start, keys + start, run, level + 1, scratch_keys, tmp);
     }
 }
 
@@ -230,10 +250,10 @@ int rfm__key_order(rfm_ctx *ctx, const uint32_t **order)
     }
     const int is_u64 = ctx->key_kind == RFM__KEYS_U64;
     for (size_t i = 0; i < n; i++)
-        keys[i] = is_u64 ? ctx->cust[i].key : key_prefix(ctx, (uint32_t)i);
+        keys[i] = is_u64 ? ctx->cust[i].key : key_prefix(ctx, (uint32_t)i, 0);
     rfm__sort_u64_idx(keys, ctx->key_order, n, keys + n, tmp);
     if (!is_u64)
-        sort_prefix_ties(ctx, keys, n, tmp);
+        sort_prefix_ties(ctx, ctx->key_order, keys, n, 0, keys + n, tmp);
     rfm__free_array(&ctx->mem, keys, 2 * n, sizeof *keys);
     rfm__free_array(&ctx->mem, tmp, n, sizeof *tmp);
     ctx->key_order_version = ctx->keyset_version + 1;

@@ -1,5 +1,5 @@
 /* Customers in key order for string keys, which librfm sorts by an 8-byte
- * prefix first: keys that share 8 or more bytes, proper prefixes, NUL and
+ * prefix first: keys that share 8, 16 or 32 bytes, proper prefixes, NUL and
  * 0xff bytes, against qsort with a naive bytewise comparison. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,7 +13,7 @@
 #include "rfm.h"
 #include "test_util.h"
 
-#define MAXLEN 20
+#define MAXLEN 40
 
 typedef struct skey {
     unsigned char b[MAXLEN];
