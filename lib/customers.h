@@ -63,6 +63,24 @@ static inline const void *rfm__cust_key_addr(const rfm_ctx *ctx, uint64_t hash)
     return idx != RFM__NO_CUSTOMER ? ctx->arena.bytes + ctx->cust[idx].key : NULL;
 }
 
+/* For walks in key order (rfm_customer_at with i rising): the record of
+ * the customer AHEAD places on, and the key bytes of the one AHEAD / 2 on,
+ * whose record an earlier call warmed. Addresses to prefetch, NULL for
+ * none (see above why the caller prefetches). */
+#define RFM__ORDER_AHEAD 16
+static inline const void *rfm__order_record_addr(const rfm_ctx *ctx, const uint32_t *order,
+                                                 size_t i)
+{
+    return i + RFM__ORDER_AHEAD < ctx->n_cust ? &ctx->cust[order[i + RFM__ORDER_AHEAD]] : NULL;
+}
+
+static inline const void *rfm__order_key_addr(const rfm_ctx *ctx, const uint32_t *order, size_t i)
+{
+    if (ctx->key_kind != RFM__KEYS_STR || i + RFM__ORDER_AHEAD / 2 >= ctx->n_cust)
+        return NULL;
+    return ctx->arena.bytes + ctx->cust[order[i + RFM__ORDER_AHEAD / 2]].key;
+}
+
 /* Room for one more customer (table slot and record); arena room is the
  * caller's. Nothing observable changes, success or not. */
 int rfm__cust_reserve(rfm_ctx *ctx);
