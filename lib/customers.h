@@ -19,6 +19,68 @@ uint32_t rfm__cust_find_u64(const rfm_ctx *ctx, uint64_t key, uint64_t hash, siz
 uint32_t rfm__cust_find_str(const rfm_ctx *ctx, const void *key, size_t len, uint64_t hash,
                             size_t *pos);
 
+/* Cache warming for a find of `hash` a few rows later, so the misses of
+ * many rows overlap instead of following one another. Each step reads only
+ * what the step before warmed: the home slot, then the record the first
+ * slot with a matching tag names, then that record's key bytes (string
+ * keys). Hints only: results never depend on them.
+ *
+ * These return the address to prefetch (NULL: none) and the caller
+ * prefetches it: a function whose only effect is a prefetch counts as
+ * pure to GCC, which then drops calls to it that it did not inline. */
+static inline const void *rfm__cust_slot_addr(const rfm_ctx *ctx, uint64_t hash)
+{
+    return ctx->table.slots ? &ctx->table.slots[(size_t)hash & ctx->table.mask] : NULL;
+}
+
+/* The record number in the first tag-matching slot of the home cluster's
+ * first few slots, or RFM__NO_CUSTOMER. */
+static inline uint32_t rfm__cust_peek(const rfm_ctx *ctx, uint64_t hash)
+{
+    const rfm__table *t = &ctx->table;
+    if (!t->slots)
+        return RFM__NO_CUSTOMER;
+    size_t p = (size_t)hash & t->mask;
+    for (int k = 0; k < 4; k++, p = (p + 1) & t->mask) {
+        uint64_t s = t->slots[p];
+        if (s == RFM__SLOT_EMPTY)
+            break;
+        if (rfm__slot_matches(s, hash))
+            return rfm__slot_idx(s);
+    }
+    return RFM__NO_CUSTOMER;
+}
+
+static inline const void *rfm__cust_record_addr(const rfm_ctx *ctx, uint64_t hash)
+{
+    uint32_t idx = rfm__cust_peek(ctx, hash);
+    return idx != RFM__NO_CUSTOMER ? &ctx->cust[idx] : NULL;
+}
+
+static inline const void *rfm__cust_key_addr(const rfm_ctx *ctx, uint64_t hash)
+{
+    uint32_t idx = ctx->key_kind == RFM__KEYS_STR ? rfm__cust_peek(ctx, hash) : RFM__NO_CUSTOMER;
+    return idx != RFM__NO_CUSTOMER ? ctx->arena.bytes + ctx->cust[idx].key : NULL;
+}
+
+/* For walks in key order (rfm_customer_at with i rising): the record of
+ * the customer AHEAD places on, and the key bytes of the one AHEAD / 2 on,
+ * whose record an earlier call warmed. Addresses to prefetch, NULL for
+ * none (see above why the caller prefetches). */
+#define RFM__ORDER_AHEAD 16
+static inline const void *rfm__order_record_addr(const rfm_ctx *ctx, const uint32_t *order,
+                                                 size_t i)
+{
+    return i + RFM__ORDER_AHEAD < ctx->n_cust ? &ctx->cust[order[i + RFM__ORDER_AHEAD]] : NULL;
+}
+
+static inline const void *rfm__order_key_addr(const rfm_ctx *ctx, const uint32_t *order, size_t i)
+{
+    if (ctx->key_kind != RFM__KEYS_STR || i + RFM__ORDER_AHEAD / 2 >= ctx->n_cust)
+        return NULL;
+    return ctx->arena.bytes + ctx->cust[order[i + RFM__ORDER_AHEAD / 2]].key;
+}
+
 /* Room for one more customer (table slot and record); arena room is the
  * caller's. Nothing observable changes, success or not. */
 int rfm__cust_reserve(rfm_ctx *ctx);

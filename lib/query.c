@@ -1,5 +1,6 @@
 /* Queries of customer state and of the last compute. */
 #include "customers.h"
+#include "prefetch.h"
 #include "sized.h"
 #include "view.h"
 
@@ -91,6 +92,13 @@ int rfm_customer_at(rfm_ctx *ctx, size_t i, rfm_customer *out)
     const uint32_t *order;
     if ((rc = rfm__key_order(ctx, &order)))
         return rfm__fail(ctx, rc, "out of memory ordering %zu customers", ctx->n_cust);
+    /* key order is scattered over the records: overlap the misses of the
+     * next calls of a walk with this one */
+    const void *ahead = rfm__order_record_addr(ctx, order, i);
+    if (ahead)
+        RFM__PREFETCH(ahead);
+    if ((ahead = rfm__order_key_addr(ctx, order, i)) != NULL)
+        RFM__PREFETCH(ahead);
     return fill(ctx, order[i], out);
 }
 
