@@ -207,7 +207,9 @@ typedef enum rfm_param {
     RFM_PARAM_BTYD = 202,           /* 1: keep the purchase sums of the BTYD summary
                                        (16 bytes per customer), default 0 */
     /* engine: only while the context holds no customer */
-    RFM_PARAM_HASH_SEED = 300 /* hash-table seed; any int64 */
+    RFM_PARAM_HASH_SEED = 300, /* hash-table seed; any int64 */
+    /* look-back window (0.2): see "Look-back windows" near the end */
+    RFM_PARAM_WINDOW_DAYS = 400 /* W days, 0..110000; 0 = no window (default) */
 } rfm_param;
 
 /** Sets a parameter. RFM_E_INVALID for an unknown id, RFM_E_RANGE outside
@@ -803,6 +805,40 @@ RFM_API int rfm_parse_product(const char *quantity, size_t quantity_len, const c
 /* ======================================================================
  * Look-back windows and nested scoring (0.2)
  * ====================================================================== */
+
+/* Look-back window: with RFM_PARAM_WINDOW_DAYS = W > 0, rfm_compute() with
+ * as-of day A counts only the transactions with day(ts) >= A - W, for every
+ * aggregate (frequency with its purchase keys, monetary with returns,
+ * first and last purchase); customers without a purchase in the window are
+ * unscored. W can be switched on or off only before the first customer is
+ * ingested; its value may change later.
+ *
+ * The context keeps a time-ordered log of the transactions inside the
+ * window, and each rfm_compute() first moves the window to its as-of day,
+ * expiring exactly what left it: after any sequence of ingests and
+ * computes the results equal a fresh computation over the window. The
+ * window's start (A - W) only moves forward, because what is before it is
+ * dropped: a compute whose window would start earlier than an earlier
+ * compute's is RFM_E_RANGE (a later as-of day, or a smaller W, is fine),
+ * and rows older than the current start are applied to nothing but the
+ * customer they name (it becomes known, unscored). Between computes the
+ * customer queries see the window of the last compute plus what was
+ * ingested since. Snapshots carry the log. rfm_merge(), rfm_export(),
+ * rfm_import() and RFM_PARAM_BTYD are RFM_E_STATE in a window context. */
+
+/** What the window log holds (rfm_window_get). @since 0.2 */
+typedef struct rfm_window_info {
+    size_t size;           /* set to sizeof(rfm_window_info) */
+    int64_t days;          /* W; 0 = no window */
+    int64_t start_day;     /* first day kept; INT64_MIN before the first compute */
+    uint64_t transactions; /* rows in the log */
+    uint64_t purchases;    /* purchase records (lines with a purchase key, or purchase days) */
+    uint64_t bytes;        /* memory of the log: rows, day ring, purchase records, index */
+} rfm_window_info;
+
+/** Fills *info (info->size set by the caller). RFM_E_INVALID for NULL or a
+ *  bad size. @since 0.2 */
+RFM_API int rfm_window_get(rfm_ctx *ctx, rfm_window_info *info);
 
 /* (end of windows and nested scoring) */
 
