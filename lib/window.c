@@ -459,16 +459,17 @@ void rfm__window_forget(rfm_ctx *ctx, uint32_t gone, uint32_t moved_from, uint32
         w->n_entries -= b->n - k;
         b->n = k;
     }
+    /* gone's purchases leave first: moved_to is gone's number, and its
+     * keys may equal those of the renamed customer */
+    for (uint32_t pid = 0; pid < w->n_pur; pid++)
+        if (w->pur[pid].lines && w->pur[pid].cust == gone)
+            drop_purchase(ctx, pid);
     /* a purchase's hash covers its customer: take it out of the index
      * before renaming, put it back after (no growth: nothing is added) */
-    for (uint32_t pid = 0; pid < w->n_pur; pid++) {
+    for (uint32_t pid = 0; pid < w->n_pur && moved_from != gone; pid++) {
         rfm__wpurchase *p = &w->pur[pid];
-        if (!p->lines || (p->cust != gone && p->cust != moved_from))
+        if (!p->lines || p->cust != moved_from)
             continue;
-        if (p->cust == gone) {
-            drop_purchase(ctx, pid);
-            continue;
-        }
         size_t pos = rfm__table_find_idx(&w->index, rfm__window_rehash(pid, ctx), pid);
         rfm__table_delete(&w->index, pos, rfm__window_rehash, ctx);
         p->cust = moved_to;
@@ -528,4 +529,93 @@ void rfm__window_free(rfm__window *w, const rfm__mem *mem, int byte_keys)
     rfm__free_array(mem, w->pur, w->cap_pur, sizeof *w->pur);
     rfm__table_free(&w->index, mem);
     memset(w, 0, sizeof *w);
+}
+
+/* ------------------------------------------------------------------ */
+/* Snapshot support: the loader rebuilds the log through these.        */
+
+void rfm__window_key(const rfm_ctx *ctx, uint32_t pid, rfm__pkey *k)
+{
+    *k = stored_key(ctx, &ctx->window.pur[pid]);
+}
+
+int rfm__window_add_purchase(rfm_ctx *ctx, uint32_t cust, const rfm__pkey *k)
+{
+    rfm__window *w = &ctx->window;
+    size_t pos;
+    if (reserve_purchase(ctx))
+        return RFM_E_NOMEM;
+    uint64_t hash = key_hash(w, cust, k);
+    if (find_purchase(ctx, cust, k, hash, &pos) != NONE)
+        return RFM_E_CORRUPT;
+    uint64_t val = k->val;
+    if (k->kind == RFM__PK_BYTES && !(val = block_make(&ctx->mem, k->bytes, k->len)))
+        return RFM_E_NOMEM;
+    uint32_t pid = take_purchase(w);
+    w->pur[pid] = (rfm__wpurchase){val, cust, 0};
+    rfm__table_put(&w->index, pos, rfm__slot_make(hash, pid));
+    return RFM_OK;
+}
+
+int rfm__window_add_entry(rfm_ctx *ctx, int64_t day, const rfm__wentry *e)
+{
+    rfm__window *w = &ctx->window;
+    int rc = rfm__window_reserve_day(ctx, day, 1);
+    if (rc)
+        return rc;
+    rfm__wday *b = rfm__window_day(w, day);
+    b->e[b->n++] = *e;
+    w->n_entries++;
+    if (e->meta & RFM__W_KEYED)
+        w->pur[e->ref].lines++;
+    return RFM_OK;
+}
+
+/* The customers' aggregates must be exactly those of the log: a loaded
+ * file is trusted no further than that. */
+int rfm__window_verify(rfm_ctx *ctx)
+{
+    rfm__window *w = &ctx->window;
+    typedef struct agg {
+        int64_t monetary, first, last;
+        uint64_t frequency;
+    } agg;
+    agg *a = ctx->n_cust ? rfm__alloc_array(&ctx->mem, ctx->n_cust, sizeof *a) : NULL;
+    if (ctx->n_cust && !a)
+        return RFM_E_NOMEM;
+    for (size_t i = 0; i < ctx->n_cust; i++)
+        a[i] = (agg){0, INT64_MAX, INT64_MIN, 0};
+    int bad = 0;
+    for (uint32_t pid = 0; pid < w->n_pur; pid++) {
+        bad |= w->pur[pid].lines == 0;
+        a[w->pur[pid].cust].frequency++;
+    }
+    uint32_t kind = pur_kind(ctx);
+    for (size_t i = 0; i < w->span && !bad; i++) {
+        int64_t day = w->base + (int64_t)i;
+        const rfm__wday *b = rfm__window_day(w, day);
+        for (uint32_t j = 0; j < b->n && !bad; j++) {
+            const rfm__wentry *e = &b->e[j];
+            int keyed = (e->meta & RFM__W_KEYED) != 0;
+            agg *c = &a[entry_cust(w, e)];
+            bad |= rfm__add_overflow_i64(c->monetary, e->amount, &c->monetary);
+            if (e->amount < 0)
+                continue;
+            /* counting days, every purchase line is keyed by its own day */
+            bad |= ctx->frequency_unit == RFM_FREQ_DAY && !keyed;
+            bad |= ctx->frequency_unit == RFM_FREQ_TRANSACTION && keyed;
+            bad |= keyed && kind == RFM__PK_DAY && (int64_t)w->pur[e->ref].val != day;
+            c->frequency += !keyed;
+            int64_t ts = day * 86400 + (int64_t)(e->meta & RFM__W_SEC_MASK);
+            c->first = ts < c->first ? ts : c->first;
+            c->last = ts > c->last ? ts : c->last;
+        }
+    }
+    for (size_t i = 0; i < ctx->n_cust && !bad; i++) {
+        const rfm__cust *c = &ctx->cust[i];
+        bad |= c->monetary != a[i].monetary || c->frequency != a[i].frequency ||
+               c->first_ts != a[i].first || c->last_ts != a[i].last;
+    }
+    rfm__free_array(&ctx->mem, a, ctx->n_cust, sizeof *a);
+    return bad ? RFM_E_CORRUPT : RFM_OK;
 }

@@ -110,11 +110,20 @@ uint64_t rfm__window_bytes(const rfm__window *w);
  * orders), whose blocks are freed too. */
 void rfm__window_free(rfm__window *w, const rfm__mem *mem, int byte_keys);
 
-/* Snapshot support. */
 uint64_t rfm__window_purchase_hash(const struct rfm_ctx *ctx, uint32_t cust, uint64_t val);
 uint64_t rfm__window_rehash(uint32_t pid, const void *ctx);
-/* Adds an entry on `day` (room reserved with rfm__window_reserve_day). */
+/* Makes the ring cover `day` with room for `more` rows on it. */
 int rfm__window_reserve_day(struct rfm_ctx *ctx, int64_t day, size_t more);
+/* The bucket of `day`, which the ring covers. */
 rfm__wday *rfm__window_day(rfm__window *w, int64_t day);
+
+/* Snapshot support: the purchase key of record pid; the loader's steps
+ * (a purchase record without lines, then each row, then the check that
+ * every customer's aggregates are those of the log; RFM_E_CORRUPT when
+ * they are not or a purchase repeats, RFM_E_NOMEM). */
+void rfm__window_key(const struct rfm_ctx *ctx, uint32_t pid, rfm__pkey *k);
+int rfm__window_add_purchase(struct rfm_ctx *ctx, uint32_t cust, const rfm__pkey *k);
+int rfm__window_add_entry(struct rfm_ctx *ctx, int64_t day, const rfm__wentry *e);
+int rfm__window_verify(struct rfm_ctx *ctx);
 
 #endif
