@@ -39,6 +39,7 @@ typedef struct options {
     int table; /* print the aligned summary on stdout */
     int quiet;
     int btyd; /* add the BTYD summary columns */
+    int64_t window_days; /* --window; -1 = not given */
 } options;
 
 /* Parses argv after the subcommand. Returns 0, or EXIT_USAGE after printing
