@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cdnow_data.h"
 #include "state_util.h"
 
 #define DAY INT64_C(86400)
@@ -672,6 +673,173 @@ static void allocation_failure(void **state)
     free(m.tx);
 }
 
+/* ------------------------------------------------------------------ */
+/* CDNOW against tests/reference/rfm_window_reference.py               */
+
+typedef struct crow {
+    char id[8];
+    int64_t ts, cents;
+} crow;
+
+static crow *cdnow_rows(size_t *n)
+{
+    FILE *f = fopen(CDNOW_DATA, "r");
+    assert_non_null(f);
+    size_t cap = 80000;
+    crow *rows = calloc(cap, sizeof *rows);
+    assert_non_null(rows);
+    char line[256];
+    assert_non_null(fgets(line, sizeof line, f));
+    *n = 0;
+    while (fgets(line, sizeof line, f)) {
+        char *id = strtok(line, ","), *date = strtok(NULL, ",");
+        (void)strtok(NULL, ",");
+        char *amount = strtok(NULL, ",");
+        assert_true(id && date && amount && *n < cap && strlen(id) < 8);
+        int ymd = atoi(date);
+        crow *r = &rows[(*n)++];
+        strcpy(r->id, id);
+        r->ts = days_from_civil(ymd / 10000, ymd / 100 % 100, ymd % 100) * DAY;
+        r->cents = parse_cents(amount);
+    }
+    fclose(f);
+    return rows;
+}
+
+/* Sends the rows dated from..to-1 (days). */
+static void cdnow_send(rfm_ctx *ctx, const crow *rows, size_t n, int64_t from, int64_t to)
+{
+    for (size_t i = 0; i < n; i++) {
+        int64_t day = rows[i].ts / DAY;
+        if (day < from || day >= to)
+            continue;
+        rfm_row_str r = {rows[i].id, strlen(rows[i].id), rows[i].ts, rows[i].cents, NULL, 0};
+        assert_int_equal(rfm_ingest_str(ctx, &r, 1, sizeof r, NULL), RFM_OK);
+    }
+}
+
+static FILE *open_reference(const char *name)
+{
+    char path[128];
+    snprintf(path, sizeof path, "tests/reference/cdnow_window_%s.csv", name);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[256];
+    assert_non_null(fgets(line, sizeof line, f)); /* header */
+    return f;
+}
+
+/* The context computed case (window, as_of) equals the reference's rows,
+ * cutoffs and counts; returns the number of customer rows compared. */
+static size_t cdnow_compare(rfm_ctx *ctx, int64_t window, int64_t as_of)
+{
+    size_t customers, scored, rows = 0, i = 0;
+    assert_int_equal(rfm_counts(ctx, &customers, &scored, NULL), RFM_OK);
+    FILE *f = open_reference("counts");
+    long long w, a, k, v1, v2, v3, v4, v5, v6, v7;
+    int found = 0;
+    while (fscanf(f, "%lld,%lld,%lld,%lld\n", &w, &a, &v1, &v2) == 4)
+        if (w == window && a == as_of) {
+            assert_int_equal(customers, v1);
+            assert_int_equal(scored, v2);
+            found = 1;
+        }
+    fclose(f);
+    assert_true(found);
+    f = open_reference("cutoffs");
+    char dim;
+    int64_t cut[3][4];
+    size_t n;
+    for (int d = 0; d < 3; d++)
+        assert_int_equal(rfm_cutoffs(ctx, (rfm_dim)d, cut[d], 4, &n), RFM_OK);
+    while (fscanf(f, "%lld,%lld,%c,%lld,%lld\n", &w, &a, &dim, &k, &v1) == 5)
+        if (w == window && a == as_of)
+            assert_int_equal(cut[dim == 'R' ? 0 : dim == 'F' ? 1 : 2][k - 1], v1);
+    fclose(f);
+    f = open_reference("customers");
+    char id[16], seg[64];
+    while (fscanf(f, "%lld,%lld,%15[^,],%lld,%lld,%lld,%lld,%lld,%lld,%lld,%63[^\n]\n", &w, &a,
+                  id, &v1, &v2, &v3, &v4, &v5, &v6, &v7, seg) == 11) {
+        if (w != window || a != as_of)
+            continue;
+        rfm_customer c = {.size = sizeof c};
+        do /* the next scored customer in key order */
+            assert_int_equal(rfm_customer_at(ctx, i++, &c), RFM_OK);
+        while (!c.scored);
+        assert_int_equal(c.key_len, strlen(id));
+        assert_memory_equal(c.key, id, c.key_len);
+        assert_int_equal(c.recency_days, v1);
+        assert_int_equal(c.tenure_days, v2);
+        assert_int_equal(c.frequency, v3);
+        assert_int_equal(c.monetary, v4);
+        assert_int_equal(c.r, v5);
+        assert_int_equal(c.f, v6);
+        assert_int_equal(c.m, v7);
+        assert_string_equal(rfm_segment_name(ctx, c.segment), seg);
+        rows++;
+    }
+    fclose(f);
+    assert_int_equal(rows, scored);
+    return rows;
+}
+
+static const struct {
+    int64_t window;
+    int y, m, d;
+} cdnow_cases[] = {{7, 1997, 3, 20},  {30, 1997, 6, 1}, {90, 1997, 10, 1},
+                   {180, 1998, 1, 1}, {90, 1998, 7, 1}, {365, 1998, 7, 1}};
+
+/* Each case from scratch: all rows before the as-of day at once. */
+static void cdnow_fresh(void **state)
+{
+    (void)state;
+    size_t n, total = 0;
+    crow *rows = cdnow_rows(&n);
+    for (size_t c = 0; c < sizeof cdnow_cases / sizeof *cdnow_cases; c++) {
+        int64_t as_of = days_from_civil(cdnow_cases[c].y, cdnow_cases[c].m, cdnow_cases[c].d);
+        rfm_ctx *ctx;
+        assert_int_equal(rfm_create(&ctx), RFM_OK);
+        assert_int_equal(rfm_set_param(ctx, RFM_PARAM_WINDOW_DAYS, cdnow_cases[c].window),
+                         RFM_OK);
+        cdnow_send(ctx, rows, n, INT64_MIN, as_of);
+        assert_int_equal(rfm_compute(ctx, as_of), RFM_OK);
+        total += cdnow_compare(ctx, cdnow_cases[c].window, as_of);
+        rfm_destroy(ctx);
+    }
+    assert_int_equal(total, 27160);
+    free(rows);
+}
+
+/* A daily run with a 90-day window: each day's rows, then a compute as of
+ * the next day, with a snapshot round trip every 50 days; the 90-day cases
+ * are compared on their day. */
+static void cdnow_daily(void **state)
+{
+    (void)state;
+    size_t n, compared = 0;
+    crow *rows = cdnow_rows(&n);
+    rfm_ctx *ctx;
+    assert_int_equal(rfm_create(&ctx), RFM_OK);
+    assert_int_equal(rfm_set_param(ctx, RFM_PARAM_WINDOW_DAYS, 90), RFM_OK);
+    int64_t first = days_from_civil(1997, 1, 1), last = days_from_civil(1998, 7, 1);
+    for (int64_t day = first; day < last; day++) {
+        cdnow_send(ctx, rows, n, day, day + 1);
+        assert_int_equal(rfm_compute(ctx, day + 1), RFM_OK);
+        if ((day - first) % 50 == 49)
+            snapshot_swap(&ctx);
+        for (size_t c = 0; c < sizeof cdnow_cases / sizeof *cdnow_cases; c++)
+            if (cdnow_cases[c].window == 90 &&
+                day + 1 == days_from_civil(cdnow_cases[c].y, cdnow_cases[c].m, cdnow_cases[c].d)) {
+                if (rfm_compute(ctx, day + 1) != RFM_OK) /* after a snapshot */
+                    fail_msg("%s", rfm_errmsg(ctx));
+                compared += cdnow_compare(ctx, 90, day + 1);
+            }
+    }
+    assert_int_equal(compared, 4195 + 3301);
+    rfm_destroy(ctx);
+    free(rows);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -679,7 +847,8 @@ int main(void)
         cmocka_unit_test(wide_window_is_no_window), cmocka_unit_test(random_u64_orders),
         cmocka_unit_test(random_str_orders),      cmocka_unit_test(random_units),
         cmocka_unit_test(random_with_snapshots),  cmocka_unit_test(bytes_per_row),
-        cmocka_unit_test(allocation_failure),
+        cmocka_unit_test(allocation_failure),     cmocka_unit_test(cdnow_fresh),
+        cmocka_unit_test(cdnow_daily),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
