@@ -270,6 +270,10 @@ check: lib cli examples $(TEST_BINS) $(CXX_TEST) $(C99_TEST)
 	    sh tests/cli_test.sh; then \
 	    pass=$$((pass + 1)); echo "PASS: cli_test"; \
 	else fail=$$((fail + 1)); failed="$$failed cli_test"; echo "FAIL: cli_test"; fi; \
+	echo "---- cli_window_test"; \
+	if RFM='./$(CLI_BIN)' RFM_RUN_WRAPPER='$(TEST_WRAPPER)' sh tests/cli_window_test.sh; then \
+	    pass=$$((pass + 1)); echo "PASS: cli_window_test"; \
+	else fail=$$((fail + 1)); failed="$$failed cli_window_test"; echo "FAIL: cli_window_test"; fi; \
 	echo "---- install_test"; \
 	if MAKE='$(MAKE)' CC='$(CC)' RFM_SAN_FLAGS='$(SAN_FLAGS) $(ARCH_FLAGS)' \
 	    RFM_RUN_WRAPPER='$(TEST_WRAPPER)' sh tests/install_test.sh; then pass=$$((pass + 1)); echo "PASS: install_test"; \

@@ -223,9 +223,9 @@ static int score(int argc, char **argv)
             fprintf(stderr, "rfm: %s: no valid rows\n", o.input);
             status = EXIT_DATA;
         } else if (rfm_compute(ctx, o.has_as_of ? o.as_of_day : RFM_AS_OF_AUTO) != RFM_OK) {
+            fprintf(stderr, "rfm: %s\n", rfm_errmsg(ctx));
             if (!o.quiet && windowed)
                 account(ctx, &o, &counts);
-            fprintf(stderr, "rfm: %s\n", rfm_errmsg(ctx));
             status = EXIT_DATA;
         } else {
             if (!o.quiet && windowed) {
