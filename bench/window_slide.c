@@ -37,8 +37,7 @@ static uint64_t mix(uint64_t *s)
 static int run(int64_t window, uint64_t customers, size_t per_day, int64_t days)
 {
     rfm_ctx *ctx;
-    if (rfm_create(&ctx) != RFM_OK ||
-        rfm_set_param(ctx, RFM_PARAM_WINDOW_DAYS, window) != RFM_OK)
+    if (rfm_create(&ctx) != RFM_OK || rfm_set_param(ctx, RFM_PARAM_WINDOW_DAYS, window) != RFM_OK)
         return 1;
     rfm_row_u64 *rows = malloc(per_day * sizeof *rows);
     if (!rows)
@@ -53,8 +52,8 @@ static int run(int64_t window, uint64_t customers, size_t per_day, int64_t days)
             int next_line = i > 0 && r % 2 == 0; /* another line of the last order */
             order += !next_line;
             rows[i] = (rfm_row_u64){next_line ? rows[i - 1].customer : mix(&seed) % customers,
-                                    day * 86400 + (int64_t)(i % 86400),
-                                    (int64_t)(r >> 40) % 10000, order, RFM_ROW_HAS_ORDER};
+                                    day * 86400 + (int64_t)(i % 86400), (int64_t)(r >> 40) % 10000,
+                                    order, RFM_ROW_HAS_ORDER};
             if (r % 100 < 3)
                 rows[i].amount = -rows[i].amount - 1;
         }
@@ -78,9 +77,8 @@ static int run(int64_t window, uint64_t customers, size_t per_day, int64_t days)
     rfm_window_get(ctx, &w);
     printf("window %4lld days: ingest %6.2f ms/day, compute %6.2f ms/day of which slide %6.2f; "
            "log %8llu rows, %5.2f bytes/row (%llu purchases)\n",
-           (long long)window, 1e3 * t_ingest / (double)measured,
-           1e3 * t_compute / (double)measured, 1e3 * (t_compute - t_score) / (double)measured,
-           (unsigned long long)w.transactions,
+           (long long)window, 1e3 * t_ingest / (double)measured, 1e3 * t_compute / (double)measured,
+           1e3 * (t_compute - t_score) / (double)measured, (unsigned long long)w.transactions,
            w.transactions ? (double)w.bytes / (double)w.transactions : 0.0,
            (unsigned long long)w.purchases);
     free(rows);

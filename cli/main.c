@@ -134,7 +134,8 @@ static void account(rfm_ctx *ctx, const options *o, const load_counts *c)
             sep = ", ";
         }
     fprintf(stderr, "%s; %zu customers, %zu scored, %zu unscored%s\n", *sep == ',' ? ")" : "",
-            customers, scored, unscored, !unscored              ? ""
+            customers, scored, unscored,
+            !unscored                ? ""
             : window_opt_active(ctx) ? " (no purchase in the window)"
                                      : " (returns only)");
     (void)o;

@@ -193,9 +193,8 @@ static int apply_value(options *o, const char *name, const char *v)
 
 static int takes_value(const char *name)
 {
-    static const char *const others[] = {"--as-of", "--bins",      "--method",    "--frequency",
-                                         "--scale", "--delimiter", "--thresholds",
-                                         "--window"};
+    static const char *const others[] = {"--as-of", "--bins",      "--method",     "--frequency",
+                                         "--scale", "--delimiter", "--thresholds", "--window"};
     for (size_t i = 0; i < sizeof string_opts / sizeof *string_opts; i++)
         if (strcmp(name, string_opts[i].name) == 0)
             return 1;

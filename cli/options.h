@@ -38,7 +38,7 @@ typedef struct options {
     int strict;
     int table; /* print the aligned summary on stdout */
     int quiet;
-    int btyd; /* add the BTYD summary columns */
+    int btyd;            /* add the BTYD summary columns */
     int64_t window_days; /* --window; -1 = not given */
 } options;
 

@@ -113,8 +113,8 @@ static int apply_row(rfm_ctx *ctx, const row *r, size_t i)
                           : rfm__cust_find_u64(ctx, r->key_u64, hash, &pos));
     }
     if (ctx->window.days) {
-        rfm__wrow wr = {r->kind, r->key_u64, is_str ? r->key : NULL, r->key_len, hash, pos,
-                        r->timestamp, r->amount, use_set ? &pk : NULL};
+        rfm__wrow wr = {r->kind,      r->key_u64, is_str ? r->key : NULL, r->key_len, hash, pos,
+                        r->timestamp, r->amount,  use_set ? &pk : NULL};
         return rfm__window_apply(ctx, idx, &wr, i);
     }
     int new_purchase = is_purchase;

@@ -60,10 +60,10 @@
 #include "ctx.h"
 
 #define RFM__SNAP_MAGIC "RFMSNAP" /* 8 bytes with its NUL */
-#define RFM__SNAP_VERSION 2u /* written only with a look-back window */
-#define RFM__SNAP_HEADER 20u    /* magic, version, length */
-#define RFM__SNAP_TRAILER 4u    /* CRC-32 */
-#define RFM__SNAP_LENGTH_AT 12u /* offset of the total length */
+#define RFM__SNAP_VERSION 2u      /* written only with a look-back window */
+#define RFM__SNAP_HEADER 20u      /* magic, version, length */
+#define RFM__SNAP_TRAILER 4u      /* CRC-32 */
+#define RFM__SNAP_LENGTH_AT 12u   /* offset of the total length */
 
 /* File operations, POSIX-shaped: -1 and errno on failure. */
 typedef struct rfm__io {

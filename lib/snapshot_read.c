@@ -422,8 +422,9 @@ static int get_wind(rfm_ctx *ctx, rfm_ctx *t, src *s)
 {
     int64_t edge = get_i64(s);
     uint64_t n_pur = get_u64(s);
-    if (s->bad || (edge != RFM__WINDOW_NO_EDGE && (edge < DAY_MIN - RFM__WINDOW_MAX_DAYS ||
-                                                   edge > DAY_MAX + 1)) ||
+    if (s->bad ||
+        (edge != RFM__WINDOW_NO_EDGE &&
+         (edge < DAY_MIN - RFM__WINDOW_MAX_DAYS || edge > DAY_MAX + 1)) ||
         n_pur > (s->len - s->pos) / 9 || n_pur >= UINT32_MAX)
         return corrupt(ctx, "window counts");
     t->window.edge = edge;
@@ -439,8 +440,8 @@ static int get_wind(rfm_ctx *ctx, rfm_ctx *t, src *s)
     for (uint64_t d = 0; d < days; d++) {
         int64_t day = get_i64(s);
         uint32_t n = get_u32(s);
-        if (s->bad || day <= prev || day < DAY_MIN || day > DAY_MAX || n == 0 ||
-            n > rows - seen || (edge != RFM__WINDOW_NO_EDGE && day < edge))
+        if (s->bad || day <= prev || day < DAY_MIN || day > DAY_MAX || n == 0 || n > rows - seen ||
+            (edge != RFM__WINDOW_NO_EDGE && day < edge))
             return corrupt(ctx, "window day");
         prev = day;
         seen += n;

@@ -76,8 +76,8 @@ uint64_t rfm__window_rehash(uint32_t pid, const void *ud)
 }
 
 /* Record number of (cust, k), or NONE and *pos = the free slot for it. */
-static uint32_t find_purchase(const rfm_ctx *ctx, uint32_t cust, const rfm__pkey *k,
-                              uint64_t hash, size_t *pos)
+static uint32_t find_purchase(const rfm_ctx *ctx, uint32_t cust, const rfm__pkey *k, uint64_t hash,
+                              size_t *pos)
 {
     const rfm__table *t = &ctx->window.index;
     *pos = 0;
@@ -170,8 +170,8 @@ static int reserve_purchase(rfm_ctx *ctx)
 {
     rfm__window *w = &ctx->window;
     if (w->free_pur == NONE && w->n_pur == w->cap_pur &&
-        (w->n_pur >= NONE - 1 || rfm__reserve(&ctx->mem, (void **)&w->pur, &w->cap_pur,
-                                              w->n_pur + 1, sizeof *w->pur)))
+        (w->n_pur >= NONE - 1 ||
+         rfm__reserve(&ctx->mem, (void **)&w->pur, &w->cap_pur, w->n_pur + 1, sizeof *w->pur)))
         return RFM_E_NOMEM;
     return rfm__table_reserve(&w->index, &ctx->mem, rfm__window_rehash, ctx);
 }

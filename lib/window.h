@@ -97,8 +97,7 @@ int rfm__window_slide(struct rfm_ctx *ctx, int64_t requested);
 
 /* Customer `gone` leaves and customer `moved_from` becomes `moved_to`
  * (rfm__cust_remove); cannot fail. */
-void rfm__window_forget(struct rfm_ctx *ctx, uint32_t gone, uint32_t moved_from,
-                        uint32_t moved_to);
+void rfm__window_forget(struct rfm_ctx *ctx, uint32_t gone, uint32_t moved_from, uint32_t moved_to);
 
 /* RFM_E_STATE with a message naming `what` when ctx has a window. */
 int rfm__window_refuse(struct rfm_ctx *ctx, const char *what);

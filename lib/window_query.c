@@ -13,8 +13,8 @@ int rfm_window_get(rfm_ctx *ctx, rfm_window_info *info)
         return rfm__fail(ctx, RFM_E_INVALID, "info is NULL");
     if (!rfm__out_size_ok(info->size))
         return rfm__fail(ctx, RFM_E_INVALID,
-                         "output struct size %zu is not %zu..%zu (set .size = sizeof)",
-                         info->size, RFM__OUT_SIZE_MIN, RFM__OUT_SIZE_MAX);
+                         "output struct size %zu is not %zu..%zu (set .size = sizeof)", info->size,
+                         RFM__OUT_SIZE_MIN, RFM__OUT_SIZE_MAX);
     const rfm__window *w = &ctx->window;
     rfm_window_info v;
     memset(&v, 0, sizeof v);

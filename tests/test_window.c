@@ -621,10 +621,14 @@ static void allocation_failure(void **state)
             const wtx *x = &m.tx[i];
             size_t len;
             key_text(x->cust, text[i][0], &len);
-            size_t olen = (size_t)snprintf(text[i][1], 32, "order-%llu",
-                                           (unsigned long long)x->order);
-            rows[i] = (rfm_row_str){text[i][0], len, x->ts, x->amount,
-                                    x->has_order ? text[i][1] : NULL, x->has_order ? olen : 0};
+            size_t olen =
+                (size_t)snprintf(text[i][1], 32, "order-%llu", (unsigned long long)x->order);
+            rows[i] = (rfm_row_str){text[i][0],
+                                    len,
+                                    x->ts,
+                                    x->amount,
+                                    x->has_order ? text[i][1] : NULL,
+                                    x->has_order ? olen : 0};
         }
         /* each step is retried until it passes; a failed step must change nothing */
         for (int step = 0; step < 6 && !st.errors; step++) {
@@ -633,8 +637,8 @@ static void allocation_failure(void **state)
                 switch (step) {
                 case 0:
                 case 2:
-                    rc = rfm_ingest_str(ctx, rows + (step ? 150 : 0), 150, sizeof rows[0],
-                                        &applied);
+                    rc =
+                        rfm_ingest_str(ctx, rows + (step ? 150 : 0), 150, sizeof rows[0], &applied);
                     break;
                 case 1:
                     rc = rfm_compute(ctx, D0 + 25);
@@ -758,8 +762,8 @@ static size_t cdnow_compare(rfm_ctx *ctx, int64_t window, int64_t as_of)
     fclose(f);
     f = open_reference("customers");
     char id[16], seg[64];
-    while (fscanf(f, "%lld,%lld,%15[^,],%lld,%lld,%lld,%lld,%lld,%lld,%lld,%63[^\n]\n", &w, &a,
-                  id, &v1, &v2, &v3, &v4, &v5, &v6, &v7, seg) == 11) {
+    while (fscanf(f, "%lld,%lld,%15[^,],%lld,%lld,%lld,%lld,%lld,%lld,%lld,%63[^\n]\n", &w, &a, id,
+                  &v1, &v2, &v3, &v4, &v5, &v6, &v7, seg) == 11) {
         if (w != window || a != as_of)
             continue;
         rfm_customer c = {.size = sizeof c};
@@ -799,8 +803,7 @@ static void cdnow_fresh(void **state)
         int64_t as_of = days_from_civil(cdnow_cases[c].y, cdnow_cases[c].m, cdnow_cases[c].d);
         rfm_ctx *ctx;
         assert_int_equal(rfm_create(&ctx), RFM_OK);
-        assert_int_equal(rfm_set_param(ctx, RFM_PARAM_WINDOW_DAYS, cdnow_cases[c].window),
-                         RFM_OK);
+        assert_int_equal(rfm_set_param(ctx, RFM_PARAM_WINDOW_DAYS, cdnow_cases[c].window), RFM_OK);
         cdnow_send(ctx, rows, n, INT64_MIN, as_of);
         assert_int_equal(rfm_compute(ctx, as_of), RFM_OK);
         total += cdnow_compare(ctx, cdnow_cases[c].window, as_of);
@@ -843,11 +846,16 @@ static void cdnow_daily(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(purchase_spanning_days), cmocka_unit_test(refusals),
-        cmocka_unit_test(wide_window_is_no_window), cmocka_unit_test(random_u64_orders),
-        cmocka_unit_test(random_str_orders),      cmocka_unit_test(random_units),
-        cmocka_unit_test(random_with_snapshots),  cmocka_unit_test(bytes_per_row),
-        cmocka_unit_test(allocation_failure),     cmocka_unit_test(cdnow_fresh),
+        cmocka_unit_test(purchase_spanning_days),
+        cmocka_unit_test(refusals),
+        cmocka_unit_test(wide_window_is_no_window),
+        cmocka_unit_test(random_u64_orders),
+        cmocka_unit_test(random_str_orders),
+        cmocka_unit_test(random_units),
+        cmocka_unit_test(random_with_snapshots),
+        cmocka_unit_test(bytes_per_row),
+        cmocka_unit_test(allocation_failure),
+        cmocka_unit_test(cdnow_fresh),
         cmocka_unit_test(cdnow_daily),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
