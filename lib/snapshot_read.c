@@ -551,6 +551,9 @@ int rfm__snapshot_load(rfm_ctx *ctx, const unsigned char *data, size_t len)
         return nomem(ctx);
     src s = {data + RFM__SNAP_HEADER, len - RFM__SNAP_HEADER - RFM__SNAP_TRAILER, 0, 0};
     rc = decode(ctx, t, &s);
+    /* format 2 is exactly the files of contexts with a window */
+    if (rc == RFM_OK && (rfm__le32(data + 8) >= 2) != (t->window.days != 0))
+        rc = corrupt(ctx, "format version and look-back window disagree");
     if (rc == RFM_OK)
         swap_state(ctx, t);
     rfm_destroy(t);

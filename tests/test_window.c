@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cdnow_data.h"
+#include "snapshot.h" /* rfm__crc32, to re-seal edited files */
 #include "state_util.h"
 
 #define DAY INT64_C(86400)
@@ -843,6 +844,85 @@ static void cdnow_daily(void **state)
     free(rows);
 }
 
+static void reseal(membuf *b)
+{
+    uint32_t crc = rfm__crc32(0, b->p, b->len - 4);
+    for (int i = 0; i < 4; i++)
+        b->p[b->len - 4 + (size_t)i] = (unsigned char)(crc >> (8 * i));
+}
+
+/* Snapshots of window contexts are format 2 and nothing else is; a file
+ * written before windows existed still loads; a file whose customers
+ * disagree with its log, or that is cut short, is refused. */
+static void snapshot_formats(void **state)
+{
+    (void)state;
+    /* written by `rfm score --state` of librfm 0.1.0 from the first 300
+     * CDNOW rows, as of 1998-07-01 */
+    rfm_ctx *old, *fresh;
+    assert_int_equal(rfm_create(&old), RFM_OK);
+    assert_int_equal(rfm_create(&fresh), RFM_OK);
+    if (rfm_load(old, "tests/reference/state_0.1.0.rfmstate") != RFM_OK)
+        fail_msg("%s", rfm_errmsg(old));
+    size_t n;
+    crow *rows_all = cdnow_rows(&n);
+    for (size_t i = 0; i < 300; i++) {
+        rfm_row_str r = {
+            rows_all[i].id, strlen(rows_all[i].id), rows_all[i].ts, rows_all[i].cents, NULL, 0};
+        assert_int_equal(rfm_ingest_str(fresh, &r, 1, sizeof r, NULL), RFM_OK);
+    }
+    int64_t as_of = days_from_civil(1998, 7, 1);
+    assert_int_equal(rfm_compute(old, as_of), RFM_OK);
+    assert_int_equal(rfm_compute(fresh, as_of), RFM_OK);
+    size_t customers, fresh_customers;
+    assert_int_equal(rfm_counts(old, &customers, NULL, NULL), RFM_OK);
+    assert_int_equal(rfm_counts(fresh, &fresh_customers, NULL, NULL), RFM_OK);
+    assert_int_equal(customers, fresh_customers);
+    for (size_t i = 0; i < customers; i++) {
+        rfm_customer a = {.size = sizeof a}, c = {.size = sizeof c};
+        assert_int_equal(rfm_customer_at(old, i, &a), RFM_OK);
+        assert_int_equal(rfm_customer_at(fresh, i, &c), RFM_OK);
+        assert_int_equal(a.key_len, c.key_len);
+        assert_memory_equal(a.key, c.key, a.key_len);
+        assert_int_equal(a.frequency, c.frequency);
+        assert_int_equal(a.monetary, c.monetary);
+        assert_int_equal(a.r * 100 + a.f * 10 + a.m, c.r * 100 + c.f * 10 + c.m);
+    }
+    membuf v1 = save_mem(old);
+    assert_int_equal(v1.p[8], 1); /* still written as format 1 */
+    free(v1.p);
+    free(rows_all);
+    rfm_destroy(old);
+    rfm_destroy(fresh);
+    rfm_ctx *ctx, *t;
+    assert_int_equal(rfm_create(&ctx), RFM_OK);
+    assert_int_equal(rfm_create(&t), RFM_OK);
+    assert_int_equal(rfm_set_param(ctx, RFM_PARAM_WINDOW_DAYS, 5), RFM_OK);
+    const rfm_row_u64 rows[] = {{1, D0 * DAY, 700, 9, RFM_ROW_HAS_ORDER},
+                                {2, (D0 + 3) * DAY, 800, 0, 0}};
+    assert_int_equal(rfm_ingest_u64(ctx, rows, 2, sizeof rows[0], NULL), RFM_OK);
+    membuf b = save_mem(ctx);
+    assert_int_equal(b.p[8], 2);
+    assert_int_equal(rfm_load_from(t, b.p, b.len), RFM_OK);
+    b.p[8] = 1; /* a window in a format 1 file */
+    reseal(&b);
+    assert_int_equal(rfm_load_from(t, b.p, b.len), RFM_E_CORRUPT);
+    b.p[8] = 2;
+    /* the last row's amount (the file's last 8 bytes before the CRC) */
+    b.p[b.len - 12] ^= 1;
+    reseal(&b);
+    assert_int_equal(rfm_load_from(t, b.p, b.len), RFM_E_CORRUPT);
+    assert_non_null(strstr(rfm_errmsg(t), "disagree"));
+    b.p[b.len - 12] ^= 1;
+    for (size_t cut = 20; cut < b.len; cut += 7) /* truncations */
+        assert_int_equal(rfm_load_from(t, b.p, cut), RFM_E_CORRUPT);
+    reseal(&b);
+    assert_int_equal(rfm_load_from(t, b.p, b.len), RFM_OK);
+    free(b.p);
+    rfm_destroy(ctx);
+    rfm_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -857,6 +937,7 @@ int main(void)
         cmocka_unit_test(allocation_failure),
         cmocka_unit_test(cdnow_fresh),
         cmocka_unit_test(cdnow_daily),
+        cmocka_unit_test(snapshot_formats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
