@@ -833,7 +833,8 @@ typedef struct rfm_window_info {
     int64_t start_day;     /* first day kept; INT64_MIN before the first compute */
     uint64_t transactions; /* rows in the log */
     uint64_t purchases;    /* purchase records (lines with a purchase key, or purchase days) */
-    uint64_t bytes;        /* memory of the log: rows, day ring, purchase records, index */
+    uint64_t bytes;        /* memory of the log: rows, day ring, purchase records and their
+                              index, the customers' lists of purchase days */
 } rfm_window_info;
 
 /** Fills *info (info->size set by the caller). RFM_E_INVALID for NULL or a

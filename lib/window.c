@@ -223,6 +223,8 @@ int rfm__window_apply(rfm_ctx *ctx, uint32_t idx, const rfm__wrow *r, size_t i)
     size_t ppos = 0;
     uint64_t phash = 0, block = 0;
     int64_t sum = 0;
+    if (rfm__wdays_reserve(ctx, owner))
+        goto nomem;
     if (inside) {
         int rc = rfm__window_reserve_day(ctx, day, 1);
         if (rc == RFM_E_RANGE)
@@ -259,6 +261,7 @@ int rfm__window_apply(rfm_ctx *ctx, uint32_t idx, const rfm__wrow *r, size_t i)
     if (is_new) {
         ctx->key_kind = r->kind;
         idx = rfm__cust_insert(ctx, r->pos, r->hash, r->key_u64, r->key, r->key_len);
+        rfm__wdays_new_customer(ctx, idx);
     }
     if (!inside)
         return RFM_OK;
@@ -281,6 +284,7 @@ int rfm__window_apply(rfm_ctx *ctx, uint32_t idx, const rfm__wrow *r, size_t i)
     if (is_purchase) {
         c->first_ts = r->timestamp < c->first_ts ? r->timestamp : c->first_ts;
         c->last_ts = r->timestamp > c->last_ts ? r->timestamp : c->last_ts;
+        rfm__wdays_add(ctx, idx, day, e.meta & RFM__W_SEC_MASK);
     }
     rfm__wday *b = rfm__window_day(w, day);
     b->e[b->n++] = e;
@@ -296,11 +300,9 @@ static uint32_t entry_cust(const rfm__window *w, const rfm__wentry *e)
     return e->meta & RFM__W_KEYED ? w->pur[e->ref].cust : e->ref;
 }
 
-/* Takes one entry out of its customer's aggregates. A customer whose
- * purchase line leaves has lost its first purchase: first_ts becomes
- * INT64_MAX ("pending") until resolve_first() finds it among the lines
- * left, or stays so when none is left. */
-static void expire(rfm_ctx *ctx, const rfm__wentry *e, size_t *pending)
+/* Takes one entry of `day` out of its customer's aggregates; the first
+ * purchase moves to the customer's next purchase day left. */
+static void expire(rfm_ctx *ctx, const rfm__wentry *e, int64_t day)
 {
     rfm__window *w = &ctx->window;
     uint32_t cust = entry_cust(w, e);
@@ -318,41 +320,9 @@ static void expire(rfm_ctx *ctx, const rfm__wentry *e, size_t *pending)
     c->monetary = (int64_t)((uint64_t)c->monetary - (uint64_t)e->amount);
     if (e->amount < 0)
         return;
-    if (c->first_ts != INT64_MAX) {
-        c->first_ts = INT64_MAX;
-        (*pending)++;
-    }
-    if (c->frequency == 0) {
+    c->first_ts = rfm__wdays_expire(ctx, cust, day);
+    if (c->frequency == 0)
         c->last_ts = INT64_MIN;
-        (*pending)--;
-    }
-}
-
-/* Finds the first purchase of the pending customers: the earliest day
- * left on which each has a purchase line, so the scan stops at the last
- * such day. */
-static void resolve_first(rfm_ctx *ctx, size_t pending)
-{
-    rfm__window *w = &ctx->window;
-    for (size_t i = 0; i < w->span && pending; i++) {
-        int64_t day = w->base + (int64_t)i;
-        const rfm__wday *b = rfm__window_day(w, day);
-        size_t found = 0;
-        for (uint32_t j = 0; j < b->n; j++) {
-            const rfm__wentry *e = &b->e[j];
-            if (e->amount < 0)
-                continue;
-            rfm__cust *c = &ctx->cust[entry_cust(w, e)];
-            int64_t ts = day * 86400 + (int64_t)(e->meta & RFM__W_SEC_MASK);
-            if (c->first_ts == INT64_MAX) {
-                c->first_ts = ts;
-                found++;
-            } else if (ts < c->first_ts) { /* only a customer found on this day */
-                c->first_ts = ts;
-            }
-        }
-        pending -= found;
-    }
 }
 
 /* Days that got rows since the last slide give back their spare room:
@@ -417,12 +387,11 @@ int rfm__window_slide(rfm_ctx *ctx, int64_t requested)
                          "already dropped the transactions before %s (it only moves forward)",
                          a, (long long)w->days, e, k);
     }
-    size_t pending = 0;
     uint64_t expired = 0;
     while (w->span && w->base < edge) {
         rfm__wday *b = &w->ring[w->head];
         for (uint32_t j = 0; j < b->n; j++)
-            expire(ctx, &b->e[j], &pending);
+            expire(ctx, &b->e[j], w->base);
         expired += b->n;
         rfm__free_array(&ctx->mem, b->e, b->cap, sizeof *b->e);
         memset(b, 0, sizeof *b);
@@ -432,8 +401,8 @@ int rfm__window_slide(rfm_ctx *ctx, int64_t requested)
     }
     w->n_entries -= expired;
     w->edge = edge;
-    resolve_first(ctx, pending);
     trim(ctx);
+    rfm__wdays_compact(ctx);
     if (expired)
         ctx->data_version++;
     return RFM_OK;
@@ -459,6 +428,7 @@ void rfm__window_forget(rfm_ctx *ctx, uint32_t gone, uint32_t moved_from, uint32
         w->n_entries -= b->n - k;
         b->n = k;
     }
+    rfm__wdays_forget(ctx, gone, moved_from, moved_to);
     /* gone's purchases leave first: moved_to is gone's number, and its
      * keys may equal those of the renamed customer */
     for (uint32_t pid = 0; pid < w->n_pur; pid++)
@@ -493,6 +463,7 @@ int rfm__window_set_days(rfm_ctx *ctx, int64_t days)
         w->seed = rfm__hash_u64(ctx->seed, UINT64_C(0x77696e646f77)); /* apart from pset's */
         w->edge = RFM__WINDOW_NO_EDGE;
         w->free_pur = NONE;
+        w->free_node = RFM__WNODE_NIL;
         w->touched_lo = 1;
         w->touched_hi = 0;
     }
@@ -511,7 +482,8 @@ int rfm__window_refuse(rfm_ctx *ctx, const char *what)
 uint64_t rfm__window_bytes(const rfm__window *w)
 {
     uint64_t bytes = (uint64_t)w->cap * sizeof *w->ring + (uint64_t)w->cap_pur * sizeof *w->pur +
-                     rfm__table_bytes(&w->index);
+                     rfm__table_bytes(&w->index) + (uint64_t)w->cap_ends * sizeof *w->ends +
+                     (uint64_t)w->cap_node * sizeof *w->node;
     for (size_t i = 0; i < w->span; i++)
         bytes += (uint64_t)w->ring[(w->head + i) & (w->cap - 1)].cap * sizeof(rfm__wentry);
     return bytes;
@@ -528,6 +500,8 @@ void rfm__window_free(rfm__window *w, const rfm__mem *mem, int byte_keys)
                 block_free(mem, w->pur[i].val);
     rfm__free_array(mem, w->pur, w->cap_pur, sizeof *w->pur);
     rfm__table_free(&w->index, mem);
+    rfm__free_array(mem, w->ends, w->cap_ends, sizeof *w->ends);
+    rfm__free_array(mem, w->node, w->cap_node, sizeof *w->node);
     memset(w, 0, sizeof *w);
 }
 
@@ -560,9 +534,12 @@ int rfm__window_add_purchase(rfm_ctx *ctx, uint32_t cust, const rfm__pkey *k)
 int rfm__window_add_entry(rfm_ctx *ctx, int64_t day, const rfm__wentry *e)
 {
     rfm__window *w = &ctx->window;
+    uint32_t cust = entry_cust(w, e);
     int rc = rfm__window_reserve_day(ctx, day, 1);
-    if (rc)
+    if (rc || (e->amount >= 0 && (rc = rfm__wdays_reserve(ctx, cust))))
         return rc;
+    if (e->amount >= 0)
+        rfm__wdays_add(ctx, cust, day, e->meta & RFM__W_SEC_MASK);
     rfm__wday *b = rfm__window_day(w, day);
     b->e[b->n++] = *e;
     w->n_entries++;

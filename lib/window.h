@@ -12,7 +12,14 @@
  * - for lines carrying a purchase key (or per purchase day with
  *   RFM_FREQ_DAY), one 16-byte purchase record (customer, key, in-window
  *   lines) found through an index, so a purchase stops counting exactly when
- *   its last in-window line expires, whatever days its lines span.
+ *   its last in-window line expires, whatever days its lines span;
+ * - per customer, its purchase days in the window as a list of 8-byte nodes
+ *   (lib/window_days.c), so that when its first purchase day leaves, the
+ *   next first purchase is the list's new head: no scan for it.
+ *
+ * A slide therefore costs O(rows expired) (plus O(days) it passes over);
+ * adding a row costs O(1) when it is on or after its customer's latest
+ * purchase day, else O(the customer's purchase days in the window).
  *
  * The window's start ("edge", as-of day - W) only moves forward: data
  * before it is dropped, so a compute whose window would start earlier is
@@ -53,6 +60,14 @@ typedef struct rfm__wpurchase {
     uint32_t lines;
 } rfm__wpurchase;
 
+/* A customer's first and last purchase-day node (lib/window_days.c). */
+typedef struct rfm__wends {
+    uint32_t head, tail;
+} rfm__wends;
+
+#define RFM__WNODE_NIL 0x3fffffffu
+#define RFM__WDAY_BASE (-25567) /* 1900-01-01; day offsets fit 17 bits */
+
 typedef struct rfm__window {
     int64_t days; /* W; 0 = no window */
     int64_t edge; /* first day kept; RFM__WINDOW_NO_EDGE before the first slide */
@@ -67,6 +82,11 @@ typedef struct rfm__window {
     uint32_t free_pur;
     rfm__table index; /* purchase records by (customer, key) */
     uint64_t seed;
+    rfm__wends *ends; /* per customer record */
+    size_t cap_ends;
+    uint64_t *node; /* purchase days, lib/window_days.c */
+    size_t n_node, cap_node, live_node;
+    uint32_t free_node;
 } rfm__window;
 
 struct rfm_ctx;
@@ -98,6 +118,22 @@ int rfm__window_slide(struct rfm_ctx *ctx, int64_t requested);
 /* Customer `gone` leaves and customer `moved_from` becomes `moved_to`
  * (rfm__cust_remove); cannot fail. */
 void rfm__window_forget(struct rfm_ctx *ctx, uint32_t gone, uint32_t moved_from, uint32_t moved_to);
+
+/* Purchase days per customer (lib/window_days.c). reserve: room for
+ * customer `cust` and one more day node (RFM_E_NOMEM, nothing changed);
+ * new_customer: an empty list; add: a purchase line at day + sec; expire:
+ * drops `day` if it is the customer's first, returns the new first
+ * purchase timestamp (INT64_MAX when none is left); forget: as
+ * rfm__window_forget. */
+int rfm__wdays_reserve(struct rfm_ctx *ctx, uint32_t cust);
+void rfm__wdays_new_customer(struct rfm_ctx *ctx, uint32_t cust);
+/* Gives back a pool that is 3/4 free (after a large expiry); may do nothing. */
+void rfm__wdays_compact(struct rfm_ctx *ctx);
+/* Empty lists for every customer (a snapshot's, before its rows). */
+int rfm__wdays_init_all(struct rfm_ctx *ctx);
+void rfm__wdays_add(struct rfm_ctx *ctx, uint32_t cust, int64_t day, uint32_t sec);
+int64_t rfm__wdays_expire(struct rfm_ctx *ctx, uint32_t cust, int64_t day);
+void rfm__wdays_forget(struct rfm_ctx *ctx, uint32_t gone, uint32_t moved_from, uint32_t moved_to);
 
 /* RFM_E_STATE with a message naming `what` when ctx has a window. */
 int rfm__window_refuse(struct rfm_ctx *ctx, const char *what);
