@@ -238,7 +238,7 @@ $(C99_TEST): tests/c99_consumer.c include/rfm.h $(SHLIB) $(LIB_LINKS) $(FLAGS_ST
 # Every test executable and each check script counts once in the final line.
 # End-to-end scripts of the rfm command besides tests/cli_test.sh (meson.build
 # lists the same in cli_tests).
-CLI_TESTS := cli_nested_test cli_segments_test cli_report_test cli_clv_test
+CLI_TESTS := cli_nested_test cli_segments_test cli_report_test cli_clv_test cli_window_test
 
 check: lib cli examples $(TEST_BINS) $(CXX_TEST) $(C99_TEST)
 	@pass=0; fail=0; failed=''; \

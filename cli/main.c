@@ -6,6 +6,7 @@
 #include "output.h"
 #include "report_html.h"
 #include "rules_file.h"
+#include "window_opt.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -91,6 +92,8 @@ static int configure(rfm_ctx *ctx, const options *o, int loaded)
         rc = rfm_set_param(ctx, RFM_PARAM_FREQUENCY_UNIT, o->frequency_unit);
     if (!rc && !loaded && (o->btyd || o->clv))
         rc = rfm_set_param(ctx, RFM_PARAM_BTYD, 1);
+    if (!rc && window_opt_apply(ctx, o))
+        return EXIT_USAGE;
     for (int d = 0; d < 3 && !rc; d++) {
         rc = rfm_set_param(ctx, bins[d], o->bins[d]);
         if (!rc && o->thresholds[d].set) {
@@ -105,7 +108,7 @@ static int configure(rfm_ctx *ctx, const options *o, int loaded)
             rc = rfm_set_param(ctx, methods[d], o->method);
         }
     }
-    if (!rc) /* always set: snapshots (--state) do not carry it */
+    if (!rc) /* like bins and methods, from the command line on every run */
         rc = rfm_set_param(ctx, RFM_PARAM_NESTED, o->nested);
     if (rc) {
         fprintf(stderr, "rfm: %s\n", rfm_errmsg(ctx));
@@ -135,7 +138,10 @@ static void account(rfm_ctx *ctx, const options *o, const load_counts *c)
             sep = ", ";
         }
     fprintf(stderr, "%s; %zu customers, %zu scored, %zu unscored%s\n", *sep == ',' ? ")" : "",
-            customers, scored, unscored, unscored ? " (returns only)" : "");
+            customers, scored, unscored,
+            !unscored                ? ""
+            : window_opt_active(ctx) ? " (no purchase in the window)"
+                                     : " (returns only)");
     (void)o;
 }
 
@@ -227,15 +233,23 @@ static int run(int argc, char **argv, int report_mode, clv_opts *clv)
     if (!status && o.channels)
         status = channels_file_apply(ctx, &o, o.channels);
     if (!status) {
-        if (!o.quiet)
+        /* with a window the counts are known once the compute moved it */
+        const int windowed = window_opt_active(ctx);
+        if (!o.quiet && !windowed)
             account(ctx, &o, &counts);
         if (counts.used == 0) {
             fprintf(stderr, "rfm: %s: no valid rows\n", o.input);
             status = EXIT_DATA;
         } else if (rfm_compute(ctx, o.has_as_of ? o.as_of_day : RFM_AS_OF_AUTO) != RFM_OK) {
             fprintf(stderr, "rfm: %s\n", rfm_errmsg(ctx));
+            if (!o.quiet && windowed)
+                account(ctx, &o, &counts);
             status = EXIT_DATA;
         } else {
+            if (!o.quiet && windowed) {
+                account(ctx, &o, &counts);
+                window_opt_report(ctx);
+            }
             if (!o.quiet)
                 warnings(ctx);
             if (o.clv)

@@ -1,4 +1,5 @@
 #include "options.h"
+#include "window_opt.h"
 
 #include <stdio.h>
 
@@ -38,6 +39,9 @@ void options_usage(FILE *to)
         "  --nested              nested scores: F within each R level, M within each (R, F)\n"
         "                        cell (quantile; not with --method ntile or f/m thresholds)\n"
         "  --segments FILE       segment rule table (see rfm(1)); default: the standard ten\n"
+        "  --window DAYS         count only transactions on or after the as-of date minus\n"
+        "                        DAYS (0 = all); kept in --state, which then expires\n"
+        "                        exactly what leaves the window\n"
         "State over time:\n"
         "  --state FILE          load the customer state from FILE if it exists, add this\n"
         "                        file's rows, score, and save the state back (atomically);\n"
@@ -178,6 +182,8 @@ static int apply_value(options *o, const char *name, const char *v)
             o->delimiter = v[0];
         else
             return usage_error("--delimiter: '%s' is not ',', ';' or 'tab'", v);
+    } else if (strcmp(name, "--window") == 0) {
+        return window_opt_parse(o, v);
     } else if (strcmp(name, "--thresholds") == 0) {
         const char *dims = "rfm";
         const char *d = v[0] ? strchr(dims, v[0] | 0x20) : NULL;
@@ -193,8 +199,8 @@ static int apply_value(options *o, const char *name, const char *v)
 
 static int takes_value(const char *name)
 {
-    static const char *const others[] = {"--as-of", "--bins",      "--method",    "--frequency",
-                                         "--scale", "--delimiter", "--thresholds"};
+    static const char *const others[] = {"--as-of", "--bins",      "--method",     "--frequency",
+                                         "--scale", "--delimiter", "--thresholds", "--window"};
     for (size_t i = 0; i < sizeof string_opts / sizeof *string_opts; i++)
         if (strcmp(name, string_opts[i].name) == 0)
             return 1;
@@ -232,6 +238,7 @@ int options_parse(options *o, int argc, char **argv, int *done)
     memset(o, 0, sizeof *o);
     o->bins[0] = o->bins[1] = o->bins[2] = 5;
     o->frequency_unit = -1;
+    o->window_days = -1;
     o->scale = 2;
     *done = 0;
     for (int i = 0; i < argc; i++) {

@@ -45,6 +45,7 @@ typedef struct options {
     /* `rfm clv`: the CLV settings and, after the compute, the fitted model
      * (cli/clv_cmd.h); NULL for `rfm score` */
     struct clv_opts *clv;
+    int64_t window_days; /* --window; -1 = not given */
 } options;
 
 /* Parses argv after the subcommand. Returns 0, or EXIT_USAGE after printing

@@ -208,6 +208,8 @@ typedef enum rfm_param {
                                        (16 bytes per customer), default 0 */
     /* engine: only while the context holds no customer */
     RFM_PARAM_HASH_SEED = 300, /* hash-table seed; any int64 */
+    /* look-back window (0.2): see "Look-back windows" near the end */
+    RFM_PARAM_WINDOW_DAYS = 400, /* W days, 0..110000; 0 = no window (default) */
     /* nested scoring, 0 or 1 (default 0): F within each R level, M within
        each (R, F) cell; see "Look-back windows and nested scoring". @since 0.2 */
     RFM_PARAM_NESTED = 405
@@ -1068,8 +1070,8 @@ RFM_API int rfm_clv_segments(rfm_ctx *ctx, const rfm_clv_model *model, rfm_clv_s
  * Segments, summaries and history work on the nested scores unchanged.
  * Cost: linear in the customers (a counting pass per dimension groups them,
  * then one multi-rank selection per group).
- * The parameter is not part of snapshots in 0.2: set it again after
- * rfm_load() (the `rfm` command does so on every run).
+ * Snapshots keep the parameter (in format 2, which 0.1 does not read; a
+ * context without nested scoring or a window is still saved in format 1).
  */
 
 /** Cutoffs of one group of the last nested compute. f == 0: the F cutoffs
@@ -1082,6 +1084,40 @@ RFM_API int rfm_clv_segments(rfm_ctx *ctx, const rfm_clv_model *model, rfm_clv_s
  *  NULL out with cap > 0. @since 0.2 */
 RFM_API int rfm_nested_cutoffs(rfm_ctx *ctx, int r, int f, int64_t *out, size_t cap, size_t *n,
                                uint64_t *customers);
+/* Look-back window: with RFM_PARAM_WINDOW_DAYS = W > 0, rfm_compute() with
+ * as-of day A counts only the transactions with day(ts) >= A - W, for every
+ * aggregate (frequency with its purchase keys, monetary with returns,
+ * first and last purchase); customers without a purchase in the window are
+ * unscored. W can be switched on or off only before the first customer is
+ * ingested; its value may change later.
+ *
+ * The context keeps a time-ordered log of the transactions inside the
+ * window, and each rfm_compute() first moves the window to its as-of day,
+ * expiring exactly what left it: after any sequence of ingests and
+ * computes the results equal a fresh computation over the window. The
+ * window's start (A - W) only moves forward, because what is before it is
+ * dropped: a compute whose window would start earlier than an earlier
+ * compute's is RFM_E_RANGE (a later as-of day, or a smaller W, is fine),
+ * and rows older than the current start are applied to nothing but the
+ * customer they name (it becomes known, unscored). Between computes the
+ * customer queries see the window of the last compute plus what was
+ * ingested since. Snapshots carry the log. rfm_merge(), rfm_export(),
+ * rfm_import() and RFM_PARAM_BTYD are RFM_E_STATE in a window context. */
+
+/** What the window log holds (rfm_window_get). @since 0.2 */
+typedef struct rfm_window_info {
+    size_t size;           /* set to sizeof(rfm_window_info) */
+    int64_t days;          /* W; 0 = no window */
+    int64_t start_day;     /* first day kept; INT64_MIN before the first compute */
+    uint64_t transactions; /* rows in the log */
+    uint64_t purchases;    /* purchase records (lines with a purchase key, or purchase days) */
+    uint64_t bytes;        /* memory of the log: rows, day ring, purchase records and their
+                              index, the customers' lists of purchase days */
+} rfm_window_info;
+
+/** Fills *info (info->size set by the caller). RFM_E_INVALID for NULL or a
+ *  bad size. @since 0.2 */
+RFM_API int rfm_window_get(rfm_ctx *ctx, rfm_window_info *info);
 
 /* (end of windows and nested scoring) */
 

@@ -3,6 +3,7 @@
 #include "customers.h"
 #include "score.h"
 #include "view.h"
+#include "window.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -299,7 +300,7 @@ static int commit_history(rfm_ctx *ctx, int64_t as_of)
 static int compute(rfm_ctx *ctx, int64_t requested, work *w)
 {
     int rc = check_params(ctx, w);
-    if (rc)
+    if (rc || (rc = rfm__window_slide(ctx, requested)))
         return rc;
     size_t n = 0;
     int64_t latest = INT64_MIN;

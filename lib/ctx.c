@@ -90,6 +90,8 @@ void rfm_destroy(rfm_ctx *ctx)
     rfm__free_array(&mem, ctx->key_order, ctx->cap_key_order, sizeof *ctx->key_order);
     rfm__table_free(&ctx->table, &mem);
     rfm__pset_free(&ctx->pset, &mem);
+    rfm__window_free(&ctx->window, &mem,
+                     ctx->key_kind == RFM__KEYS_STR && ctx->frequency_unit != RFM_FREQ_DAY);
     rfm__arena_free(&ctx->arena, &mem);
     rfm__free(&mem, ctx, sizeof *ctx);
 }

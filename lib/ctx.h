@@ -8,6 +8,7 @@
 #include "pset.h"
 #include "segment.h"
 #include "table.h"
+#include "window.h"
 
 #include <stdarg.h>
 
@@ -104,6 +105,7 @@ struct rfm_ctx {
     uint64_t data_version;               /* bumped by every change of customer state */
     uint64_t keyset_version;             /* bumped when customers are added or removed */
     uint64_t probe_inserts, long_probes; /* since the last table rebuild */
+    rfm__window window;                  /* RFM_PARAM_WINDOW_DAYS, lib/window.h */
 
     /* customers in key order, rebuilt lazily after changes */
     uint32_t *key_order;

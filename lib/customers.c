@@ -1,6 +1,7 @@
 #include "customers.h"
 #include "hash.h"
 #include "sort.h"
+#include "window.h"
 
 #include <time.h>
 
@@ -143,6 +144,7 @@ int rfm__cust_remove(rfm_ctx *ctx, uint32_t idx)
     int rc = rfm__pset_forget(&ctx->pset, &ctx->mem, &ctx->arena, idx, last, idx);
     if (rc)
         return rc;
+    rfm__window_forget(ctx, idx, last, idx);
     uint64_t hash = rfm__cust_rehash(idx, ctx);
     size_t pos = rfm__table_find_idx(&ctx->table, hash, idx);
     if (ctx->key_kind == RFM__KEYS_STR)

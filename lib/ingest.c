@@ -5,6 +5,7 @@
 #include "checked.h"
 #include "customers.h"
 #include "prefetch.h"
+#include "window.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -123,6 +124,11 @@ static int apply_row(rfm_ctx *ctx, const row *r, size_t i, uint64_t hash)
         if (moved) /* slots moved, or hashes changed */
             (void)(is_str ? rfm__cust_find_str(ctx, r->key, r->key_len, hash, &pos)
                           : rfm__cust_find_u64(ctx, r->key_u64, hash, &pos));
+    }
+    if (ctx->window.days) {
+        rfm__wrow wr = {r->kind,      r->key_u64, is_str ? r->key : NULL, r->key_len, hash, pos,
+                        r->timestamp, r->amount,  use_set ? &pk : NULL};
+        return rfm__window_apply(ctx, idx, &wr, i);
     }
     int new_purchase = is_purchase;
     size_t set_pos = 0;

@@ -207,7 +207,9 @@ int rfm_merge(rfm_ctx *into, rfm_ctx *from)
         return rfm__fail(into, RFM_E_INVALID, "a context cannot be merged into itself");
     if (from->in_callback)
         return rfm__fail(into, RFM_E_MISUSE, "from is running a callback");
-    if ((rc = check_params(into, from)))
+    if (from->window.days)
+        return rfm__fail(into, RFM_E_STATE, "from has a look-back window: it cannot be merged");
+    if ((rc = rfm__window_refuse(into, "rfm_merge")) || (rc = check_params(into, from)))
         return rc;
     channel_map cm;
     if ((rc = channel_map_build(into, from, &cm)))

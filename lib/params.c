@@ -24,6 +24,7 @@ static const param_info params[] = {
     {RFM_PARAM_FREQUENCY_UNIT, RFM_FREQ_ORDER, RFM_FREQ_DAY, 1},
     {RFM_PARAM_BTYD, 0, 1, 1},
     {RFM_PARAM_HASH_SEED, INT64_MIN, INT64_MAX, 1},
+    {RFM_PARAM_WINDOW_DAYS, 0, RFM__WINDOW_MAX_DAYS, 0}, /* on/off: lib/window.c */
     {RFM_PARAM_NESTED, 0, 1, 0},
 };
 
@@ -85,6 +86,8 @@ int rfm_set_param(rfm_ctx *ctx, rfm_param param, int64_t value)
         ctx->frequency_unit = v;
         break;
     case RFM_PARAM_BTYD:
+        if (v && ctx->window.days)
+            return rfm__fail(ctx, RFM_E_STATE, "a look-back window does not keep the BTYD sums");
         /* records may have room already (customers ingested, then removed):
          * the side array must cover it before the first insert */
         if (v && ctx->cap_btyd < ctx->cap_cust) {
@@ -103,6 +106,10 @@ int rfm_set_param(rfm_ctx *ctx, rfm_param param, int64_t value)
         break;
     case RFM_PARAM_NESTED:
         ctx->nested.on = v;
+        break;
+    case RFM_PARAM_WINDOW_DAYS:
+        if ((rc = rfm__window_set_days(ctx, value)))
+            return rc;
         break;
     }
     return rfm__ok(ctx);
@@ -142,6 +149,9 @@ int rfm_get_param(rfm_ctx *ctx, rfm_param param, int64_t *value)
         break;
     case RFM_PARAM_NESTED:
         *value = ctx->nested.on;
+        break;
+    case RFM_PARAM_WINDOW_DAYS:
+        *value = ctx->window.days;
         break;
     default:
         return rfm__fail(ctx, RFM_E_INVALID, "unknown parameter id %d", (int)param);

@@ -181,6 +181,8 @@ int rfm_export(rfm_ctx *ctx, rfm_record_fn fn, void *user)
         return rc;
     if (!fn)
         return rfm__fail(ctx, RFM_E_INVALID, "record function is NULL");
+    if ((rc = rfm__window_refuse(ctx, "rfm_export")))
+        return rc;
     const uint32_t *order;
     rfm__pgroup g;
     if ((rc = rfm__key_order(ctx, &order)) || (rc = rfm__pgroup_build(ctx, &ctx->mem, &g)))
@@ -377,6 +379,8 @@ int rfm_import(rfm_ctx *ctx, const rfm_record *records, size_t n, size_t *applie
         return rc;
     if (n && !records)
         return rfm__fail(ctx, RFM_E_INVALID, "records is NULL");
+    if ((rc = rfm__window_refuse(ctx, "rfm_import")))
+        return rc;
     /* the caller's struct size is the stride of its array */
     size_t stride = n ? records->size : 0;
     if (n && stride < MIN_RECORD)

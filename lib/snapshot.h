@@ -22,6 +22,15 @@
  *           u32 frequency, u32 channels, u8 segment, u8 previous segment
  *           (255 = none), i32 segment since, u32 n keys + per key u8 kind
  *           then u64 (order key or day) or string (byte key)
+ *     WIND  format 2 only (contexts with a look-back window, whose PARM
+ *           ends with u32 window days and whose CUST holds no purchase
+ *           keys): i64 window start (INT64_MIN before the first compute);
+ *           u64 n purchase records + per record u32 customer, key (u64
+ *           order key or day, or string); u64 rows; u64 n days + per day
+ *           (ascending, none empty) i64 day, u32 n rows + per row u32 ref
+ *           (customer, or purchase record when keyed), u32 meta (second of
+ *           the day, bit 17 keyed), i64 amount. Format 1 files are written
+ *           whenever there is no window, so older readers keep loading them.
  *   trailer  u32 CRC-32 (IEEE 802.3, as zlib) of every byte before it
  *
  * A reader checks, before it interprets anything: the magic ("not a
@@ -51,10 +60,18 @@
 #include "ctx.h"
 
 #define RFM__SNAP_MAGIC "RFMSNAP" /* 8 bytes with its NUL */
-#define RFM__SNAP_VERSION 1u
-#define RFM__SNAP_HEADER 20u    /* magic, version, length */
-#define RFM__SNAP_TRAILER 4u    /* CRC-32 */
-#define RFM__SNAP_LENGTH_AT 12u /* offset of the total length */
+#define RFM__SNAP_VERSION 2u      /* written only when a 0.2 feature is on */
+#define RFM__SNAP_HEADER 20u      /* magic, version, length */
+#define RFM__SNAP_TRAILER 4u      /* CRC-32 */
+#define RFM__SNAP_LENGTH_AT 12u   /* offset of the total length */
+
+/* The format a context is saved in: 2 when it uses a feature of 0.2 that
+ * format 1 cannot hold (a look-back window, whose log is the WIND section;
+ * nested scoring, a flag at the end of PARM), else 1, which 0.1 reads. */
+static inline uint32_t rfm__snapshot_format(const rfm_ctx *ctx)
+{
+    return ctx->window.days || ctx->nested.on ? 2u : 1u;
+}
 
 /* File operations, POSIX-shaped: -1 and errno on failure. */
 typedef struct rfm__io {

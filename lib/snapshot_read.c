@@ -163,6 +163,16 @@ static int get_parm(rfm_ctx *ctx, rfm_ctx *t, src *s)
     t->money_scale = (int)scale;
     t->frequency_unit = (int)unit;
     t->key_kind = (int)kind;
+    if (s->pos < s->len) { /* format 2: the window (its log is in WIND), nested */
+        uint32_t days = get_u32(s), nested = get_u32(s);
+        if (days > RFM__WINDOW_MAX_DAYS || (days && btyd) || nested > 1)
+            return corrupt(ctx, "look-back window or nested flag");
+        if (days && rfm__window_set_days(t, days))
+            return corrupt(ctx, "look-back window");
+        if (!days && !nested)
+            return corrupt(ctx, "format 2 without a feature of format 2");
+        t->nested.on = (int)nested;
+    }
     return RFM_OK;
 }
 
@@ -348,7 +358,8 @@ static int get_customer(rfm_ctx *ctx, rfm_ctx *t, src *s, uint64_t *pkeys_left,
                                    c->last_ts <= RFM_TIMESTAMP_MAX
                              : c->first_ts == INT64_MAX && c->last_ts == INT64_MIN;
     int keys = n <= c->frequency && n <= *pkeys_left &&
-               (t->frequency_unit == RFM_FREQ_DAY           ? n == c->frequency
+               (t->window.days                              ? n == 0 /* in WIND */
+                : t->frequency_unit == RFM_FREQ_DAY         ? n == c->frequency
                 : t->frequency_unit == RFM_FREQ_TRANSACTION ? n == 0
                                                             : 1);
     if (s->bad || !dates || !keys || (c->channels & ~defined) ||
@@ -382,6 +393,83 @@ static int get_cust(rfm_ctx *ctx, rfm_ctx *t, src *s)
     if (pkeys || arena)
         return corrupt(ctx, "customer counts");
     return RFM_OK;
+}
+
+/* One purchase record of the window log. */
+static int get_wpurchase(rfm_ctx *ctx, rfm_ctx *t, src *s)
+{
+    uint32_t cust = get_u32(s);
+    rfm__pkey k = {RFM__PK_U64, 0, NULL, 0};
+    if (t->frequency_unit == RFM_FREQ_DAY) {
+        k.kind = RFM__PK_DAY;
+        k.val = get_u64(s);
+        if ((int64_t)k.val < DAY_MIN || (int64_t)k.val > DAY_MAX)
+            return corrupt(ctx, "window purchase day");
+    } else if (t->key_kind == RFM__KEYS_STR) {
+        k.kind = RFM__PK_BYTES;
+        if (!(k.bytes = get_str(s, 1, RFM_KEY_MAX, &k.len)))
+            return corrupt(ctx, "window purchase key");
+    } else {
+        k.val = get_u64(s);
+    }
+    if (s->bad || cust >= t->n_cust || t->frequency_unit == RFM_FREQ_TRANSACTION)
+        return corrupt(ctx, "window purchase");
+    int rc = rfm__window_add_purchase(t, cust, &k);
+    return rc == RFM_E_CORRUPT ? corrupt(ctx, "a window purchase repeats")
+           : rc                ? nomem(ctx)
+                               : RFM_OK;
+}
+
+/* The window log (format 2); the customers' aggregates must be its own. */
+static int get_wind(rfm_ctx *ctx, rfm_ctx *t, src *s)
+{
+    int64_t edge = get_i64(s);
+    uint64_t n_pur = get_u64(s);
+    if (s->bad ||
+        (edge != RFM__WINDOW_NO_EDGE &&
+         (edge < DAY_MIN - RFM__WINDOW_MAX_DAYS || edge > DAY_MAX + 1)) ||
+        n_pur > (s->len - s->pos) / 9 || n_pur >= UINT32_MAX)
+        return corrupt(ctx, "window counts");
+    t->window.edge = edge;
+    if (rfm__wdays_init_all(t))
+        return nomem(ctx);
+    for (uint64_t i = 0; i < n_pur; i++) {
+        int rc = get_wpurchase(ctx, t, s);
+        if (rc)
+            return rc;
+    }
+    uint64_t rows = get_u64(s), days = get_u64(s), seen = 0;
+    if (s->bad || rows > (s->len - s->pos) / 16 || days > rows)
+        return corrupt(ctx, "window counts");
+    int64_t prev = INT64_MIN;
+    for (uint64_t d = 0; d < days; d++) {
+        int64_t day = get_i64(s);
+        uint32_t n = get_u32(s);
+        if (s->bad || day <= prev || day < DAY_MIN || day > DAY_MAX || n == 0 || n > rows - seen ||
+            (edge != RFM__WINDOW_NO_EDGE && day < edge))
+            return corrupt(ctx, "window day");
+        prev = day;
+        seen += n;
+        for (uint32_t j = 0; j < n; j++) {
+            rfm__wentry e;
+            e.ref = get_u32(s);
+            e.meta = get_u32(s);
+            e.amount = get_i64(s);
+            int keyed = (e.meta & RFM__W_KEYED) != 0;
+            if (s->bad || (e.meta & ~(RFM__W_SEC_MASK | RFM__W_KEYED)) ||
+                (e.meta & RFM__W_SEC_MASK) >= 86400 ||
+                (keyed ? e.amount < 0 || e.ref >= n_pur : e.ref >= t->n_cust))
+                return corrupt(ctx, "window row");
+            if (rfm__window_add_entry(t, day, &e))
+                return nomem(ctx);
+        }
+    }
+    if (seen != rows)
+        return corrupt(ctx, "window counts");
+    int rc = rfm__window_verify(t);
+    return rc == RFM_E_NOMEM ? nomem(ctx)
+           : rc              ? corrupt(ctx, "customers disagree with the window log")
+                             : RFM_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -418,9 +506,11 @@ static int decode(rfm_ctx *ctx, rfm_ctx *t, src *s)
         int (*get)(rfm_ctx *ctx, rfm_ctx *t, src *s);
     } sections[] = {
         {"PARM", get_parm}, {"SCHM", get_schm}, {"HIST", get_hist},
-        {"CHAN", get_chan}, {"CUST", get_cust},
+        {"CHAN", get_chan}, {"CUST", get_cust}, {"WIND", get_wind},
     };
-    for (size_t k = 0; k < sizeof sections / sizeof *sections; k++) {
+    /* a window (PARM says so) adds the last section */
+    const size_t n_sections = sizeof sections / sizeof *sections;
+    for (size_t k = 0; k < n_sections - !t->window.days; k++) {
         uint32_t tag = get_u32(s);
         uint64_t len = get_u64(s);
         if (s->bad || tag != rfm__le32((const unsigned char *)sections[k].tag) ||
@@ -466,6 +556,9 @@ int rfm__snapshot_load(rfm_ctx *ctx, const unsigned char *data, size_t len)
         return nomem(ctx);
     src s = {data + RFM__SNAP_HEADER, len - RFM__SNAP_HEADER - RFM__SNAP_TRAILER, 0, 0};
     rc = decode(ctx, t, &s);
+    /* format 2 is exactly the files of contexts with a window or nested */
+    if (rc == RFM_OK && rfm__le32(data + 8) != rfm__snapshot_format(t))
+        rc = corrupt(ctx, "format version and its features (window, nested) disagree");
     if (rc == RFM_OK)
         swap_state(ctx, t);
     rfm_destroy(t);

@@ -107,6 +107,8 @@ static void put_names(sink *s, char *const *names, size_t n)
 typedef struct extra {
     rfm__pgroup g;
     uint64_t arena_bytes; /* of string keys and byte purchase keys */
+    uint32_t *pur_number; /* window: live purchase records numbered densely */
+    size_t n_pur;
 } extra;
 
 static void put_parm(sink *s, const rfm_ctx *ctx, const extra *x)
@@ -128,6 +130,10 @@ static void put_parm(sink *s, const rfm_ctx *ctx, const extra *x)
     put_u64(s, ctx->seed);
     put_u32(s, (uint32_t)ctx->key_kind);
     put_u32(s, (uint32_t)ctx->track_btyd);
+    if (rfm__snapshot_format(ctx) >= 2) {
+        put_u32(s, (uint32_t)ctx->window.days);
+        put_u32(s, (uint32_t)ctx->nested.on);
+    }
 }
 
 static void put_schm(sink *s, const rfm_ctx *ctx, const extra *x)
@@ -204,6 +210,44 @@ static void put_cust(sink *s, const rfm_ctx *ctx, const extra *x)
     }
 }
 
+/* Format 2, contexts with a look-back window: the log. Purchase records are
+ * numbered densely in record order; a row's ref is that number when keyed. */
+static void put_wind(sink *s, const rfm_ctx *ctx, const extra *x)
+{
+    const rfm__window *w = &ctx->window;
+    put_i64(s, w->edge);
+    put_u64(s, w->live_pur);
+    for (uint32_t pid = 0; pid < w->n_pur; pid++) {
+        if (!w->pur[pid].lines)
+            continue;
+        rfm__pkey k;
+        rfm__window_key(ctx, pid, &k);
+        put_u32(s, w->pur[pid].cust);
+        if (k.kind == RFM__PK_BYTES)
+            put_str(s, k.bytes, k.len);
+        else
+            put_u64(s, k.val);
+    }
+    uint64_t days = 0;
+    for (size_t i = 0; i < w->span; i++)
+        days += w->ring[(w->head + i) & (w->cap - 1)].n > 0;
+    put_u64(s, w->n_entries);
+    put_u64(s, days);
+    for (size_t i = 0; i < w->span && !s->write_rc; i++) {
+        const rfm__wday *b = &w->ring[(w->head + i) & (w->cap - 1)];
+        if (!b->n)
+            continue;
+        put_i64(s, w->base + (int64_t)i);
+        put_u32(s, b->n);
+        for (uint32_t j = 0; j < b->n; j++) {
+            const rfm__wentry *e = &b->e[j];
+            put_u32(s, e->meta & RFM__W_KEYED ? x->pur_number[e->ref] : e->ref);
+            put_u32(s, e->meta);
+            put_i64(s, e->amount);
+        }
+    }
+}
+
 #define TAG(a, b, c, d)                                                                            \
     ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 
@@ -213,7 +257,7 @@ static const struct {
 } sections[] = {
     {TAG('P', 'A', 'R', 'M'), put_parm}, {TAG('S', 'C', 'H', 'M'), put_schm},
     {TAG('H', 'I', 'S', 'T'), put_hist}, {TAG('C', 'H', 'A', 'N'), put_chan},
-    {TAG('C', 'U', 'S', 'T'), put_cust},
+    {TAG('C', 'U', 'S', 'T'), put_cust}, {TAG('W', 'I', 'N', 'D'), put_wind},
 };
 #define N_SECTIONS (sizeof sections / sizeof *sections)
 
@@ -243,15 +287,25 @@ int rfm__snapshot_write(rfm_ctx *ctx, rfm_write_fn write, void *user, int *write
     if (rfm__pgroup_build(ctx, &ctx->mem, &x.g))
         return rfm__fail(ctx, RFM_E_NOMEM, "out of memory saving %zu customers", ctx->n_cust);
     x.arena_bytes = arena_need(ctx);
+    const rfm__window *w = &ctx->window;
+    x.n_pur = w->n_pur;
+    x.pur_number = x.n_pur ? rfm__alloc_array(&ctx->mem, x.n_pur, sizeof *x.pur_number) : NULL;
+    for (size_t i = 0, k = 0; x.pur_number && i < x.n_pur; i++)
+        x.pur_number[i] = w->pur[i].lines ? (uint32_t)k++ : UINT32_MAX;
+    /* WIND only with a window; the format is 1 unless a 0.2 feature is on
+     * (rfm__snapshot_format), so older readers load what they can read */
+    const size_t n_sections = w->days ? N_SECTIONS : N_SECTIONS - 1;
     unsigned char *buf = rfm__alloc(&ctx->mem, CHUNK);
-    if (!buf) {
+    if (!buf || (x.n_pur && !x.pur_number)) {
+        rfm__free(&ctx->mem, buf, CHUNK);
+        rfm__free_array(&ctx->mem, x.pur_number, x.n_pur, sizeof *x.pur_number);
         rfm__pgroup_free(&ctx->mem, &x.g);
         return rfm__fail(ctx, RFM_E_NOMEM, "out of memory saving %zu customers", ctx->n_cust);
     }
     uint64_t len[N_SECTIONS], total = RFM__SNAP_HEADER + RFM__SNAP_TRAILER;
     sink s;
     memset(&s, 0, sizeof s);
-    for (size_t k = 0; k < N_SECTIONS; k++) {
+    for (size_t k = 0; k < n_sections; k++) {
         uint64_t before = s.total;
         sections[k].put(&s, ctx, &x);
         len[k] = s.total - before;
@@ -263,9 +317,9 @@ int rfm__snapshot_write(rfm_ctx *ctx, rfm_write_fn write, void *user, int *write
     s.write = write;
     s.user = user;
     put(&s, RFM__SNAP_MAGIC, 8);
-    put_u32(&s, RFM__SNAP_VERSION);
+    put_u32(&s, rfm__snapshot_format(ctx));
     put_u64(&s, total);
-    for (size_t k = 0; k < N_SECTIONS && !s.write_rc; k++) {
+    for (size_t k = 0; k < n_sections && !s.write_rc; k++) {
         put_u32(&s, sections[k].tag);
         put_u64(&s, len[k]);
         sections[k].put(&s, ctx, &x);
@@ -274,6 +328,7 @@ int rfm__snapshot_write(rfm_ctx *ctx, rfm_write_fn write, void *user, int *write
     put_u32(&s, s.crc);
     flush(&s);
     rfm__free(&ctx->mem, buf, CHUNK);
+    rfm__free_array(&ctx->mem, x.pur_number, x.n_pur, sizeof *x.pur_number);
     rfm__pgroup_free(&ctx->mem, &x.g);
     if (s.write_rc) {
         *write_rc = s.write_rc;

@@ -79,7 +79,7 @@ run fthr score --nested --thresholds f=1,2,3,5 $DATA/cdnow.csv
 expect_status fthr 1
 expect_err fthr "only r takes --thresholds"
 
-# --state: nested is applied on every run (snapshots do not carry it); two
+# --state: nested comes from the command line on every run; two
 # halves through a state file equal one run over all the data
 head -1 $DATA/cdnow.csv >"$tmp/a.csv"
 cp "$tmp/a.csv" "$tmp/b.csv"

@@ -413,30 +413,39 @@ static int to_buffer(const void *data, size_t len, void *user)
     return 0;
 }
 
-/* Documented for 0.2: snapshots do not carry RFM_PARAM_NESTED, a loaded
- * context scores plainly until it is set again. */
-static void snapshot_drops_parameter(void **state)
+/* Snapshots keep RFM_PARAM_NESTED (format 2); without it the format stays 1. */
+static void snapshot_keeps_parameter(void **state)
 {
     (void)state;
     rfm_ctx *ctx;
     assert_int_equal(rfm_create(&ctx), RFM_OK);
     ingest_random(ctx, 11, 100, 30, 4);
+    /* without nested scoring the file stays format 1 (0.1 reads it) */
+    buffer plain = {NULL, 0};
+    assert_int_equal(rfm_save_to(ctx, to_buffer, &plain), RFM_OK);
+    assert_true(plain.len > 12);
+    assert_int_equal(plain.data[8], 1);
+    free(plain.data);
     assert_int_equal(rfm_set_param(ctx, RFM_PARAM_NESTED, 1), RFM_OK);
     assert_int_equal(rfm_compute(ctx, RFM_AS_OF_AUTO), RFM_OK);
     buffer snap = {NULL, 0};
     assert_int_equal(rfm_save_to(ctx, to_buffer, &snap), RFM_OK);
-    assert_int_equal(rfm_load_from(ctx, snap.data, snap.len), RFM_OK);
+    assert_int_equal(snap.data[8], 2); /* format 2 holds the flag */
+    rfm_ctx *loaded;
+    assert_int_equal(rfm_create(&loaded), RFM_OK);
+    assert_int_equal(rfm_load_from(loaded, snap.data, snap.len), RFM_OK);
     free(snap.data);
     int64_t v;
-    assert_int_equal(rfm_get_param(ctx, RFM_PARAM_NESTED, &v), RFM_OK);
-    assert_int_equal(v, 0);
+    assert_int_equal(rfm_get_param(loaded, RFM_PARAM_NESTED, &v), RFM_OK);
+    assert_int_equal(v, 1);
+    /* results are never saved: no groups until the next compute */
     int64_t out[4];
     size_t n;
-    assert_int_equal(rfm_nested_cutoffs(ctx, 1, 0, out, 4, &n, NULL), RFM_E_STATE);
-    assert_int_equal(rfm_set_param(ctx, RFM_PARAM_NESTED, 1), RFM_OK);
-    assert_int_equal(rfm_compute(ctx, RFM_AS_OF_AUTO), RFM_OK);
+    assert_int_equal(rfm_nested_cutoffs(loaded, 1, 0, out, 4, &n, NULL), RFM_E_STATE);
+    assert_int_equal(rfm_compute(loaded, RFM_AS_OF_AUTO), RFM_OK);
     const int b[3] = {5, 5, 5};
-    check_nested(ctx, b, NULL);
+    check_nested(loaded, b, NULL);
+    rfm_destroy(loaded);
     rfm_destroy(ctx);
 }
 
@@ -530,7 +539,7 @@ int main(void)
         cmocka_unit_test(r_method_kept),
         cmocka_unit_test(refused_methods_and_queries),
         cmocka_unit_test(empty_groups),
-        cmocka_unit_test(snapshot_drops_parameter),
+        cmocka_unit_test(snapshot_keeps_parameter),
         cmocka_unit_test(allocation_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -530,7 +530,7 @@ static void newer_version_and_foreign_files(void **state)
     rfm_ctx *src = small_ctx();
     buf b = snap_bytes(src);
     target t = target_make();
-    static const uint32_t newer[] = {2, 3, 0x7fffffffu, 0xffffffffu};
+    static const uint32_t newer[] = {3, 4, 0x7fffffffu, 0xffffffffu};
     for (size_t i = 0; i < sizeof newer / sizeof *newer; i++) {
         put_le(b.p + 8, newer[i], 4);
         reseal(b.p, b.n);
@@ -540,7 +540,7 @@ static void newer_version_and_foreign_files(void **state)
     reseal(b.p, b.n);
     expect_load(&t, b.p, b.n, RFM_E_CORRUPT, "version 0");
     /* a newer file stays a version error when read from disk */
-    put_le(b.p + 8, 2, 4);
+    put_le(b.p + 8, 3, 4);
     reseal(b.p, b.n);
     const char *path = in_tmp("foreign.rfm");
     write_file(path, b.p, b.n);
