@@ -128,6 +128,8 @@ run nobtyd clv $COLS --as-of 1997-09-30 --state "$tmp/score.state" "$tmp/cal.csv
 # usage errors
 run unit clv --unit months "$tmp/cal.csv" && expect_status unit 1 &&
     expect_err unit "--unit: 'months' is not days or weeks"
+run window clv --window 90 "$tmp/cal.csv" && expect_status window 1 &&
+    expect_err window "a look-back window does not keep the BTYD sums"
 run horizon clv --horizon=abc "$tmp/cal.csv" && expect_status horizon 1 &&
     expect_err horizon "--horizon: 'abc' is not a number of days"
 run discount clv --discount -1 "$tmp/cal.csv" && expect_status discount 1 &&
