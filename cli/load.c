@@ -1,5 +1,6 @@
 #include "load.h"
 #include "columns.h"
+#include "date_cache.h"
 #include "progress.h"
 
 #include <errno.h>
@@ -20,6 +21,7 @@ typedef struct loader {
     rfm_ctx *ctx;
     load_counts *counts;
     columns cols;
+    date_cache dates;
     int have_header;
     int status; /* exit status once the run must stop */
     /* the pending batch: strings copied into `bytes`, rows point into it
@@ -229,7 +231,7 @@ static int on_record(const rfm_csv_record *rec, void *user)
     }
     const char *date = field(rec, L->cols.date, &date_len);
     int64_t ts, amount;
-    int rc = rfm_parse_time(date, date_len, L->o->date_format, &ts);
+    int rc = date_cache_parse(&L->dates, date, date_len, L->o->date_format, &ts);
     if (rc != RFM_OK) {
         show(date, date_len, shown, sizeof shown);
         if (rc == RFM_E_RANGE)
