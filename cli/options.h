@@ -42,6 +42,7 @@ typedef struct options {
     int quiet;
     int btyd;   /* add the BTYD summary columns */
     int nested; /* --nested: F within R levels, M within (R, F) cells */
+    int threads; /* --threads: 1 = read and ingest in turn; 0 = default */
     /* `rfm clv`: the CLV settings and, after the compute, the fitted model
      * (cli/clv_cmd.h); NULL for `rfm score` */
     struct clv_opts *clv;
