@@ -5,9 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Batches in flight: enough for the reader to stay a little ahead of the
- * ingester; more only takes memory. */
-#define RING 4
+/* Batches in flight (about 300 kB each). The reader is the faster side:
+ * once the ring is full it waits until half of it is free again, so it is
+ * woken once per RING / 2 batches rather than for every batch. */
+#define RING 8
 
 struct load_pipe {
     int threaded;
@@ -205,7 +206,8 @@ ingest:
         pthread_mutex_lock(&p->mu);
         p->applied++;
         p->stopped |= stop;
-        pthread_cond_signal(&p->room);
+        if (stop || p->filled - p->applied <= RING / 2)
+            pthread_cond_signal(&p->room);
         pthread_mutex_unlock(&p->mu);
         if (stop || last)
             break;
