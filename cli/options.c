@@ -198,7 +198,7 @@ static int apply_value(options *o, const char *name, const char *v)
 
 static int takes_value(const char *name)
 {
-    static const char *const others[] = {"--as-of", "--bins",      "--method",    "--frequency",
+    static const char *const others[] = {"--as-of", "--bins",      "--method",     "--frequency",
                                          "--scale", "--delimiter", "--thresholds", "--threads"};
     for (size_t i = 0; i < sizeof string_opts / sizeof *string_opts; i++)
         if (strcmp(name, string_opts[i].name) == 0)
