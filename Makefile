@@ -105,7 +105,7 @@ LIB_CFLAGS  = $(BASE_CFLAGS) -fPIC -fvisibility=hidden -Iinclude -Ilib $(CPPFLAG
 TEST_CFLAGS = $(BASE_CFLAGS) -Iinclude -Ilib $(CMOCKA_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 EX_CFLAGS   = $(BASE_CFLAGS) -Iinclude $(CPPFLAGS) $(CFLAGS)
 # The command uses the public API only (no -Ilib) and POSIX I/O.
-CLI_CFLAGS  = $(BASE_CFLAGS) -D_POSIX_C_SOURCE=200809L -Iinclude $(CPPFLAGS) $(CFLAGS)
+CLI_CFLAGS  = $(BASE_CFLAGS) -pthread -D_POSIX_C_SOURCE=200809L -Iinclude $(CPPFLAGS) $(CFLAGS)
 BENCH_CFLAGS = $(BASE_CFLAGS) -Iinclude -Ilib $(CPPFLAGS) $(CFLAGS)
 LINK_FLAGS  = $(OPTFLAGS) $(SAN_FLAGS) $(ARCH_FLAGS) $(CFLAGS) $(LDFLAGS)
 
@@ -202,7 +202,7 @@ $(OUT)/obj/cli/%.o: cli/%.c $(FLAGS_STAMP)
 	$(CC) $(CLI_CFLAGS) -MMD -MP -c $< -o $@
 
 $(CLI_BIN): $(CLI_OBJS) $(STLIB)
-	$(CC) $(LINK_FLAGS) -o $@ $(CLI_OBJS) $(STLIB) -lm $(LDLIBS)
+	$(CC) $(LINK_FLAGS) -pthread -o $@ $(CLI_OBJS) $(STLIB) -lm $(LDLIBS)
 
 # ---------------------------------------------------------------- tests (static library)
 $(OUT)/obj/tests/%.o: tests/%.c $(FLAGS_STAMP)
@@ -238,7 +238,8 @@ $(C99_TEST): tests/c99_consumer.c include/rfm.h $(SHLIB) $(LIB_LINKS) $(FLAGS_ST
 # Every test executable and each check script counts once in the final line.
 # End-to-end scripts of the rfm command besides tests/cli_test.sh (meson.build
 # lists the same in cli_tests).
-CLI_TESTS := cli_nested_test cli_segments_test cli_report_test cli_clv_test cli_window_test
+CLI_TESTS := cli_nested_test cli_segments_test cli_report_test cli_clv_test cli_window_test \
+             cli_threads_test
 
 check: lib cli examples $(TEST_BINS) $(CXX_TEST) $(C99_TEST)
 	@pass=0; fail=0; failed=''; \

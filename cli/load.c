@@ -1,5 +1,7 @@
 #include "load.h"
 #include "columns.h"
+#include "date_cache.h"
+#include "load_pipe.h"
 #include "progress.h"
 
 #include <errno.h>
@@ -11,26 +13,29 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define BATCH_ROWS 4096
 #define SHOWN_BAD_ROWS 20
 #define READ_CHUNK (1 << 20)
 
-typedef struct loader {
+/* The reader: parses the file into batches (load_pipe.h), in the second
+ * thread when there is one. It never touches the context or the counts;
+ * what it finds wrong with a row travels in the batch, in file order. */
+typedef struct reader {
+    const options *o;
+    load_pipe *pipe;
+    batch *b; /* the batch being filled */
+    columns cols;
+    date_cache dates;
+    int have_header;
+    int stop; /* a bad row under --strict, or the ingester stopped */
+} reader;
+
+/* The ingester: applies batches to the context in file order. */
+typedef struct ingester {
     const options *o;
     rfm_ctx *ctx;
     load_counts *counts;
-    columns cols;
-    int have_header;
     int status; /* exit status once the run must stop */
-    /* the pending batch: strings copied into `bytes`, rows point into it
-     * only when flushed (the buffer may move while it fills) */
-    rfm_row_str rows[BATCH_ROWS];
-    size_t key_off[BATCH_ROWS], order_off[BATCH_ROWS];
-    uint64_t line[BATCH_ROWS];
-    size_t n;
-    char *bytes;
-    size_t bytes_len, bytes_cap;
-} loader;
+} ingester;
 
 /* Quotes a field value for a message: at most 40 bytes, control bytes as
  * '?', so a binary field cannot garble the terminal. */
@@ -47,26 +52,54 @@ static const char *show(const char *s, size_t len, char *buf, size_t cap)
     return buf;
 }
 
-static void bad_row(loader *L, uint64_t line, uint64_t *reason, const char *fmt, ...)
+/* ------------------------------------------------------------------ reader */
+
+static void fatal(reader *R, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* A failure of the reader itself: the ingester prints it after the rows
+ * before it, and ingests nothing of the last batch. */
+static void fatal(reader *R, const char *fmt, ...)
+{
+    batch *b = R->b;
+    if (b->status)
+        return;
+    b->status = EXIT_DATA;
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(b->final, sizeof b->final, fmt, ap);
+        va_end(ap);
+    }
+}
+
+static void bad_row(reader *R, uint64_t line, int reason, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
 
-static void bad_row(loader *L, uint64_t line, uint64_t *reason, const char *fmt, ...)
+static void bad_row(reader *R, uint64_t line, int reason, const char *fmt, ...)
 {
-    L->counts->bad++;
-    (*reason)++;
-    if (L->o->strict || (!L->o->quiet && L->counts->bad <= SHOWN_BAD_ROWS)) {
+    char msg[512];
+    msg[0] = '\0';
+    /* whether it is shown depends on the ingester's count: keep the text
+     * whenever it might be */
+    if (R->o->strict || !R->o->quiet) {
         va_list ap;
         va_start(ap, fmt);
-        fprintf(stderr, "rfm: %s: line %llu: ", L->o->input, (unsigned long long)line);
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
+        vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
     }
-    if (L->o->strict)
-        L->status = EXIT_DATA;
+    if (batch_report(R->b, line, reason, msg)) {
+        fatal(R, "rfm: out of memory\n");
+        R->stop = 1;
+    }
+    if (R->o->strict)
+        R->stop = 1;
 }
 
 static const char *trim(const char *s, size_t *len)
@@ -95,18 +128,17 @@ static const char *amount_problem(const char *s, size_t len)
     return "not a decimal number";
 }
 
-static int parse_money(loader *L, const rfm_csv_record *rec, uint64_t line, int64_t *amount)
+static int parse_money(reader *R, const rfm_csv_record *rec, uint64_t line, int64_t *amount)
 {
     char shown[48], shown2[48];
     size_t len, len2;
-    const columns *c = &L->cols;
-    int scale = L->o->scale, rc;
+    const columns *c = &R->cols;
+    int scale = R->o->scale, rc;
     if (c->amount >= 0) {
         const char *s = field(rec, c->amount, &len);
         if ((rc = rfm_parse_amount(s, len, scale, amount)) == RFM_OK)
             return 0;
-        bad_row(L, line, &L->counts->bad_amount, "amount '%s': %s",
-                show(s, len, shown, sizeof shown),
+        bad_row(R, line, REASON_AMOUNT, "amount '%s': %s", show(s, len, shown, sizeof shown),
                 rc == RFM_E_OVERFLOW ? "too large" : amount_problem(s, len));
         return -1;
     }
@@ -118,36 +150,146 @@ static int parse_money(loader *L, const rfm_csv_record *rec, uint64_t line, int6
     int q_bad = rfm_parse_amount(q, len, 0, &probe) == RFM_E_PARSE &&
                 rfm_parse_amount(q, len, 18, &probe) != RFM_OK;
     if (rc == RFM_E_OVERFLOW)
-        bad_row(L, line, &L->counts->bad_amount, "quantity '%s' x price '%s' is too large",
+        bad_row(R, line, REASON_AMOUNT, "quantity '%s' x price '%s' is too large",
                 show(q, len, shown, sizeof shown), show(p, len2, shown2, sizeof shown2));
     else if (q_bad)
-        bad_row(L, line, &L->counts->bad_amount, "quantity '%s': %s",
-                show(q, len, shown, sizeof shown), amount_problem(q, len));
+        bad_row(R, line, REASON_AMOUNT, "quantity '%s': %s", show(q, len, shown, sizeof shown),
+                amount_problem(q, len));
     else
-        bad_row(L, line, &L->counts->bad_amount, "price '%s': %s",
-                show(p, len2, shown, sizeof shown), amount_problem(p, len2));
+        bad_row(R, line, REASON_AMOUNT, "price '%s': %s", show(p, len2, shown, sizeof shown),
+                amount_problem(p, len2));
     return -1;
 }
 
-static int copy_bytes(loader *L, const char *s, size_t len, size_t *off)
+static int on_header(reader *R, const rfm_csv_record *rec)
 {
-    if (L->bytes_len + len > L->bytes_cap) {
-        size_t cap = L->bytes_cap ? L->bytes_cap : 1 << 16;
-        while (cap < L->bytes_len + len)
-            cap *= 2;
-        char *p = realloc(L->bytes, cap);
-        if (!p) {
-            fprintf(stderr, "rfm: out of memory\n");
-            L->status = EXIT_DATA;
-            return -1;
-        }
-        L->bytes = p;
-        L->bytes_cap = cap;
+    R->have_header = 1;
+    if (columns_resolve(&R->cols, R->o, rec)) {
+        fatal(R, NULL); /* columns_resolve() said why */
+        return 1;
     }
-    memcpy(L->bytes + L->bytes_len, s, len);
-    *off = L->bytes_len;
-    L->bytes_len += len;
+    if (!R->o->quiet)
+        columns_describe(&R->cols, rec, stderr);
     return 0;
+}
+
+static int on_record(const rfm_csv_record *rec, void *user)
+{
+    reader *R = user;
+    if (!R->have_header)
+        return on_header(R, rec);
+    batch *b = R->b;
+    uint64_t line = rfm_csv_line(rec);
+    b->rows_read++;
+    size_t nf = rfm_csv_field_count(rec);
+    if (nf != R->cols.fields) {
+        bad_row(R, line, REASON_RAGGED, "%zu fields, the header has %zu", nf, R->cols.fields);
+        return R->stop;
+    }
+    size_t id_len, date_len;
+    const char *id = field(rec, R->cols.customer, &id_len);
+    if (id_len == 0) {
+        b->empty_id++;
+        return 0;
+    }
+    char shown[48];
+    if (id_len > RFM_KEY_MAX) {
+        bad_row(R, line, REASON_OTHER, "customer id of %zu bytes (at most %d)", id_len,
+                RFM_KEY_MAX);
+        return R->stop;
+    }
+    const char *date = field(rec, R->cols.date, &date_len);
+    int64_t ts, amount;
+    int rc = date_cache_parse(&R->dates, date, date_len, R->o->date_format, &ts);
+    if (rc != RFM_OK) {
+        show(date, date_len, shown, sizeof shown);
+        if (rc == RFM_E_RANGE)
+            bad_row(R, line, REASON_DATE, "date '%s' is outside the years 1900..2200", shown);
+        else if (R->o->date_format)
+            bad_row(R, line, REASON_DATE, "date '%s' does not match '%s'", shown,
+                    R->o->date_format);
+        else
+            bad_row(R, line, REASON_DATE,
+                    "date '%s' is not ISO 8601 or YYYYMMDD (give --date-format)", shown);
+        return R->stop;
+    }
+    if (parse_money(R, rec, line, &amount))
+        return R->stop;
+    size_t order_len = 0;
+    const char *order = R->cols.order >= 0 ? field(rec, R->cols.order, &order_len) : NULL;
+    if (order_len > RFM_KEY_MAX) {
+        bad_row(R, line, REASON_OTHER, "order id of %zu bytes (at most %d)", order_len,
+                RFM_KEY_MAX);
+        return R->stop;
+    }
+    if (batch_add(b, id, id_len, ts, amount, order, order_len, line)) {
+        fatal(R, "rfm: out of memory\n");
+        return 1;
+    }
+    if (b->n == BATCH_ROWS) {
+        R->b = load_pipe_pass(R->pipe, b);
+        if (!R->b) {
+            R->stop = 1; /* the ingester stopped */
+            return 1;
+        }
+    }
+    return R->stop;
+}
+
+/* Reads and parses the whole input, then passes the last batch on. */
+static void read_all(reader *R, rfm_csv *csv, int fd, uint64_t size)
+{
+    char *buf = malloc(READ_CHUNK);
+    if (!buf) {
+        fatal(R, "rfm: out of memory\n");
+        load_pipe_pass_last(R->pipe, R->b);
+        return;
+    }
+    progress pg;
+    progress_start(&pg, size);
+    int rc = RFM_OK;
+    uint64_t total = 0;
+    for (;;) {
+        ssize_t got = read(fd, buf, READ_CHUNK);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            fatal(R, "rfm: %s: %s\n", R->o->input, strerror(errno));
+            break;
+        }
+        if (got == 0) {
+            rc = rfm_csv_finish(csv, on_record, R);
+            break;
+        }
+        total += (uint64_t)got;
+        rc = rfm_csv_feed(csv, buf, (size_t)got, on_record, R);
+        if (rc != RFM_OK)
+            break;
+        progress_update(&pg, total);
+    }
+    progress_end(&pg);
+    free(buf);
+    if (!R->b) /* the ingester stopped: nothing more to say */
+        return;
+    if (rc == RFM_E_PARSE)
+        fatal(R, "rfm: %s: %s\n", R->o->input, rfm_csv_errmsg(csv));
+    else if (rc != RFM_OK && !R->stop)
+        fatal(R, "rfm: %s: %s\n", R->o->input, rfm_strerror(rc));
+    load_pipe_pass_last(R->pipe, R->b);
+}
+
+/* ---------------------------------------------------------------- ingester */
+
+static void count_bad(ingester *I, uint64_t line, int reason, const char *msg)
+{
+    load_counts *c = I->counts;
+    c->bad++;
+    uint64_t *by[] = {&c->ragged, &c->bad_date, &c->bad_amount, &c->bad_other};
+    (*by[reason])++;
+    if (I->o->strict || (!I->o->quiet && c->bad <= SHOWN_BAD_ROWS))
+        fprintf(stderr, "rfm: %s: line %llu: %s\n", I->o->input, (unsigned long long)line, msg);
+    if (I->o->strict)
+        I->status = EXIT_DATA;
 }
 
 /* The library prefixes its message with the row of the batch; the user
@@ -162,107 +304,50 @@ static const char *without_row_prefix(const char *msg)
     return msg;
 }
 
-static void flush(loader *L)
+static void ingest_rows(ingester *I, batch *b)
 {
-    for (size_t i = 0; i < L->n; i++) {
-        L->rows[i].customer = L->bytes + L->key_off[i];
-        if (L->rows[i].order)
-            L->rows[i].order = L->bytes + L->order_off[i];
-    }
+    batch_fix_pointers(b);
     size_t done = 0;
-    while (done < L->n && !L->status) {
+    while (done < b->n && !I->status) {
         size_t applied = 0;
-        int rc = rfm_ingest_str(L->ctx, L->rows + done, L->n - done, sizeof *L->rows, &applied);
-        L->counts->used += applied;
+        int rc = rfm_ingest_str(I->ctx, b->rows + done, b->n - done, sizeof *b->rows, &applied);
+        I->counts->used += applied;
         done += applied;
         if (rc == RFM_OK)
             break;
         if (rc == RFM_E_NOMEM) {
-            fprintf(stderr, "rfm: %s\n", rfm_errmsg(L->ctx));
-            L->status = EXIT_DATA;
+            fprintf(stderr, "rfm: %s\n", rfm_errmsg(I->ctx));
+            I->status = EXIT_DATA;
             break;
         }
         /* skip the refused row and go on with the rest of the batch */
-        bad_row(L, L->line[done], &L->counts->bad_other, "%s",
-                without_row_prefix(rfm_errmsg(L->ctx)));
+        count_bad(I, b->line[done], REASON_OTHER, without_row_prefix(rfm_errmsg(I->ctx)));
         done++;
     }
-    L->n = 0;
-    L->bytes_len = 0;
 }
 
-static int on_header(loader *L, const rfm_csv_record *rec)
+/* One batch, as the single-threaded reader did it: the bad rows among its
+ * rows as they were read, then its rows, then (last batch) how reading
+ * ended. Returns non-zero when nothing more is wanted. */
+static int apply(void *user, batch *b)
 {
-    L->have_header = 1;
-    if (columns_resolve(&L->cols, L->o, rec)) {
-        L->status = EXIT_DATA;
+    ingester *I = user;
+    if (I->status)
         return 1;
+    I->counts->rows += b->rows_read;
+    I->counts->empty_id += b->empty_id;
+    for (size_t i = 0; i < b->nreports && !I->status; i++)
+        count_bad(I, b->reports[i].line, b->reports[i].reason, b->text + b->reports[i].off);
+    if (!I->status && !b->status)
+        ingest_rows(I, b);
+    if (b->status && !I->status) {
+        fputs(b->final, stderr);
+        I->status = b->status;
     }
-    if (!L->o->quiet)
-        columns_describe(&L->cols, rec, stderr);
-    return 0;
+    return I->status != 0;
 }
 
-static int on_record(const rfm_csv_record *rec, void *user)
-{
-    loader *L = user;
-    if (!L->have_header)
-        return on_header(L, rec);
-    uint64_t line = rfm_csv_line(rec);
-    L->counts->rows++;
-    size_t nf = rfm_csv_field_count(rec);
-    if (nf != L->cols.fields) {
-        bad_row(L, line, &L->counts->ragged, "%zu fields, the header has %zu", nf, L->cols.fields);
-        return L->status != 0;
-    }
-    size_t id_len, date_len;
-    const char *id = field(rec, L->cols.customer, &id_len);
-    if (id_len == 0) {
-        L->counts->empty_id++;
-        return 0;
-    }
-    char shown[48];
-    if (id_len > RFM_KEY_MAX) {
-        bad_row(L, line, &L->counts->bad_other, "customer id of %zu bytes (at most %d)", id_len,
-                RFM_KEY_MAX);
-        return L->status != 0;
-    }
-    const char *date = field(rec, L->cols.date, &date_len);
-    int64_t ts, amount;
-    int rc = rfm_parse_time(date, date_len, L->o->date_format, &ts);
-    if (rc != RFM_OK) {
-        show(date, date_len, shown, sizeof shown);
-        if (rc == RFM_E_RANGE)
-            bad_row(L, line, &L->counts->bad_date, "date '%s' is outside the years 1900..2200",
-                    shown);
-        else if (L->o->date_format)
-            bad_row(L, line, &L->counts->bad_date, "date '%s' does not match '%s'", shown,
-                    L->o->date_format);
-        else
-            bad_row(L, line, &L->counts->bad_date,
-                    "date '%s' is not ISO 8601 or YYYYMMDD (give --date-format)", shown);
-        return L->status != 0;
-    }
-    if (parse_money(L, rec, line, &amount))
-        return L->status != 0;
-    size_t order_len = 0;
-    const char *order = L->cols.order >= 0 ? field(rec, L->cols.order, &order_len) : NULL;
-    if (order_len > RFM_KEY_MAX) {
-        bad_row(L, line, &L->counts->bad_other, "order id of %zu bytes (at most %d)", order_len,
-                RFM_KEY_MAX);
-        return L->status != 0;
-    }
-    size_t i = L->n;
-    if (copy_bytes(L, id, id_len, &L->key_off[i]) ||
-        (order_len && copy_bytes(L, order, order_len, &L->order_off[i])))
-        return 1;
-    /* pointers are fixed up at flush; a non-NULL order marks "has a key" */
-    L->rows[i] = (rfm_row_str){NULL, id_len, ts, amount, order_len ? "" : NULL, order_len};
-    L->line[i] = line;
-    if (++L->n == BATCH_ROWS)
-        flush(L);
-    return L->status != 0;
-}
+/* ------------------------------------------------------------------- input */
 
 static int open_input(const char *path, int *fd, uint64_t *size)
 {
@@ -287,82 +372,54 @@ static int open_input(const char *path, int *fd, uint64_t *size)
     return 0;
 }
 
-static int feed_all(loader *L, rfm_csv *csv, int fd, uint64_t size)
+typedef struct read_job {
+    reader *R;
+    rfm_csv *csv;
+    int fd;
+    uint64_t size;
+} read_job;
+
+static void run_reader(void *arg)
 {
-    char *buf = malloc(READ_CHUNK);
-    if (!buf) {
-        fprintf(stderr, "rfm: out of memory\n");
-        return EXIT_DATA;
-    }
-    progress pg;
-    progress_start(&pg, size);
-    int rc = RFM_OK;
-    uint64_t total = 0;
-    for (;;) {
-        ssize_t got = read(fd, buf, READ_CHUNK);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            fprintf(stderr, "rfm: %s: %s\n", L->o->input, strerror(errno));
-            L->status = EXIT_DATA;
-            break;
-        }
-        if (got == 0) {
-            rc = rfm_csv_finish(csv, on_record, L);
-            break;
-        }
-        total += (uint64_t)got;
-        rc = rfm_csv_feed(csv, buf, (size_t)got, on_record, L);
-        if (rc != RFM_OK)
-            break;
-        progress_update(&pg, total);
-    }
-    progress_end(&pg);
-    free(buf);
-    if (rc == RFM_E_PARSE) {
-        fprintf(stderr, "rfm: %s: %s\n", L->o->input, rfm_csv_errmsg(csv));
-        return EXIT_DATA;
-    }
-    if (rc != RFM_OK && !L->status) {
-        fprintf(stderr, "rfm: %s: %s\n", L->o->input, rfm_strerror(rc));
-        return EXIT_DATA;
-    }
-    return L->status;
+    read_job *j = arg;
+    read_all(j->R, j->csv, j->fd, j->size);
 }
 
 int load_input(rfm_ctx *ctx, const options *o, load_counts *counts)
 {
     memset(counts, 0, sizeof *counts);
-    loader *L = calloc(1, sizeof *L);
+    reader R;
+    ingester I = {o, ctx, counts, 0};
+    memset(&R, 0, sizeof R);
+    R.o = o;
     rfm_csv *csv = NULL;
-    if (!L || rfm_csv_create(&csv, o->delimiter, 0) != RFM_OK) {
-        fprintf(stderr, "rfm: out of memory\n");
-        free(L);
-        return EXIT_DATA;
-    }
-    L->o = o;
-    L->ctx = ctx;
-    L->counts = counts;
-    int fd;
-    uint64_t size;
+    int fd = -1;
+    uint64_t size = 0;
     int status = open_input(o->input, &fd, &size);
-    if (status == 0) {
-        status = feed_all(L, csv, fd, size);
-        if (status == 0)
-            flush(L);
-        status = status ? status : L->status;
+    if (status)
+        return status;
+    if (rfm_csv_create(&csv, o->delimiter, 0) != RFM_OK ||
+        !(R.pipe = load_pipe_create(load_threads(o), apply, &I))) {
+        fprintf(stderr, "rfm: out of memory\n");
+        rfm_csv_destroy(csv);
         if (fd != STDIN_FILENO)
             close(fd);
+        return EXIT_DATA;
     }
-    if (status == 0 && !L->have_header) {
+    R.b = load_pipe_first(R.pipe);
+    read_job job = {&R, csv, fd, size};
+    load_pipe_run(R.pipe, run_reader, &job);
+    status = I.status;
+    if (fd != STDIN_FILENO)
+        close(fd);
+    if (status == 0 && !R.have_header) {
         fprintf(stderr, "rfm: %s: empty input: no header row\n", o->input);
         status = EXIT_DATA;
     }
     if (!o->quiet && counts->bad > SHOWN_BAD_ROWS && !o->strict)
         fprintf(stderr, "rfm: %s: ... and %llu more bad rows\n", o->input,
                 (unsigned long long)(counts->bad - SHOWN_BAD_ROWS));
+    load_pipe_destroy(R.pipe);
     rfm_csv_destroy(csv);
-    free(L->bytes);
-    free(L);
     return status;
 }

@@ -28,6 +28,8 @@ void options_usage(FILE *to)
         "                        the value has a zone\n"
         "  --delimiter C         ',', ';' or 'tab' (default: detected)\n"
         "  --scale N             decimals of the money unit (default 2)\n"
+        "  --threads N           1: read the file, then ingest, in turn; 2 or more: read and\n"
+        "                        parse in a second thread (default 2 on two or more cores)\n"
         "Scoring:\n"
         "  --as-of YYYY-MM-DD    as-of date (default: day after the latest purchase)\n"
         "  --bins N | R,F,M      score levels per dimension, 2..100 (default 5)\n"
@@ -175,6 +177,9 @@ static int apply_value(options *o, const char *name, const char *v)
         if (parse_int(v, 0, 18, &o->scale))
             return usage_error("--scale: '%s' is not 0..18", v);
         o->scale_given = 1;
+    } else if (strcmp(name, "--threads") == 0) {
+        if (parse_int(v, 1, 1024, &o->threads))
+            return usage_error("--threads: '%s' is not 1..1024", v);
     } else if (strcmp(name, "--delimiter") == 0) {
         if (strcmp(v, "tab") == 0 || strcmp(v, "\\t") == 0 || strcmp(v, "\t") == 0)
             o->delimiter = '\t';
@@ -199,8 +204,9 @@ static int apply_value(options *o, const char *name, const char *v)
 
 static int takes_value(const char *name)
 {
-    static const char *const others[] = {"--as-of", "--bins",      "--method",     "--frequency",
-                                         "--scale", "--delimiter", "--thresholds", "--window"};
+    static const char *const others[] = {"--as-of",      "--bins",   "--method",
+                                         "--frequency",  "--scale",  "--delimiter",
+                                         "--thresholds", "--window", "--threads"};
     for (size_t i = 0; i < sizeof string_opts / sizeof *string_opts; i++)
         if (strcmp(name, string_opts[i].name) == 0)
             return 1;

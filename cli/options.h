@@ -40,8 +40,9 @@ typedef struct options {
     int strict;
     int table; /* print the aligned summary on stdout */
     int quiet;
-    int btyd;   /* add the BTYD summary columns */
-    int nested; /* --nested: F within R levels, M within (R, F) cells */
+    int btyd;    /* add the BTYD summary columns */
+    int nested;  /* --nested: F within R levels, M within (R, F) cells */
+    int threads; /* --threads: 1 = read and ingest in turn; 0 = default */
     /* `rfm clv`: the CLV settings and, after the compute, the fitted model
      * (cli/clv_cmd.h); NULL for `rfm score` */
     struct clv_opts *clv;

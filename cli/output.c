@@ -1,5 +1,6 @@
 #include "output.h"
 #include "clv_cmd.h"
+#include "line_buf.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -71,6 +72,33 @@ static void put_field(const char *s, size_t len, FILE *out)
     fputc('"', out);
 }
 
+/* The columns every per-customer line has, formatted into `line` and
+ * written at once; 0 (nothing written) if they might not fit. */
+static int write_core(FILE *out, const rfm_customer *c, int scale, const char *seg, size_t seg_len,
+                      char *line, size_t cap)
+{
+    /* key + 3 numbers of at most 21 bytes + money + 3 scores + commas */
+    if (LINE_FIELD_ROOM(c->key_len) + LINE_FIELD_ROOM(seg_len) + 200 > cap)
+        return 0;
+    char *p = line_field(line, c->key, c->key_len);
+    *p++ = ',';
+    p = line_i64(p, c->recency_days);
+    *p++ = ',';
+    p = line_u64(p, c->frequency);
+    *p++ = ',';
+    p = line_money(p, c->monetary, scale);
+    *p++ = ',';
+    p = line_i64(p, c->r);
+    *p++ = ',';
+    p = line_i64(p, c->f);
+    *p++ = ',';
+    p = line_i64(p, c->m);
+    *p++ = ',';
+    p = line_field(p, seg, seg_len);
+    fwrite(line, 1, (size_t)(p - line), out);
+    return 1;
+}
+
 int write_customers(rfm_ctx *ctx, const options *o, FILE *out)
 {
     size_t customers = 0;
@@ -84,18 +112,23 @@ int write_customers(rfm_ctx *ctx, const options *o, FILE *out)
         clv_customer_header(out);
     fputc('\n', out);
     char money[40];
+    char line[LINE_FIELD_ROOM(RFM_KEY_MAX) + 512];
     for (size_t i = 0; i < customers; i++) {
         rfm_customer c = {.size = sizeof c};
         if (rfm_customer_at(ctx, i, &c) != RFM_OK)
             return -1;
         if (!c.scored)
             continue;
-        put_field(c.key, c.key_len, out);
-        format_money(c.monetary, o->scale, money, sizeof money);
-        fprintf(out, ",%lld,%llu,%s,%d,%d,%d,", (long long)c.recency_days,
-                (unsigned long long)c.frequency, money, c.r, c.f, c.m);
         const char *seg = rfm_segment_name(ctx, c.segment);
-        put_field(seg, strlen(seg), out);
+        size_t seg_len = strlen(seg);
+        if (!write_core(out, &c, o->scale, seg, seg_len, line, sizeof line)) {
+            /* a segment name too long for the line buffer */
+            put_field(c.key, c.key_len, out);
+            format_money(c.monetary, o->scale, money, sizeof money);
+            fprintf(out, ",%lld,%llu,%s,%d,%d,%d,", (long long)c.recency_days,
+                    (unsigned long long)c.frequency, money, c.r, c.f, c.m);
+            put_field(seg, seg_len, out);
+        }
         if (history) {
             const char *prev =
                 c.previous_segment < 0 ? "new" : rfm_previous_segment_name(ctx, c.previous_segment);

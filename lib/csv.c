@@ -206,6 +206,37 @@ static uint64_t count_lf(const char *p, const char *end)
 
 /* Runs the state machine over one chunk. Every pointer into the chunk is
  * spilled before returning. */
+/* The first delimiter or LF in [p, lim), else lim. Eight bytes at a time
+ * while neither is among them: (x - 0x01..) & ~x & 0x80.. is non-zero
+ * exactly when a byte of x is zero, which x ^ (byte repeated) makes of the
+ * byte sought. The word is loaded with memcpy (any alignment, any byte
+ * order; where the byte order is known to be little-endian, the lowest
+ * flag gives the match, elsewhere the bytes loop finds it). */
+static const char *field_end(const char *p, const char *lim, char d)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+    const uint64_t dm = ones * (unsigned char)d, lf = ones * (unsigned char)'\n';
+    while (lim - p >= 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        const uint64_t a = x ^ dm, b = x ^ lf;
+        const uint64_t m = ((a - ones) & ~a & highs) | ((b - ones) & ~b & highs);
+        if (m) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            /* A borrow can only flag bytes after the first match: the
+             * lowest flag is the first match. */
+            return p + __builtin_ctzll(m) / 8;
+#else
+            break;
+#endif
+        }
+        p += 8;
+    }
+    while (p < lim && *p != d && *p != '\n')
+        p++;
+    return p;
+}
+
 static int parse(rfm_csv *c, const char *p, const char *end, rfm_csv_record_fn fn, void *user)
 {
     const char d = (char)c->delim;
@@ -229,9 +260,7 @@ static int parse(rfm_csv *c, const char *p, const char *end, rfm_csv_record_fn f
              * the CR of a CRLF. */
             do {
                 const char *lim = (size_t)(end - p) > max + 1 ? p + max + 2 : end;
-                const char *q = p;
-                while (q < lim && *q != d && *q != '\n')
-                    q++;
+                const char *q = field_end(p, lim, d);
                 c->field_line = c->line;
                 if (q == end) {
                     if (unquoted_over(p, (size_t)(end - p), max))
@@ -261,9 +290,7 @@ static int parse(rfm_csv *c, const char *p, const char *end, rfm_csv_record_fn f
              * be too long, so the buffer never takes more. */
             const size_t room = max + 1 - (c->blen - c->cur_off);
             const char *lim = (size_t)(end - p) > room ? p + room + 1 : end;
-            const char *q = p;
-            while (q < lim && *q != d && *q != '\n')
-                q++;
+            const char *q = field_end(p, lim, d);
             if (q == lim && lim != end)
                 return too_long(c);
             if (append(c, p, (size_t)(q - p)))

@@ -732,6 +732,38 @@ static void matches_reference(void **state)
     }
 }
 
+/* Unquoted fields of 0 to a few dozen bytes at every offset: the scan for
+ * the end of a field goes eight bytes at a time, then byte by byte. */
+static void matches_reference_long_fields(void **state)
+{
+    (void)state;
+    const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789abcdefghij,;\"\r\n";
+    for (uint64_t seed = 500; seed < 800; seed++) {
+        uint64_t s = seed;
+        size_t n = (size_t)(rng_next(&s) % 600);
+        char in[600];
+        for (size_t i = 0; i < n; i++) {
+            /* mostly runs without a quote: quotes make the rest one field */
+            size_t k = (size_t)(rng_next(&s) % (sizeof alphabet - 1));
+            in[i] = alphabet[k] == '"' && seed % 4 ? 'q' : alphabet[k];
+        }
+        const char d = seed % 2 ? ',' : ';';
+        const size_t max = seed % 3 ? 1000 : 5 + seed % 20;
+        result want = reference(in, n, d, max);
+        for (long chunk = 0; chunk >= -80; chunk = chunk ? chunk - 9 : -1) {
+            result got = run_chunked(in, n, d, max, chunk, seed);
+            if (got.rc != want.rc || strcmp(got.msg, want.msg) != 0 ||
+                (want.out.s && strcmp(got.out.s ? got.out.s : "", want.out.s) != 0))
+                fail_msg("seed %llu: got rc %d \"%s\"\n%s\nwant rc %d \"%s\"\n%s",
+                         (unsigned long long)seed, got.rc, got.msg, got.out.s ? got.out.s : "",
+                         want.rc, want.msg, want.out.s ? want.out.s : "");
+            assert_int_equal(got.out.len, want.out.len);
+            result_free(&got);
+        }
+        result_free(&want);
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* Real files                                                          */
 
@@ -956,6 +988,7 @@ int main(void)
         cmocka_unit_test(long_line_fails_cleanly),
         cmocka_unit_test(nul_bytes_and_garbage),
         cmocka_unit_test(matches_reference),
+        cmocka_unit_test(matches_reference_long_fields),
         cmocka_unit_test(online_retail_chunk_independent),
         cmocka_unit_test(cdnow_chunk_independent),
         cmocka_unit_test(callback_stops_the_reader),

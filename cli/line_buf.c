@@ -1,0 +1,71 @@
+#include "line_buf.h"
+
+#include <string.h>
+
+char *line_u64(char *p, uint64_t v)
+{
+    char t[20];
+    int n = 0;
+    do {
+        t[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n)
+        *p++ = t[--n];
+    return p;
+}
+
+char *line_i64(char *p, int64_t v)
+{
+    if (v >= 0)
+        return line_u64(p, (uint64_t)v);
+    *p++ = '-';
+    /* via the magnitude as unsigned, so INT64_MIN prints too */
+    return line_u64(p, (uint64_t)0 - (uint64_t)v);
+}
+
+char *line_money(char *p, int64_t minor, int scale)
+{
+    uint64_t mag = minor < 0 ? (uint64_t)0 - (uint64_t)minor : (uint64_t)minor;
+    if (minor < 0)
+        *p++ = '-';
+    uint64_t unit = 1;
+    for (int i = 0; i < scale; i++)
+        unit *= 10;
+    p = line_u64(p, mag / unit);
+    if (scale == 0)
+        return p;
+    *p++ = '.';
+    uint64_t frac = mag % unit;
+    for (int i = scale - 1; i >= 0; i--) {
+        p[i] = (char)('0' + frac % 10);
+        frac /= 10;
+    }
+    return p + scale;
+}
+
+static int needs_quotes(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == ',' || c == '"' || c == '\n' || c == '\r')
+            return 1;
+    }
+    return 0;
+}
+
+char *line_field(char *p, const char *s, size_t len)
+{
+    if (!needs_quotes(s, len)) {
+        memcpy(p, s, len);
+        return p + len;
+    }
+    *p++ = '"';
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"')
+            *p++ = '"';
+        *p++ = s[i];
+    }
+    *p++ = '"';
+    return p;
+}

@@ -1,0 +1,139 @@
+#!/bin/sh
+# End-to-end tests of `rfm score --threads N`: with 1 thread the file is read
+# and ingested in turn, with 2 or more it is read and parsed in a second
+# thread (cli/load_pipe.c). Everything the command prints - the per-customer
+# rows, the summary, the bad-row messages and their order, the counts, the
+# exit status - must be the same whatever N, on generated files that span
+# many batches of rows (4096 each) with bad rows of every kind, under
+# --strict, --quiet, a CSV syntax error at the end, and on standard input.
+# The counts are also checked against ones worked out here with awk.
+#
+# usage: RFM=out/rfm sh tests/cli_threads_test.sh     (run from the source root)
+#   RFM_RUN_WRAPPER  command prefix, e.g. "valgrind -q --error-exitcode=99"
+set -u
+
+RFM=${RFM:-out/rfm}
+WRAP=${RFM_RUN_WRAPPER:-}
+DATA=examples/data
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rfm-threads.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# run NAME ARGS...: stdout to $tmp/NAME.out, stderr to $tmp/NAME.err, status in $tmp/NAME.st
+run() {
+    name=$1
+    shift
+    # shellcheck disable=SC2086
+    $WRAP "$RFM" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
+    status=$?
+    echo "$status" >"$tmp/$name.st"
+    [ "$status" -lt 99 ] || bad "$name: crashed or memory error (status $status)"
+}
+
+# same NAME SUBCOMMAND ARGS...: runs with --threads 1, 2 and 3; all three
+# print the same
+same() {
+    sname=$1
+    sub=$2
+    shift 2
+    for n in 1 2 3; do
+        run "$sname-$n" "$sub" --threads "$n" "$@"
+    done
+    for n in 2 3; do
+        for part in out err st; do
+            if cmp -s "$tmp/$sname-1.$part" "$tmp/$sname-$n.$part"; then ok; else
+                bad "$sname: $part with --threads $n differs from --threads 1"
+                diff "$tmp/$sname-1.$part" "$tmp/$sname-$n.$part" | head -6 | sed 's/^/    /'
+            fi
+        done
+    done
+}
+
+expect_status() { # NAME WANT (of the --threads 1 run)
+    if [ "$(cat "$tmp/$1-1.st")" -eq "$2" ]; then ok; else
+        bad "$1: exit status $(cat "$tmp/$1-1.st"), want $2"
+        head -5 "$tmp/$1-1.err" | sed 's/^/    /'
+    fi
+}
+
+expect_err() { # NAME TEXT: stderr of the --threads 2 run holds TEXT
+    if grep -q -- "$2" "$tmp/$1-2.err"; then ok; else
+        bad "$1: stderr lacks '$2'"
+        head -5 "$tmp/$1-2.err" | sed 's/^/    /'
+    fi
+}
+
+# 30,000 rows (8 batches) over 3,000 customers, with order ids; bad rows:
+# every 997th too few fields, every 1777th an amount with a thousands
+# separator, every 1499th an impossible date, every 2003rd an empty id;
+# every 2500th id quoted with a comma in it.
+awk 'BEGIN {
+    print "customer_id,date,amount,order_id"
+    for (i = 1; i <= 30000; i++) {
+        c = "c" (i * 7919) % 3000
+        d = sprintf("2020-%02d-%02d %02d:%02d:%02d", 1 + i % 12, 1 + i % 28, i % 24, i % 60, (i * 7) % 60)
+        a = sprintf("%d.%02d", i % 500, i % 100)
+        if (i % 997 == 0) { print c "," d; continue }
+        if (i % 1499 == 0) d = "2020-02-30"
+        if (i % 1777 == 0) a = "\"1,5\""
+        if (i % 2003 == 0) c = ""
+        if (i % 2500 == 0) c = "\"x," i "\""
+        print c "," d "," a ",o" int(i / 3)
+    }
+}' >"$tmp/t.csv"
+# the counts, in the order the command checks a row
+want=$(awk 'BEGIN {
+    for (i = 1; i <= 30000; i++) {
+        if (i % 997 == 0) { ragged++; continue }
+        if (i % 2003 == 0) { empty++; continue }
+        if (i % 1499 == 0) { date++; continue }
+        if (i % 1777 == 0) { amount++; continue }
+        used++
+    }
+    printf "30000 rows read, %d used, %d skipped (%d empty customer id, %d wrong field count, %d bad date, %d bad amount)",
+        used, 30000 - used, empty, ragged, date, amount
+}')
+
+same plain score --summary "$tmp/sum.csv" "$tmp/t.csv"
+expect_status plain 0
+expect_err plain "$want"
+expect_err plain "line 998: 2 fields, the header has 4"
+expect_err plain "and $(( $(echo "$want" | sed 's/.* \([0-9]*\) skipped.*/\1/') - $(awk 'BEGIN { n = 0; for (i = 1; i <= 30000; i++) if (i % 2003 == 0 && i % 997 != 0) n++; print n }') - 20 )) more bad rows"
+same quiet score -q --method ntile "$tmp/t.csv"
+expect_status quiet 0
+same strict score --strict "$tmp/t.csv"
+expect_status strict 2
+expect_err strict "line 998: 2 fields"
+
+# a syntax error at the very end, after every batch
+cp "$tmp/t.csv" "$tmp/u.csv"
+printf 'c1,"2020-01-01,1.00,o1\n' >>"$tmp/u.csv"
+same unterminated score "$tmp/u.csv"
+expect_status unterminated 2
+expect_err unterminated "unterminated quoted field"
+
+# standard input; the bundled data with the summary table
+for n in 1 2; do
+    $WRAP "$RFM" score --threads "$n" - <"$tmp/t.csv" >"$tmp/stdin-$n.out" 2>"$tmp/stdin-$n.err"
+done
+if cmp -s "$tmp/stdin-1.out" "$tmp/plain-1.out" && cmp -s "$tmp/stdin-2.out" "$tmp/plain-1.out"; then ok; else
+    bad "stdin: output differs from the file's"
+fi
+same cdnow score --table --as-of 1998-07-01 $DATA/cdnow.csv
+expect_status cdnow 0
+
+# usage errors
+for v in 0 x -1; do
+    $WRAP "$RFM" score --threads "$v" $DATA/cdnow.csv >/dev/null 2>"$tmp/usage.err"
+    st=$?
+    if [ "$st" -eq 1 ] && grep -q -- "--threads: '$v' is not 1..1024" "$tmp/usage.err"; then ok; else
+        bad "--threads $v: status $st"
+    fi
+done
+
+echo "cli_threads_test: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
