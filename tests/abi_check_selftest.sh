@@ -78,15 +78,15 @@ additions() {
     edit include/rfm.h 's/^RFM_API const char \*rfm_version_string(void);$/&\
 \/** Added by the self-test. @since 0.2 *\/\
 RFM_API int rfm_abi_selftest(void);/'
-    edit include/rfm.h 's/^    RFM_PARAM_HASH_SEED = 300 /    RFM_PARAM_ABI_SELFTEST = 999,\
+    edit include/rfm.h 's/^    RFM_PARAM_HASH_SEED = 300,/    RFM_PARAM_ABI_SELFTEST = 999,\
 &/'
     echo 'int rfm_abi_selftest(void) { return 0; }' >> lib/version.c
     cat >> lib/librfm.map <<'EOF'
 
-LIBRFM_1.1 {
+LIBRFM_1.99 {
     global:
         rfm_abi_selftest;
-} LIBRFM_1;
+} LIBRFM_1.1;
 EOF
 }
 remove_function() {
