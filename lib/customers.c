@@ -285,3 +285,28 @@ int rfm__cust_note_probe(rfm_ctx *ctx, size_t distance)
         return 0;
     return ++ctx->long_probes > 16 + ctx->probe_inserts / 4096;
 }
+
+int rfm__cust_lookup_u64(rfm_ctx *ctx, uint64_t key, uint32_t *idx)
+{
+    if (ctx->key_kind == RFM__KEYS_STR)
+        return rfm__fail(ctx, RFM_E_KEY_TYPE, "context holds string customer keys");
+    size_t pos;
+    *idx = rfm__cust_find_u64(ctx, key, rfm__cust_hash_u64(ctx, key), &pos);
+    if (*idx == RFM__NO_CUSTOMER)
+        return rfm__fail(ctx, RFM_E_NOT_FOUND, "no customer %llu", (unsigned long long)key);
+    return RFM_OK;
+}
+
+int rfm__cust_lookup_str(rfm_ctx *ctx, const void *key, size_t len, uint32_t *idx)
+{
+    if (!key || len < 1 || len > RFM_KEY_MAX)
+        return rfm__fail(ctx, RFM_E_INVALID, "customer key length %zu is not 1..%d", len,
+                         RFM_KEY_MAX);
+    if (ctx->key_kind == RFM__KEYS_U64)
+        return rfm__fail(ctx, RFM_E_KEY_TYPE, "context holds u64 customer keys");
+    size_t pos;
+    *idx = rfm__cust_find_str(ctx, key, len, rfm__cust_hash_str(ctx, key, len), &pos);
+    if (*idx == RFM__NO_CUSTOMER)
+        return rfm__fail(ctx, RFM_E_NOT_FOUND, "no customer with that %zu-byte key", len);
+    return RFM_OK;
+}

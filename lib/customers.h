@@ -19,6 +19,12 @@ uint32_t rfm__cust_find_u64(const rfm_ctx *ctx, uint64_t key, uint64_t hash, siz
 uint32_t rfm__cust_find_str(const rfm_ctx *ctx, const void *key, size_t len, uint64_t hash,
                             size_t *pos);
 
+/* The record of an existing customer, for the public by-key queries: with
+ * the error of a wrong key kind (RFM_E_KEY_TYPE), a bad string length
+ * (RFM_E_INVALID) or an unknown key (RFM_E_NOT_FOUND) set on ctx. */
+int rfm__cust_lookup_u64(rfm_ctx *ctx, uint64_t key, uint32_t *idx);
+int rfm__cust_lookup_str(rfm_ctx *ctx, const void *key, size_t len, uint32_t *idx);
+
 /* Cache warming for a find of `hash` a few rows later, so the misses of
  * many rows overlap instead of following one another. Each step reads only
  * what the step before warmed: the home slot, then the record the first

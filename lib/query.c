@@ -55,12 +55,9 @@ int rfm_customer_get_u64(rfm_ctx *ctx, uint64_t key, rfm_customer *out)
     int rc = rfm__enter(ctx);
     if (rc || (rc = check_out(ctx, out, out ? out->size : 0)))
         return rc;
-    if (ctx->key_kind == RFM__KEYS_STR)
-        return rfm__fail(ctx, RFM_E_KEY_TYPE, "context holds string customer keys");
-    size_t pos;
-    uint32_t idx = rfm__cust_find_u64(ctx, key, rfm__cust_hash_u64(ctx, key), &pos);
-    if (idx == RFM__NO_CUSTOMER)
-        return rfm__fail(ctx, RFM_E_NOT_FOUND, "no customer %llu", (unsigned long long)key);
+    uint32_t idx;
+    if ((rc = rfm__cust_lookup_u64(ctx, key, &idx)))
+        return rc;
     return fill(ctx, idx, out);
 }
 
@@ -69,15 +66,9 @@ int rfm_customer_get_str(rfm_ctx *ctx, const void *key, size_t len, rfm_customer
     int rc = rfm__enter(ctx);
     if (rc || (rc = check_out(ctx, out, out ? out->size : 0)))
         return rc;
-    if (!key || len < 1 || len > RFM_KEY_MAX)
-        return rfm__fail(ctx, RFM_E_INVALID, "customer key length %zu is not 1..%d", len,
-                         RFM_KEY_MAX);
-    if (ctx->key_kind == RFM__KEYS_U64)
-        return rfm__fail(ctx, RFM_E_KEY_TYPE, "context holds u64 customer keys");
-    size_t pos;
-    uint32_t idx = rfm__cust_find_str(ctx, key, len, rfm__cust_hash_str(ctx, key, len), &pos);
-    if (idx == RFM__NO_CUSTOMER)
-        return rfm__fail(ctx, RFM_E_NOT_FOUND, "no customer with that %zu-byte key", len);
+    uint32_t idx;
+    if ((rc = rfm__cust_lookup_str(ctx, key, len, &idx)))
+        return rc;
     return fill(ctx, idx, out);
 }
 
