@@ -8,47 +8,8 @@
 #   RFM_RUN_WRAPPER  command prefix, e.g. "valgrind -q --error-exitcode=99"
 set -u
 
-RFM=${RFM:-out/rfm}
-WRAP=${RFM_RUN_WRAPPER:-}
-DATA=examples/data
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/rfm-clv.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
-
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-
-# run NAME ARGS...: stdout to $tmp/NAME.out, stderr to $tmp/NAME.err, status
-# in $status; >= 99 is a crash or a sanitizer/valgrind report.
-run() {
-    name=$1
-    shift
-    # shellcheck disable=SC2086
-    $WRAP "$RFM" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
-    status=$?
-    if [ "$status" -ge 99 ]; then
-        bad "$name: crashed or memory error (status $status)"
-        sed 's/^/    /' "$tmp/$name.err" | head -20
-        return 1
-    fi
-    return 0
-}
-
-expect_status() {
-    if [ "$status" -eq "$2" ]; then ok; else
-        bad "$1: exit status $status, want $2"
-        sed 's/^/    /' "$tmp/$1.err" | head -5
-    fi
-}
-
-expect_err() {
-    if grep -q -- "$2" "$tmp/$1.err"; then ok; else
-        bad "$1: stderr lacks '$2'"
-        sed 's/^/    /' "$tmp/$1.err" | head -5
-    fi
-}
+NAME=cli_clv_test
+. "$(dirname "$0")/cli_lib.sh"
 
 # check NAME AWK-PROGRAM FILE: passes when the awk program exits 0
 check() {
@@ -141,5 +102,4 @@ if grep -q -- "--horizon DAYS" "$tmp/help.out"; then ok; else bad "help: no --ho
 # the as-of check of rfm score still applies
 run late clv $COLS --as-of 1997-09-30 "$DATA/cdnow_sample.csv" && expect_status late 2
 
-echo "cli_clv_test: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+cli_done

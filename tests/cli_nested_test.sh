@@ -9,46 +9,13 @@
 #   RFM_RUN_WRAPPER  command prefix, e.g. "valgrind -q --error-exitcode=99"
 set -u
 
-RFM=${RFM:-out/rfm}
-WRAP=${RFM_RUN_WRAPPER:-}
-REF=tests/reference
-DATA=examples/data
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/rfm-nested.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-
-# run NAME ARGS...: stdout to $tmp/NAME.out, stderr to $tmp/NAME.err, status in $status
-run() {
-    name=$1
-    shift
-    # shellcheck disable=SC2086
-    $WRAP "$RFM" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
-    status=$?
-    [ "$status" -lt 99 ] || { bad "$name: crashed or memory error (status $status)"; return 1; }
-}
-
-expect_status() {
-    if [ "$status" -eq "$2" ]; then ok; else
-        bad "$1: exit status $status, want $2"
-        sed 's/^/    /' "$tmp/$1.err" | head -5
-    fi
-}
+NAME=cli_nested_test
+. "$(dirname "$0")/cli_lib.sh"
 
 expect_same() { # NAME FILE: stdout equals FILE byte for byte
     if cmp -s "$tmp/$1.out" "$2"; then ok; else
         bad "$1: output differs from $2"
         diff "$tmp/$1.out" "$2" | head -6 | sed 's/^/    /'
-    fi
-}
-
-expect_err() {
-    if grep -q -- "$2" "$tmp/$1.err"; then ok; else
-        bad "$1: stderr lacks '$2'"
-        sed 's/^/    /' "$tmp/$1.err" | head -5
     fi
 }
 
@@ -95,5 +62,4 @@ if cmp -s "$tmp/part2.cut" $REF/cli_cdnow_nested.csv; then ok; else
     diff "$tmp/part2.cut" $REF/cli_cdnow_nested.csv | head -4 | sed 's/^/    /'
 fi
 
-echo "cli_nested_test: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+cli_done

@@ -8,48 +8,8 @@
 #   RFM_RUN_WRAPPER  command prefix, e.g. "valgrind -q --error-exitcode=99"
 set -u
 
-RFM=${RFM:-out/rfm}
-WRAP=${RFM_RUN_WRAPPER:-}
-REF=tests/reference
-DATA=examples/data
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/rfm-cli.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
-
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-
-# run NAME ARGS...: runs rfm, stdout to $tmp/NAME.out, stderr to $tmp/NAME.err,
-# status in $status. A status >= 99 is a crash, a sanitizer or valgrind report.
-run() {
-    name=$1
-    shift
-    # shellcheck disable=SC2086
-    $WRAP "$RFM" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
-    status=$?
-    if [ "$status" -ge 99 ]; then
-        bad "$name: crashed or memory error (status $status)"
-        sed 's/^/    /' "$tmp/$name.err" | head -20
-        return 1
-    fi
-    return 0
-}
-
-expect_status() {
-    if [ "$status" -eq "$2" ]; then ok; else
-        bad "$1: exit status $status, want $2"
-        sed 's/^/    /' "$tmp/$1.err" | head -5
-    fi
-}
-
-expect_err() {
-    if grep -q -- "$2" "$tmp/$1.err"; then ok; else
-        bad "$1: stderr lacks '$2'"
-        sed 's/^/    /' "$tmp/$1.err" | head -5
-    fi
-}
+NAME=cli_test
+. "$(dirname "$0")/cli_lib.sh"
 
 expect_out() {
     if grep -q -- "$2" "$tmp/$1.out"; then ok; else
@@ -299,5 +259,4 @@ printf 'segment,r,f,m\nTop,5,5,6\n' >"$tmp/bad_rules.txt"
 run bad_rules score --segments "$tmp/bad_rules.txt" "$tmp/small.csv" &&
     expect_status bad_rules 1 && expect_err bad_rules "line 2: m range"
 
-echo "cli_test: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+cli_done
