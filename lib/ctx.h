@@ -21,20 +21,95 @@
 struct rfm__io; /* file operations of snapshots, lib/snapshot.h */
 
 /* One customer's state. Kept small because there can be tens of millions:
- * 48 bytes, plus 8 bytes per table slot at 3/4 load. Scores are results,
- * kept apart in rfm__results.score. */
+ * 40 bytes, plus 8 bytes per table slot (at most 4/3 slots a customer) and
+ * 4 bytes of scores (rfm__results.score). The purchase times need 34 bits
+ * each, since the SPEC limits timestamps to the years 1900..2200: they are
+ * kept as offsets from RFM_TIMESTAMP_MIN, their low 32 bits in first_lo and
+ * last_lo and the two high bits of each in ts_hi, and are read and written
+ * only through the rfm__cust_*_ts accessors below. */
 typedef struct rfm__cust {
-    uint64_t key;     /* the u64 key, or the arena offset of a string key */
-    int64_t monetary; /* net, minor units */
-    int64_t first_ts; /* of purchase lines; INT64_MAX when frequency is 0 */
-    int64_t last_ts;  /* INT64_MIN when frequency is 0 */
-    uint32_t frequency;
+    uint64_t key;       /* the u64 key, or the arena offset of a string key */
+    int64_t monetary;   /* net, minor units */
+    uint32_t first_lo;  /* first purchase line: offset, RFM__TS_NO_FIRST if none */
+    uint32_t last_lo;   /* last purchase line: offset + 1, 0 if none */
+    uint32_t frequency; /* first and last are "none" exactly when it is 0 */
     uint32_t channels;    /* reachable channel bits */
     uint8_t segment;      /* at the last compute (in ctx->last_names) */
     uint8_t prev_segment; /* at the compute before (in ctx->prev_names) */
-    uint8_t unused[2];
+    uint16_t ts_hi;       /* bits 0-1: first's bits 32-33; bits 2-3: last's */
     int32_t segment_since; /* as-of day of the compute it entered `segment` */
 } rfm__cust;
+
+_Static_assert(sizeof(rfm__cust) == 40, "customer records are 40 bytes");
+
+/* The stored forms of the purchase times. "No purchase" sorts above every
+ * first time and below every last time, so the ingest's min/max updates
+ * need no special case, and a fresh record (all zero but the first time)
+ * has no purchase. */
+#define RFM__TS_SPAN ((uint64_t)(RFM_TIMESTAMP_MAX - RFM_TIMESTAMP_MIN))
+#define RFM__TS_NO_FIRST ((UINT64_C(1) << 34) - 1)
+_Static_assert(RFM__TS_SPAN + 1 < RFM__TS_NO_FIRST, "purchase times fit in 34 bits");
+
+static inline uint64_t rfm__cust_first_off(const rfm__cust *c)
+{
+    return (uint64_t)(c->ts_hi & 3u) << 32 | c->first_lo;
+}
+
+static inline uint64_t rfm__cust_last_off(const rfm__cust *c)
+{
+    return (uint64_t)(c->ts_hi >> 2 & 3u) << 32 | c->last_lo;
+}
+
+static inline void rfm__cust_put_first_off(rfm__cust *c, uint64_t v)
+{
+    c->first_lo = (uint32_t)v;
+    c->ts_hi = (uint16_t)((c->ts_hi & ~3u) | (uint32_t)(v >> 32));
+}
+
+static inline void rfm__cust_put_last_off(rfm__cust *c, uint64_t v)
+{
+    c->last_lo = (uint32_t)v;
+    c->ts_hi = (uint16_t)((c->ts_hi & ~12u) | (uint32_t)(v >> 32) << 2);
+}
+
+/* First purchase line's timestamp; INT64_MAX without purchases. */
+static inline int64_t rfm__cust_first_ts(const rfm__cust *c)
+{
+    uint64_t v = rfm__cust_first_off(c);
+    return v == RFM__TS_NO_FIRST ? INT64_MAX : RFM_TIMESTAMP_MIN + (int64_t)v;
+}
+
+/* Last purchase line's timestamp; INT64_MIN without purchases. */
+static inline int64_t rfm__cust_last_ts(const rfm__cust *c)
+{
+    uint64_t v = rfm__cust_last_off(c);
+    return v == 0 ? INT64_MIN : RFM_TIMESTAMP_MIN - 1 + (int64_t)v;
+}
+
+/* t is a valid timestamp or INT64_MAX for none. Every path that brings a
+ * time into a record (ingest, import, merge, snapshot load, the window)
+ * checks the range first: anything else would be stored truncated. */
+static inline void rfm__cust_set_first_ts(rfm__cust *c, int64_t t)
+{
+    rfm__cust_put_first_off(c, t == INT64_MAX ? RFM__TS_NO_FIRST
+                                              : (uint64_t)(t - RFM_TIMESTAMP_MIN));
+}
+
+/* t is a valid timestamp or INT64_MIN for none. */
+static inline void rfm__cust_set_last_ts(rfm__cust *c, int64_t t)
+{
+    rfm__cust_put_last_off(c, t == INT64_MIN ? 0 : (uint64_t)(t - RFM_TIMESTAMP_MIN) + 1);
+}
+
+/* Widens the purchase span to take in a purchase line at valid time t. */
+static inline void rfm__cust_add_ts(rfm__cust *c, int64_t t)
+{
+    uint64_t v = (uint64_t)(t - RFM_TIMESTAMP_MIN);
+    if (v < rfm__cust_first_off(c))
+        rfm__cust_put_first_off(c, v);
+    if (v + 1 > rfm__cust_last_off(c))
+        rfm__cust_put_last_off(c, v + 1);
+}
 
 /* Purchase sums for the BTYD summary, kept per record when
  * RFM_PARAM_BTYD is on (16 bytes a customer that only CLV users pay). */

@@ -91,16 +91,17 @@ int rfm__cust_reserve_n(rfm_ctx *ctx, size_t more)
     int rc = rfm__table_reserve_n(&ctx->table, &ctx->mem, more, rfm__cust_rehash, ctx);
     if (rc || ctx->n_cust + more <= ctx->cap_cust)
         return rc;
-    /* Records grow by a quarter at a time (a realloc, which for big arrays
-     * moves pages instead of copying them), never past the 3/4 of the
-     * table's slots it holds before its next grow: grown to that mark at
-     * once, they would be half unused just after the table doubled (92
-     * instead of 72 bytes per u64 customer at 1M customers); doubling on
-     * their own, 1/3 unused when the table is full. */
+    /* Records grow by a sixteenth at a time (at least 64), never past the
+     * 3/4 of the table's slots it holds before its next grow, so at most
+     * 1/16 of them are unused: 2.5 bytes a customer, where growing by a
+     * quarter left up to 10 (grown to the mark at once, they would be half
+     * unused just after the table doubled). Small steps cost little: a big
+     * realloc moves pages instead of copying them (glibc's mremap), and
+     * the copies of small arrays are small. */
     size_t full = rfm__table_capacity(&ctx->table) / 4 * 3;
     size_t need = ctx->n_cust + more;
-    size_t cap = ctx->cap_cust + ctx->cap_cust / 4;
-    cap = cap < 64 ? 64 : cap;
+    size_t step = ctx->cap_cust / 16;
+    size_t cap = ctx->cap_cust + (step < 64 ? 64 : step);
     cap = cap > full ? full : cap;
     cap = cap < need ? need : cap;
     if (ctx->track_btyd && cap > ctx->cap_btyd) {
@@ -126,8 +127,8 @@ uint32_t rfm__cust_insert(rfm_ctx *ctx, size_t pos, uint64_t hash, uint64_t key_
     rfm__cust *c = &ctx->cust[idx];
     memset(c, 0, sizeof *c);
     c->key = key ? rfm__arena_put(&ctx->arena, key, len) : key_u64;
-    c->first_ts = INT64_MAX;
-    c->last_ts = INT64_MIN;
+    rfm__cust_set_first_ts(c, INT64_MAX);
+    rfm__cust_set_last_ts(c, INT64_MIN);
     c->segment = c->prev_segment = RFM__SEG_NONE;
     if (ctx->track_btyd)
         ctx->btyd[idx] = (rfm__btyd){0, 0};

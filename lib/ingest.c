@@ -166,12 +166,9 @@ static int apply_row(rfm_ctx *ctx, const row *r, size_t i, uint64_t hash)
     c->monetary = sum;
     if (is_purchase) {
         if (ctx->track_btyd)
-            rfm__btyd_fold(&ctx->btyd[idx], c->first_ts, &line, r->timestamp);
+            rfm__btyd_fold(&ctx->btyd[idx], rfm__cust_first_ts(c), &line, r->timestamp);
         c->frequency += (uint32_t)new_purchase;
-        if (r->timestamp < c->first_ts)
-            c->first_ts = r->timestamp;
-        if (r->timestamp > c->last_ts)
-            c->last_ts = r->timestamp;
+        rfm__cust_add_ts(c, r->timestamp);
     }
     return RFM_OK;
 nomem:

@@ -116,8 +116,8 @@ static void incoming_from(const rfm_ctx *from, const rfm__pgroup *g, const chann
         in->key_u64 = c->key;
     in->frequency = c->frequency;
     in->monetary = c->monetary;
-    in->first_ts = c->first_ts;
-    in->last_ts = c->last_ts;
+    in->first_ts = rfm__cust_first_ts(c);
+    in->last_ts = rfm__cust_last_ts(c);
     in->channels = map_channels(cm, c->channels);
     if (from->track_btyd)
         in->btyd = from->btyd[i];

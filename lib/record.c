@@ -141,13 +141,13 @@ void rfm__incoming_apply(rfm_ctx *ctx, const rfm__incoming *in)
     c->frequency = (uint32_t)(c->frequency + (in->frequency - in->n_pkeys) + added);
     c->monetary += in->monetary;
     if (ctx->track_btyd)
-        rfm__btyd_fold(&ctx->btyd[idx], c->first_ts, &in->btyd,
+        rfm__btyd_fold(&ctx->btyd[idx], rfm__cust_first_ts(c), &in->btyd,
                        in->frequency ? in->first_ts : INT64_MAX);
     if (in->frequency) {
-        if (in->first_ts < c->first_ts)
-            c->first_ts = in->first_ts;
-        if (in->last_ts > c->last_ts)
-            c->last_ts = in->last_ts;
+        if (in->first_ts < rfm__cust_first_ts(c))
+            rfm__cust_set_first_ts(c, in->first_ts);
+        if (in->last_ts > rfm__cust_last_ts(c))
+            rfm__cust_set_last_ts(c, in->last_ts);
     }
     c->channels |= in->channels;
 }
@@ -208,8 +208,8 @@ int rfm_export(rfm_ctx *ctx, rfm_record_fn fn, void *user)
         rec.frequency = c->frequency;
         rec.monetary = c->monetary;
         if (c->frequency) {
-            rec.first_purchase = c->first_ts;
-            rec.last_purchase = c->last_ts;
+            rec.first_purchase = rfm__cust_first_ts(c);
+            rec.last_purchase = rfm__cust_last_ts(c);
         }
         rec.channels = c->channels;
         if (ctx->track_btyd) {

@@ -338,8 +338,7 @@ static int get_customer(rfm_ctx *ctx, rfm_ctx *t, src *s, uint64_t *pkeys_left,
     idx = rfm__cust_insert(t, pos, hash, key, bytes, len);
     rfm__cust *c = &t->cust[idx];
     c->monetary = get_i64(s);
-    c->first_ts = get_i64(s);
-    c->last_ts = get_i64(s);
+    int64_t first = get_i64(s), last = get_i64(s);
     c->frequency = get_u32(s);
     c->channels = get_u32(s);
     c->segment = get_u8(s);
@@ -354,9 +353,9 @@ static int get_customer(rfm_ctx *ctx, rfm_ctx *t, src *s, uint64_t *pkeys_left,
     }
     uint32_t n = get_u32(s);
     uint32_t defined = t->n_channels >= 32 ? UINT32_MAX : ((uint32_t)1 << t->n_channels) - 1;
-    int dates = c->frequency ? RFM_TIMESTAMP_MIN <= c->first_ts && c->first_ts <= c->last_ts &&
-                                   c->last_ts <= RFM_TIMESTAMP_MAX
-                             : c->first_ts == INT64_MAX && c->last_ts == INT64_MIN;
+    int dates = c->frequency ? RFM_TIMESTAMP_MIN <= first && first <= last &&
+                                   last <= RFM_TIMESTAMP_MAX
+                             : first == INT64_MAX && last == INT64_MIN;
     int keys = n <= c->frequency && n <= *pkeys_left &&
                (t->window.days                              ? n == 0 /* in WIND */
                 : t->frequency_unit == RFM_FREQ_DAY         ? n == c->frequency
@@ -366,6 +365,9 @@ static int get_customer(rfm_ctx *ctx, rfm_ctx *t, src *s, uint64_t *pkeys_left,
         (c->segment != RFM__SEG_NONE && c->segment >= t->last_names.n) ||
         (c->prev_segment != RFM__SEG_NONE && c->prev_segment >= t->prev_names.n))
         return corrupt(ctx, "customer record");
+    /* only now: the record keeps nothing outside the checked range */
+    rfm__cust_set_first_ts(c, first);
+    rfm__cust_set_last_ts(c, last);
     *pkeys_left -= n;
     for (uint32_t j = 0; j < n; j++) {
         int rc = get_pkey(ctx, t, s, idx, arena_left);

@@ -185,8 +185,8 @@ static void put_cust(sink *s, const rfm_ctx *ctx, const extra *x)
             put_u64(s, c->key);
         }
         put_i64(s, c->monetary);
-        put_i64(s, c->first_ts);
-        put_i64(s, c->last_ts);
+        put_i64(s, rfm__cust_first_ts(c));
+        put_i64(s, rfm__cust_last_ts(c));
         put_u32(s, c->frequency);
         put_u32(s, c->channels);
         put_u8(s, c->segment);

@@ -20,8 +20,8 @@ void rfm__view_fill(const rfm_ctx *ctx, uint32_t idx, int scored, rfm_customer *
     v.frequency = c->frequency;
     v.monetary = c->monetary;
     if (c->frequency) {
-        v.first_purchase = c->first_ts;
-        v.last_purchase = c->last_ts;
+        v.first_purchase = rfm__cust_first_ts(c);
+        v.last_purchase = rfm__cust_last_ts(c);
     }
     v.channels = c->channels;
     v.segment = -1;
@@ -31,8 +31,8 @@ void rfm__view_fill(const rfm_ctx *ctx, uint32_t idx, int scored, rfm_customer *
     const rfm__score *sc = res->score ? &res->score[idx] : NULL;
     if (scored && sc && sc->r) {
         v.scored = 1;
-        v.recency_days = res->as_of_day - rfm__floor_day(c->last_ts);
-        v.tenure_days = res->as_of_day - rfm__floor_day(c->first_ts);
+        v.recency_days = res->as_of_day - rfm__floor_day(rfm__cust_last_ts(c));
+        v.tenure_days = res->as_of_day - rfm__floor_day(rfm__cust_first_ts(c));
         v.r = sc->r;
         v.f = sc->f;
         v.m = sc->m;
@@ -42,7 +42,7 @@ void rfm__view_fill(const rfm_ctx *ctx, uint32_t idx, int scored, rfm_customer *
         v.weighted = ctx->weights[0] * v.r + ctx->weights[1] * v.f + ctx->weights[2] * v.m;
         v.segment = sc->segment;
         v.btyd_frequency = c->frequency - 1;
-        v.btyd_recency = rfm__floor_day(c->last_ts) - rfm__floor_day(c->first_ts);
+        v.btyd_recency = rfm__floor_day(rfm__cust_last_ts(c)) - rfm__floor_day(rfm__cust_first_ts(c));
         v.btyd_T = v.tenure_days;
         v.btyd_monetary = ctx->track_btyd ? rfm__btyd_monetary(&ctx->btyd[idx], c->frequency) : NAN;
         /* the history fields are the last compute's: not yet during one */

@@ -282,8 +282,7 @@ int rfm__window_apply(rfm_ctx *ctx, uint32_t idx, const rfm__wrow *r, size_t i)
     }
     c->monetary = sum;
     if (is_purchase) {
-        c->first_ts = r->timestamp < c->first_ts ? r->timestamp : c->first_ts;
-        c->last_ts = r->timestamp > c->last_ts ? r->timestamp : c->last_ts;
+        rfm__cust_add_ts(c, r->timestamp);
         rfm__wdays_add(ctx, idx, day, e.meta & RFM__W_SEC_MASK);
     }
     rfm__wday *b = rfm__window_day(w, day);
@@ -320,9 +319,9 @@ static void expire(rfm_ctx *ctx, const rfm__wentry *e, int64_t day)
     c->monetary = (int64_t)((uint64_t)c->monetary - (uint64_t)e->amount);
     if (e->amount < 0)
         return;
-    c->first_ts = rfm__wdays_expire(ctx, cust, day);
+    rfm__cust_set_first_ts(c, rfm__wdays_expire(ctx, cust, day));
     if (c->frequency == 0)
-        c->last_ts = INT64_MIN;
+        rfm__cust_set_last_ts(c, INT64_MIN);
 }
 
 /* Days that got rows since the last slide give back their spare room:
@@ -364,7 +363,7 @@ int rfm__window_slide(rfm_ctx *ctx, int64_t requested)
     int64_t latest = INT64_MIN, as_of;
     for (size_t i = 0; i < ctx->n_cust; i++)
         if (ctx->cust[i].frequency) {
-            int64_t d = rfm__floor_day(ctx->cust[i].last_ts);
+            int64_t d = rfm__floor_day(rfm__cust_last_ts(&ctx->cust[i]));
             latest = d > latest ? d : latest;
         }
     if (requested == RFM_AS_OF_AUTO) {
@@ -591,7 +590,7 @@ int rfm__window_verify(rfm_ctx *ctx)
     for (size_t i = 0; i < ctx->n_cust && !bad; i++) {
         const rfm__cust *c = &ctx->cust[i];
         bad |= c->monetary != a[i].monetary || c->frequency != a[i].frequency ||
-               c->first_ts != a[i].first || c->last_ts != a[i].last;
+               rfm__cust_first_ts(c) != a[i].first || rfm__cust_last_ts(c) != a[i].last;
     }
     rfm__free_array(&ctx->mem, a, ctx->n_cust, sizeof *a);
     return bad ? RFM_E_CORRUPT : RFM_OK;
