@@ -649,6 +649,13 @@ static void test_bytes_per_customer(void **state)
                   "table %zu slots)\n",
                   bytes_per_customer(ctx), ctx->cap_cust, sizeof(rfm__cust),
                   rfm__table_capacity(&ctx->table));
+    /* issue 6's target, scores included, just after the table doubled
+     * (2M slots: 16.8 bytes a customer) */
+    assert_int_equal(rfm_compute(ctx, RFM_AS_OF_AUTO), RFM_OK);
+    double scored = bytes_per_customer(ctx) +
+                    (double)(ctx->results.cap_score * sizeof(rfm__score)) / (double)million;
+    print_message("after compute, with the scores: %.2f bytes per customer\n", scored);
+    assert_true(scored <= 64.0);
     /* up to the grow threshold: 3/4 of the table in use, one more grows it */
     size_t cap = rfm__table_capacity(&ctx->table);
     size_t threshold = cap / 4 * 3;
