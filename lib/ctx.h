@@ -25,18 +25,19 @@ struct rfm__io; /* file operations of snapshots, lib/snapshot.h */
  * 4 bytes of scores (rfm__results.score). The purchase times need 34 bits
  * each, since the SPEC limits timestamps to the years 1900..2200: they are
  * kept as offsets from RFM_TIMESTAMP_MIN, their low 32 bits in first_lo and
- * last_lo and the two high bits of each in ts_hi, and are read and written
- * only through the rfm__cust_*_ts accessors below. */
+ * last_lo and the high bits in first_hi and last_hi, and are read and
+ * written only through the rfm__cust_*_ts accessors below. */
 typedef struct rfm__cust {
     uint64_t key;       /* the u64 key, or the arena offset of a string key */
     int64_t monetary;   /* net, minor units */
     uint32_t first_lo;  /* first purchase line: offset, RFM__TS_NO_FIRST if none */
     uint32_t last_lo;   /* last purchase line: offset + 1, 0 if none */
-    uint32_t frequency; /* first and last are "none" exactly when it is 0 */
+    uint32_t frequency; /* 0 exactly when first and last are none */
     uint32_t channels;    /* reachable channel bits */
     uint8_t segment;      /* at the last compute (in ctx->last_names) */
     uint8_t prev_segment; /* at the compute before (in ctx->prev_names) */
-    uint16_t ts_hi;       /* bits 0-1: first's bits 32-33; bits 2-3: last's */
+    uint8_t first_hi;     /* bits 32-33 of the first purchase's stored form */
+    uint8_t last_hi;      /* bits 32-33 of the last purchase's */
     int32_t segment_since; /* as-of day of the compute it entered `segment` */
 } rfm__cust;
 
@@ -52,24 +53,24 @@ _Static_assert(RFM__TS_SPAN + 1 < RFM__TS_NO_FIRST, "purchase times fit in 34 bi
 
 static inline uint64_t rfm__cust_first_off(const rfm__cust *c)
 {
-    return (uint64_t)(c->ts_hi & 3u) << 32 | c->first_lo;
+    return (uint64_t)c->first_hi << 32 | c->first_lo;
 }
 
 static inline uint64_t rfm__cust_last_off(const rfm__cust *c)
 {
-    return (uint64_t)(c->ts_hi >> 2 & 3u) << 32 | c->last_lo;
+    return (uint64_t)c->last_hi << 32 | c->last_lo;
 }
 
 static inline void rfm__cust_put_first_off(rfm__cust *c, uint64_t v)
 {
     c->first_lo = (uint32_t)v;
-    c->ts_hi = (uint16_t)((c->ts_hi & ~3u) | (uint32_t)(v >> 32));
+    c->first_hi = (uint8_t)(v >> 32);
 }
 
 static inline void rfm__cust_put_last_off(rfm__cust *c, uint64_t v)
 {
     c->last_lo = (uint32_t)v;
-    c->ts_hi = (uint16_t)((c->ts_hi & ~12u) | (uint32_t)(v >> 32) << 2);
+    c->last_hi = (uint8_t)(v >> 32);
 }
 
 /* First purchase line's timestamp; INT64_MAX without purchases. */
