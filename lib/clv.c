@@ -133,7 +133,8 @@ static int gather(rfm_ctx *ctx, scratch *s, uint64_t *n_scored)
             continue;
         }
         uint32_t x = c->frequency - 1;
-        s->rep[k++] = (rfm__bg_cust){x, (int32_t)(rfm__floor_day(rfm__cust_last_ts(c)) - first), (int32_t)T};
+        s->rep[k++] =
+            (rfm__bg_cust){x, (int32_t)(rfm__floor_day(rfm__cust_last_ts(c)) - first), (int32_t)T};
         double m = rfm__btyd_monetary(&ctx->btyd[i], c->frequency);
         if (m > 0)
             s->gg[g++] = (rfm__gg_cust){x, m, log(m)};
@@ -307,7 +308,8 @@ int rfm_clv_segments(rfm_ctx *ctx, const rfm_clv_model *model, rfm_clv_segment *
         a->expected_purchases += v.expected_purchases;
         a->avg_p_alive += v.p_alive;
         purchases[sc->segment] += ctx->cust[i].frequency;
-        double t = (double)(ctx->results.as_of_day - rfm__floor_day(rfm__cust_first_ts(&ctx->cust[i])));
+        double t =
+            (double)(ctx->results.as_of_day - rfm__floor_day(rfm__cust_first_ts(&ctx->cust[i])));
         tenure[sc->segment] += t >= 1 ? t : 1;
     }
     for (size_t s = 0; s < fill; s++) {

@@ -28,16 +28,16 @@ struct rfm__io; /* file operations of snapshots, lib/snapshot.h */
  * last_lo and the high bits in first_hi and last_hi, and are read and
  * written only through the rfm__cust_*_ts accessors below. */
 typedef struct rfm__cust {
-    uint64_t key;       /* the u64 key, or the arena offset of a string key */
-    int64_t monetary;   /* net, minor units */
-    uint32_t first_lo;  /* first purchase line: offset, RFM__TS_NO_FIRST if none */
-    uint32_t last_lo;   /* last purchase line: offset + 1, 0 if none */
-    uint32_t frequency; /* 0 exactly when first and last are none */
-    uint32_t channels;    /* reachable channel bits */
-    uint8_t segment;      /* at the last compute (in ctx->last_names) */
-    uint8_t prev_segment; /* at the compute before (in ctx->prev_names) */
-    uint8_t first_hi;     /* bits 32-33 of the first purchase's stored form */
-    uint8_t last_hi;      /* bits 32-33 of the last purchase's */
+    uint64_t key;          /* the u64 key, or the arena offset of a string key */
+    int64_t monetary;      /* net, minor units */
+    uint32_t first_lo;     /* first purchase line: offset, RFM__TS_NO_FIRST if none */
+    uint32_t last_lo;      /* last purchase line: offset + 1, 0 if none */
+    uint32_t frequency;    /* 0 exactly when first and last are none */
+    uint32_t channels;     /* reachable channel bits */
+    uint8_t segment;       /* at the last compute (in ctx->last_names) */
+    uint8_t prev_segment;  /* at the compute before (in ctx->prev_names) */
+    uint8_t first_hi;      /* bits 32-33 of the first purchase's stored form */
+    uint8_t last_hi;       /* bits 32-33 of the last purchase's */
     int32_t segment_since; /* as-of day of the compute it entered `segment` */
 } rfm__cust;
 
@@ -92,8 +92,8 @@ static inline int64_t rfm__cust_last_ts(const rfm__cust *c)
  * checks the range first: anything else would be stored truncated. */
 static inline void rfm__cust_set_first_ts(rfm__cust *c, int64_t t)
 {
-    rfm__cust_put_first_off(c, t == INT64_MAX ? RFM__TS_NO_FIRST
-                                              : (uint64_t)(t - RFM_TIMESTAMP_MIN));
+    rfm__cust_put_first_off(c,
+                            t == INT64_MAX ? RFM__TS_NO_FIRST : (uint64_t)(t - RFM_TIMESTAMP_MIN));
 }
 
 /* t is a valid timestamp or INT64_MIN for none. */

@@ -353,9 +353,9 @@ static int get_customer(rfm_ctx *ctx, rfm_ctx *t, src *s, uint64_t *pkeys_left,
     }
     uint32_t n = get_u32(s);
     uint32_t defined = t->n_channels >= 32 ? UINT32_MAX : ((uint32_t)1 << t->n_channels) - 1;
-    int dates = c->frequency ? RFM_TIMESTAMP_MIN <= first && first <= last &&
-                                   last <= RFM_TIMESTAMP_MAX
-                             : first == INT64_MAX && last == INT64_MIN;
+    int dates = c->frequency
+                    ? RFM_TIMESTAMP_MIN <= first && first <= last && last <= RFM_TIMESTAMP_MAX
+                    : first == INT64_MAX && last == INT64_MIN;
     int keys = n <= c->frequency && n <= *pkeys_left &&
                (t->window.days                              ? n == 0 /* in WIND */
                 : t->frequency_unit == RFM_FREQ_DAY         ? n == c->frequency

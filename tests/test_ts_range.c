@@ -24,10 +24,16 @@
 #define TWO32 (INT64_C(1) << 32)
 
 /* ascending */
-static const int64_t times[] = {
-    TMIN,         TMIN + 1,         -1,   0, TMIN + TWO32 - 1, TMIN + TWO32, TMIN + 2 * TWO32 - 1,
-    TMIN + 2 * TWO32, TMAX - 1, TMAX,
-};
+static const int64_t times[] = {TMIN,
+                                TMIN + 1,
+                                -1,
+                                0,
+                                TMIN + TWO32 - 1,
+                                TMIN + TWO32,
+                                TMIN + 2 * TWO32 - 1,
+                                TMIN + 2 * TWO32,
+                                TMAX - 1,
+                                TMAX};
 #define N_TIMES (sizeof times / sizeof *times)
 #define N_PAIRS (N_TIMES * (N_TIMES + 1) / 2)
 /* customers 1..N_PAIRS buy at times[i] and times[j] (i <= j); N_PAIRS + 1
@@ -392,8 +398,8 @@ static size_t patch(buf *b, int64_t from, int64_t to)
 static void outside_the_range_is_refused(void **state)
 {
     (void)state;
-    static const int64_t bad[] = {TMIN - 1, TMAX + 1, INT64_MIN, INT64_MAX, TMIN - TWO32,
-                                  TMIN + 4 * TWO32};
+    static const int64_t bad[] = {TMIN - 1,  TMAX + 1,     INT64_MIN,
+                                  INT64_MAX, TMIN - TWO32, TMIN + 4 * TWO32};
     rfm_ctx *ctx = fresh(0);
     rfm_row_u64 ok = {7, TMAX, 100, 0, 0};
     assert_int_equal(rfm_ingest_u64(ctx, &ok, 1, sizeof ok, NULL), RFM_OK);
