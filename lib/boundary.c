@@ -36,7 +36,7 @@ static int value_cmp(int d, int64_t a, int64_t b)
 
 static int64_t value_of(const rfm__cust *c, int d, int64_t as_of)
 {
-    return d == RFM_DIM_R   ? as_of - rfm__floor_day(rfm__cust_last_ts(c))
+    return d == RFM_DIM_R   ? as_of - rfm__cust_last_day(c)
            : d == RFM_DIM_F ? (int64_t)c->frequency
                             : c->monetary;
 }
@@ -99,7 +99,7 @@ static int prepare(rfm_ctx *ctx, rfm_dim dim, int64_t *as_of)
         int64_t latest = INT64_MIN;
         for (size_t i = 0; i < ctx->n_cust; i++)
             if (ctx->cust[i].frequency) {
-                int64_t day = rfm__floor_day(rfm__cust_last_ts(&ctx->cust[i]));
+                int64_t day = rfm__cust_last_day(&ctx->cust[i]);
                 latest = day > latest ? day : latest;
             }
         *as_of = latest == INT64_MIN ? 0 : latest + 1;
@@ -249,7 +249,7 @@ int rfm_rank_sample(rfm_ctx *ctx, rfm_dim dim, int64_t as_of_day, const rfm_boun
         if (!in_range(ctx, dim, v, (uint32_t)i, after, upto))
             continue;
         /* recency descends in the ntile order: the last purchase day ascends */
-        pairs[j].v = dim == RFM_DIM_R ? rfm__floor_day(rfm__cust_last_ts(c)) : v;
+        pairs[j].v = dim == RFM_DIM_R ? rfm__cust_last_day(c) : v;
         pairs[j++].tb = rank[i];
     }
     for (size_t i = 0; i < k; i++) /* local ranks ceil((i+1) m / k), 1-based */

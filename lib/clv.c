@@ -105,7 +105,7 @@ static int gather(rfm_ctx *ctx, scratch *s, uint64_t *n_scored)
         const rfm__cust *c = &ctx->cust[i];
         if (!res->score[i].r)
             continue;
-        int64_t T = res->as_of_day - rfm__floor_day(rfm__cust_first_ts(c));
+        int64_t T = res->as_of_day - rfm__cust_first_day(c);
         max_day = T > max_day ? T : max_day;
         ++*n_scored;
         s->n_rep += c->frequency > 1;
@@ -126,15 +126,14 @@ static int gather(rfm_ctx *ctx, scratch *s, uint64_t *n_scored)
         const rfm__cust *c = &ctx->cust[i];
         if (!res->score[i].r)
             continue;
-        int64_t first = rfm__floor_day(rfm__cust_first_ts(c));
+        int64_t first = rfm__cust_first_day(c);
         int64_t T = res->as_of_day - first;
         if (c->frequency == 1) {
             s->zero_by_T[T]++;
             continue;
         }
         uint32_t x = c->frequency - 1;
-        s->rep[k++] =
-            (rfm__bg_cust){x, (int32_t)(rfm__floor_day(rfm__cust_last_ts(c)) - first), (int32_t)T};
+        s->rep[k++] = (rfm__bg_cust){x, (int32_t)(rfm__cust_last_day(c) - first), (int32_t)T};
         double m = rfm__btyd_monetary(&ctx->btyd[i], c->frequency);
         if (m > 0)
             s->gg[g++] = (rfm__gg_cust){x, m, log(m)};
@@ -206,10 +205,10 @@ int rfm_clv_fit(rfm_ctx *ctx, const rfm_clv_options *options, rfm_clv_model *mod
 static void value_of(const rfm_ctx *ctx, const rfm_clv_model *m, uint32_t idx, rfm_clv_value *v)
 {
     const rfm__cust *c = &ctx->cust[idx];
-    int64_t first = rfm__floor_day(rfm__cust_first_ts(c));
+    int64_t first = rfm__cust_first_day(c);
     double unit = m->unit;
     double x = c->frequency - 1.0;
-    double t_x = (double)(rfm__floor_day(rfm__cust_last_ts(c)) - first) / unit;
+    double t_x = (double)(rfm__cust_last_day(c) - first) / unit;
     double T = (double)(ctx->results.as_of_day - first) / unit;
     double mean = ctx->track_btyd ? rfm__btyd_monetary(&ctx->btyd[idx], c->frequency) : 0;
     double aov = (double)c->monetary / c->frequency;
@@ -308,8 +307,7 @@ int rfm_clv_segments(rfm_ctx *ctx, const rfm_clv_model *model, rfm_clv_segment *
         a->expected_purchases += v.expected_purchases;
         a->avg_p_alive += v.p_alive;
         purchases[sc->segment] += ctx->cust[i].frequency;
-        double t =
-            (double)(ctx->results.as_of_day - rfm__floor_day(rfm__cust_first_ts(&ctx->cust[i])));
+        double t = (double)(ctx->results.as_of_day - rfm__cust_first_day(&ctx->cust[i]));
         tenure[sc->segment] += t >= 1 ? t : 1;
     }
     for (size_t s = 0; s < fill; s++) {

@@ -144,7 +144,7 @@ static void dimension_values(const rfm_ctx *ctx, const work *w, int d, int64_t a
 {
     for (size_t i = 0; i < w->n; i++) {
         const rfm__cust *c = &ctx->cust[w->scored[i]];
-        w->vals[i] = d == 0   ? as_of - rfm__floor_day(rfm__cust_last_ts(c))
+        w->vals[i] = d == 0   ? as_of - rfm__cust_last_day(c)
                      : d == 1 ? (int64_t)c->frequency
                               : c->monetary;
     }
@@ -308,7 +308,7 @@ static int compute(rfm_ctx *ctx, int64_t requested, work *w)
         const rfm__cust *c = &ctx->cust[i];
         if (c->frequency) { /* scored: at least one purchase */
             n++;
-            int64_t day = rfm__floor_day(rfm__cust_last_ts(c));
+            int64_t day = rfm__cust_last_day(c);
             latest = day > latest ? day : latest;
         }
     }

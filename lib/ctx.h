@@ -87,6 +87,21 @@ static inline int64_t rfm__cust_last_ts(const rfm__cust *c)
     return v == 0 ? INT64_MIN : RFM_TIMESTAMP_MIN - 1 + (int64_t)v;
 }
 
+/* Day numbers (rfm__floor_day) of the first and last purchase lines, for a
+ * customer with purchases: RFM_TIMESTAMP_MIN is a midnight, so an offset's
+ * day is an unsigned division, without floor_day's sign test. */
+_Static_assert(RFM_TIMESTAMP_MIN % 86400 == 0, "the range starts at a midnight");
+
+static inline int64_t rfm__cust_first_day(const rfm__cust *c)
+{
+    return RFM_TIMESTAMP_MIN / 86400 + (int64_t)(rfm__cust_first_off(c) / 86400);
+}
+
+static inline int64_t rfm__cust_last_day(const rfm__cust *c)
+{
+    return RFM_TIMESTAMP_MIN / 86400 + (int64_t)((rfm__cust_last_off(c) - 1) / 86400);
+}
+
 /* t is a valid timestamp or INT64_MAX for none. Every path that brings a
  * time into a record (ingest, import, merge, snapshot load, the window)
  * checks the range first: anything else would be stored truncated. */

@@ -11,7 +11,7 @@ static int latest_day(const rfm_ctx *ctx, int64_t *day)
     int64_t latest = INT64_MIN;
     for (size_t i = 0; i < ctx->n_cust; i++)
         if (ctx->cust[i].frequency) {
-            int64_t d = rfm__floor_day(rfm__cust_last_ts(&ctx->cust[i]));
+            int64_t d = rfm__cust_last_day(&ctx->cust[i]);
             latest = d > latest ? d : latest;
         }
     *day = latest;
@@ -54,7 +54,7 @@ static int prepare(rfm_ctx *ctx, rfm_dim dim, int64_t *as_of)
 
 static int64_t value_of(const rfm__cust *c, rfm_dim dim, int64_t as_of)
 {
-    return dim == RFM_DIM_R   ? as_of - rfm__floor_day(rfm__cust_last_ts(c))
+    return dim == RFM_DIM_R   ? as_of - rfm__cust_last_day(c)
            : dim == RFM_DIM_F ? (int64_t)c->frequency
                               : c->monetary;
 }

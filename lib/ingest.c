@@ -215,8 +215,11 @@ static int ingest(rfm_ctx *ctx, const void *batch, size_t n, fetch_fn fetch, siz
         const void *warm = done + 2 * STAGE < staged_n && ahead->hashed
                                ? rfm__cust_record_addr(ctx, ahead->hash)
                                : NULL;
-        if (warm)
+        if (warm) {
+            /* a 40-byte record spans two cache lines one time in two */
             RFM__PREFETCH(warm);
+            RFM__PREFETCH((const char *)warm + sizeof(rfm__cust) - 1);
+        }
         ahead = &ring[(done + STAGE) % RING];
         warm = done + STAGE < staged_n && ahead->hashed && ahead->r.kind == RFM__KEYS_STR
                    ? rfm__cust_key_addr(ctx, ahead->hash)

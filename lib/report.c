@@ -68,8 +68,7 @@ static int build_stats(rfm_ctx *ctx)
                 st->purchases ? (double)st->monetary / (double)st->purchases : 0.0;
         }
         for (size_t i = 0; i < count; i++)
-            vals[i] =
-                ctx->results.as_of_day - rfm__floor_day(rfm__cust_last_ts(&ctx->cust[mem[i]]));
+            vals[i] = ctx->results.as_of_day - rfm__cust_last_day(&ctx->cust[mem[i]]);
         st->median_recency = median(vals, count);
         for (size_t i = 0; i < count; i++)
             vals[i] = ctx->cust[mem[i]].frequency;

@@ -31,8 +31,8 @@ void rfm__view_fill(const rfm_ctx *ctx, uint32_t idx, int scored, rfm_customer *
     const rfm__score *sc = res->score ? &res->score[idx] : NULL;
     if (scored && sc && sc->r) {
         v.scored = 1;
-        v.recency_days = res->as_of_day - rfm__floor_day(rfm__cust_last_ts(c));
-        v.tenure_days = res->as_of_day - rfm__floor_day(rfm__cust_first_ts(c));
+        v.recency_days = res->as_of_day - rfm__cust_last_day(c);
+        v.tenure_days = res->as_of_day - rfm__cust_first_day(c);
         v.r = sc->r;
         v.f = sc->f;
         v.m = sc->m;
@@ -42,8 +42,7 @@ void rfm__view_fill(const rfm_ctx *ctx, uint32_t idx, int scored, rfm_customer *
         v.weighted = ctx->weights[0] * v.r + ctx->weights[1] * v.f + ctx->weights[2] * v.m;
         v.segment = sc->segment;
         v.btyd_frequency = c->frequency - 1;
-        v.btyd_recency =
-            rfm__floor_day(rfm__cust_last_ts(c)) - rfm__floor_day(rfm__cust_first_ts(c));
+        v.btyd_recency = rfm__cust_last_day(c) - rfm__cust_first_day(c);
         v.btyd_T = v.tenure_days;
         v.btyd_monetary = ctx->track_btyd ? rfm__btyd_monetary(&ctx->btyd[idx], c->frequency) : NAN;
         /* the history fields are the last compute's: not yet during one */

@@ -363,7 +363,7 @@ int rfm__window_slide(rfm_ctx *ctx, int64_t requested)
     int64_t latest = INT64_MIN, as_of;
     for (size_t i = 0; i < ctx->n_cust; i++)
         if (ctx->cust[i].frequency) {
-            int64_t d = rfm__floor_day(rfm__cust_last_ts(&ctx->cust[i]));
+            int64_t d = rfm__cust_last_day(&ctx->cust[i]);
             latest = d > latest ? d : latest;
         }
     if (requested == RFM_AS_OF_AUTO) {
