@@ -21,12 +21,12 @@
 struct rfm__io; /* file operations of snapshots, lib/snapshot.h */
 
 /* One customer's state. Kept small because there can be tens of millions:
- * 40 bytes, plus 8 bytes per table slot (at most 4/3 slots a customer) and
- * 4 bytes of scores (rfm__results.score). The purchase times need 34 bits
- * each, since the SPEC limits timestamps to the years 1900..2200: they are
- * kept as offsets from RFM_TIMESTAMP_MIN, their low 32 bits in first_lo and
- * last_lo and the high bits in first_hi and last_hi, and are read and
- * written only through the rfm__cust_*_ts accessors below. */
+ * 40 bytes, plus 8-byte table slots (4/3 to 8/3 a customer: the table is
+ * 3/8 to 3/4 full) and 4 bytes of scores (rfm__results.score). The purchase
+ * times need 34 bits each, since the SPEC limits timestamps to the years
+ * 1900..2200: they are kept as offsets from RFM_TIMESTAMP_MIN, their low 32
+ * bits in first_lo and last_lo and the high bits in first_hi and last_hi,
+ * and are read and written only through the accessors below. */
 typedef struct rfm__cust {
     uint64_t key;          /* the u64 key, or the arena offset of a string key */
     int64_t monetary;      /* net, minor units */
