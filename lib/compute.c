@@ -18,7 +18,7 @@ static const char dim_names[3] = {'R', 'F', 'M'};
 /* Working memory of one compute, released whatever the outcome. */
 typedef struct work {
     uint32_t *scored;   /* record numbers of scored customers */
-    int64_t *vals[3];   /* each dimension's values, scored order */
+    int64_t *vals;      /* one dimension's values, scored order */
     int64_t *scratch;   /* selection scratch */
     uint32_t *hist;     /* selection histogram, RFM__HIST_BUCKETS */
     rfm__pair *pairs;   /* ntile scratch */
@@ -33,8 +33,7 @@ static void work_free(rfm_ctx *ctx, work *w)
 {
     const rfm__mem *m = &ctx->mem;
     rfm__free_array(m, w->scored, w->n, sizeof *w->scored);
-    for (int d = 0; d < 3; d++)
-        rfm__free_array(m, w->vals[d], w->n, sizeof *w->vals[d]);
+    rfm__free_array(m, w->vals, w->n, sizeof *w->vals);
     rfm__free_array(m, w->hist, RFM__HIST_BUCKETS, sizeof *w->hist);
     rfm__free_array(m, w->scratch, w->n, sizeof *w->scratch);
     rfm__free_array(m, w->pairs, w->n, sizeof *w->pairs);
@@ -99,8 +98,7 @@ static int alloc_work(rfm_ctx *ctx, work *w, size_t n)
         ntile |= ctx->method[d] == RFM_METHOD_NTILE;
     w->n = n;
     w->scored = rfm__alloc_array(m, n, sizeof *w->scored);
-    for (int d = 0; d < 3; d++)
-        w->vals[d] = rfm__alloc_array(m, n, sizeof *w->vals[d]);
+    w->vals = rfm__alloc_array(m, n, sizeof *w->vals);
     w->hist = rfm__alloc_array(m, RFM__HIST_BUCKETS, sizeof *w->hist);
     w->scratch = rfm__alloc_array(m, n, sizeof *w->scratch);
     w->scores = rfm__alloc_array(m, n, sizeof *w->scores);
@@ -112,8 +110,8 @@ static int alloc_work(rfm_ctx *ctx, work *w, size_t n)
         w->lut_size = (size_t)ctx->bins[0] * (size_t)ctx->bins[1] * (size_t)ctx->bins[2];
         w->lut = rfm__alloc(m, w->lut_size);
     }
-    if (!w->scored || !w->vals[0] || !w->vals[1] || !w->vals[2] || !w->hist || !w->scratch ||
-        !w->scores || (ntile && (!w->pairs || !w->tiebreak)) || (w->lut_size && !w->lut))
+    if (!w->scored || !w->vals || !w->hist || !w->scratch || !w->scores ||
+        (ntile && (!w->pairs || !w->tiebreak)) || (w->lut_size && !w->lut))
         return RFM_E_NOMEM;
     return RFM_OK;
 }
@@ -142,22 +140,29 @@ static int fill_tiebreak(rfm_ctx *ctx, work *w)
     return RFM_OK;
 }
 
-/* Record numbers of the scored customers and their three values, in one
- * pass over the records. */
-static void gather(const rfm_ctx *ctx, work *w, int64_t as_of)
+static void gather_scored(const rfm_ctx *ctx, work *w)
 {
     size_t j = 0;
-    for (size_t i = 0; i < ctx->n_cust; i++) {
-        const rfm__cust *c = &ctx->cust[i];
-        if (!c->frequency)
-            continue;
-        w->scored[j] = (uint32_t)i;
-        w->vals[0][j] = as_of - rfm__floor_day(c->last_ts);
-        w->vals[1][j] = (int64_t)c->frequency;
-        w->vals[2][j] = c->monetary;
-        j++;
+    for (size_t i = 0; i < ctx->n_cust; i++)
+        if (ctx->cust[i].frequency)
+            w->scored[j++] = (uint32_t)i;
+}
+
+static void dimension_values(const rfm_ctx *ctx, const work *w, int d, int64_t as_of)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        const rfm__cust *c = &ctx->cust[w->scored[i]];
+        w->vals[i] = d == 0   ? as_of - rfm__floor_day(c->last_ts)
+                     : d == 1 ? (int64_t)c->frequency
+                              : c->monetary;
     }
 }
+
+static void add_warning(rfm__results *res, int code, int d, int level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
 
 static void add_warning(rfm__results *res, int code, int d, int level, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -198,7 +203,7 @@ static void diagnose(rfm__results *res, int d, int64_t lo, int64_t hi, size_t n)
 static int score_dimension(rfm_ctx *ctx, work *w, int d)
 {
     rfm__results *res = &ctx->results;
-    const int64_t *vals = w->vals[d];
+    const int64_t *vals = w->vals;
     int64_t lo, hi;
     int bins = ctx->bins[d], recency = d == 0, rc = RFM_OK;
     int64_t *cut = res->cutoffs[d];
@@ -316,12 +321,14 @@ static int score_general(rfm_ctx *ctx, work *w, size_t n)
     if (alloc_work(ctx, w, n))
         return RFM_E_NOMEM;
     memset(res->score, 0, ctx->n_cust * sizeof *res->score);
-    gather(ctx, w, res->as_of_day);
+    gather_scored(ctx, w);
     if (w->tiebreak && fill_tiebreak(ctx, w))
         return RFM_E_NOMEM;
-    for (int d = 0; d < 3; d++)
+    for (int d = 0; d < 3; d++) {
+        dimension_values(ctx, w, d, res->as_of_day);
         if (score_dimension(ctx, w, d))
             return RFM_E_NOMEM;
+    }
     return RFM_OK;
 }
 
