@@ -260,14 +260,16 @@ static int ingest(rfm_ctx *ctx, const void *batch, size_t n, fetch_fn fetch, siz
 /* Runs of common rows go through the lean loop (lib/ingest_fast.c), the
  * others through the general path in stretches that grow while the lean
  * loop keeps stopping at once (a first batch is mostly new customers). */
-static int ingest_u64_mixed(rfm_ctx *ctx, const rfm_row_u64 *rows, size_t n, const void *batch,
-                            fetch_fn fetch, size_t *applied)
+static int ingest_mixed(rfm_ctx *ctx, int kind, const void *rows, size_t n, const void *batch,
+                        fetch_fn fetch, size_t *applied)
 {
     size_t done = 0, stretch = 16;
     int rc = RFM_OK;
     while (done < n && !rc) {
-        if (rfm__fast_u64_applies(ctx)) {
-            size_t k = rfm__ingest_u64_fast(ctx, rows + done, n - done);
+        if (rfm__fast_applies(ctx, kind)) {
+            size_t k = kind == RFM__KEYS_U64
+                           ? rfm__ingest_u64_fast(ctx, (const rfm_row_u64 *)rows + done, n - done)
+                           : rfm__ingest_str_fast(ctx, (const rfm_row_str *)rows + done, n - done);
             done += k;
             stretch = k ? 16 : (stretch < 4096 ? 2 * stretch : stretch);
             if (done == n)
@@ -373,7 +375,7 @@ int rfm_ingest_u64(rfm_ctx *ctx, const rfm_row_u64 *rows, size_t n, size_t row_s
         return rc;
     row_batch b = {(const unsigned char *)rows, row_size};
     if (row_size == sizeof *rows)
-        return ingest_u64_mixed(ctx, rows, n, &b, fetch_u64_exact, applied);
+        return ingest_mixed(ctx, RFM__KEYS_U64, rows, n, &b, fetch_u64_exact, applied);
     return ingest(ctx, &b, n, fetch_u64, applied);
 }
 
@@ -384,7 +386,9 @@ int rfm_ingest_str(rfm_ctx *ctx, const rfm_row_str *rows, size_t n, size_t row_s
     if (rc)
         return rc;
     row_batch b = {(const unsigned char *)rows, row_size};
-    return ingest(ctx, &b, n, row_size == sizeof *rows ? fetch_str_exact : fetch_str, applied);
+    if (row_size == sizeof *rows)
+        return ingest_mixed(ctx, RFM__KEYS_STR, rows, n, &b, fetch_str_exact, applied);
+    return ingest(ctx, &b, n, fetch_str, applied);
 }
 
 typedef struct columns {

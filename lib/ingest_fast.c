@@ -10,10 +10,10 @@
 #define AHEAD 16
 #define RING 64 /* a power of two > AHEAD */
 
-int rfm__fast_u64_applies(const rfm_ctx *ctx)
+int rfm__fast_applies(const rfm_ctx *ctx, int key_kind)
 {
-    return ctx->key_kind == RFM__KEYS_U64 && ctx->table.slots && !ctx->window.days &&
-           !ctx->track_btyd && ctx->frequency_unit != RFM_FREQ_DAY;
+    return ctx->key_kind == key_kind && ctx->table.slots && !ctx->window.days && !ctx->track_btyd &&
+           ctx->frequency_unit != RFM_FREQ_DAY;
 }
 
 /* As rfm__cust_find_u64, inlined into the loop. */
@@ -35,21 +35,48 @@ static inline uint32_t find(const rfm_ctx *ctx, uint64_t key, uint64_t hash, siz
 /* A record for a new customer, exactly as the general path makes it; or
  * RFM__NO_CUSTOMER, nothing counted, when that path must decide (no room,
  * or a long probe that may call for a re-seed). */
-static uint32_t insert(rfm_ctx *ctx, uint64_t key, uint64_t hash, size_t pos)
+static uint32_t insert(rfm_ctx *ctx, uint64_t key, const void *bytes, size_t len, uint64_t hash,
+                       size_t pos)
 {
     size_t cap_before = rfm__table_capacity(&ctx->table);
-    if (rfm__cust_reserve(ctx))
+    if ((bytes && rfm__arena_reserve(&ctx->arena, &ctx->mem, 2 + len)) || rfm__cust_reserve(ctx))
         return RFM__NO_CUSTOMER;
     if (rfm__table_capacity(&ctx->table) != cap_before) {
         ctx->probe_inserts = ctx->long_probes = 0; /* a new layout */
-        (void)find(ctx, key, hash, &pos);
+        (void)(bytes ? rfm__cust_find_str(ctx, bytes, len, hash, &pos)
+                     : find(ctx, key, hash, &pos));
     } else {
         size_t distance = (pos - ((size_t)hash & ctx->table.mask)) & ctx->table.mask;
         if (distance > RFM__PROBE_LIMIT)
             return RFM__NO_CUSTOMER;
         (void)rfm__cust_note_probe(ctx, distance); /* short: only counted */
     }
-    return rfm__cust_insert(ctx, pos, hash, key, NULL, 0);
+    return rfm__cust_insert(ctx, pos, hash, key, bytes, len);
+}
+
+/* The line's money, and for a purchase line its count and dates; 0 when
+ * a sum would not fit (nothing changed). */
+static inline int add_line(rfm__cust *c, int64_t timestamp, int64_t amount)
+{
+    int64_t sum;
+    const int purchase = amount >= 0;
+    if (rfm__add_overflow_i64(c->monetary, amount, &sum) ||
+        (purchase && c->frequency == UINT32_MAX))
+        return 0;
+    c->monetary = sum;
+    if (purchase) {
+        c->frequency++;
+        if (timestamp < c->first_ts)
+            c->first_ts = timestamp;
+        if (timestamp > c->last_ts)
+            c->last_ts = timestamp;
+    }
+    return 1;
+}
+
+static inline int in_range(int64_t timestamp)
+{
+    return timestamp >= RFM_TIMESTAMP_MIN && timestamp <= RFM_TIMESTAMP_MAX;
 }
 
 size_t rfm__ingest_u64_fast(rfm_ctx *ctx, const rfm_row_u64 *rows, size_t n)
@@ -75,28 +102,61 @@ size_t rfm__ingest_u64_fast(rfm_ctx *ctx, const rfm_row_u64 *rows, size_t n)
                 RFM__PREFETCH(rec);
         }
         const rfm_row_u64 *r = &rows[i];
-        const int purchase = r->amount >= 0;
-        if (r->timestamp < RFM_TIMESTAMP_MIN || r->timestamp > RFM_TIMESTAMP_MAX ||
-            (purchase && (r->flags & keyed)))
+        if (!in_range(r->timestamp) || (r->amount >= 0 && (r->flags & keyed)))
             break;
         size_t pos = 0;
         uint32_t idx = find(ctx, r->customer, hash[i % RING], &pos);
         if (idx == RFM__NO_CUSTOMER &&
-            (idx = insert(ctx, r->customer, hash[i % RING], pos)) == RFM__NO_CUSTOMER)
+            (idx = insert(ctx, r->customer, NULL, 0, hash[i % RING], pos)) == RFM__NO_CUSTOMER)
             break;
-        rfm__cust *c = &ctx->cust[idx];
-        int64_t sum;
-        if (rfm__add_overflow_i64(c->monetary, r->amount, &sum) ||
-            (purchase && c->frequency == UINT32_MAX))
+        if (!add_line(&ctx->cust[idx], r->timestamp, r->amount))
             break;
-        c->monetary = sum;
-        if (purchase) {
-            c->frequency++;
-            if (r->timestamp < c->first_ts)
-                c->first_ts = r->timestamp;
-            if (r->timestamp > c->last_ts)
-                c->last_ts = r->timestamp;
-        }
     }
+    return i;
+}
+
+size_t rfm__ingest_str_fast(rfm_ctx *ctx, const rfm_row_str *rows, size_t n)
+{
+    const int keyed = ctx->frequency_unit == RFM_FREQ_ORDER;
+    uint64_t hash[RING];
+    size_t i;
+    /* a key the general path would refuse is never hashed */
+#define KEY_OK(r) ((r)->customer && (r)->customer_len >= 1 && (r)->customer_len <= RFM_KEY_MAX)
+    for (i = 0; i < n && i < AHEAD; i++)
+        if (KEY_OK(&rows[i])) {
+            hash[i] = rfm__cust_hash_str(ctx, rows[i].customer, rows[i].customer_len);
+            RFM__PREFETCH(rfm__cust_slot_addr(ctx, hash[i]));
+        }
+    for (i = 0; i < n; i++) {
+        const rfm_row_str *r = &rows[i];
+        if (i + AHEAD < n && KEY_OK(r + AHEAD)) {
+            uint64_t h = rfm__cust_hash_str(ctx, r[AHEAD].customer, r[AHEAD].customer_len);
+            hash[(i + AHEAD) % RING] = h;
+            RFM__PREFETCH(rfm__cust_slot_addr(ctx, h));
+        }
+        if (i + AHEAD / 2 < n && KEY_OK(r + AHEAD / 2)) {
+            const void *rec = rfm__cust_record_addr(ctx, hash[(i + AHEAD / 2) % RING]);
+            if (rec)
+                RFM__PREFETCH(rec);
+        }
+        if (i + AHEAD / 4 < n && KEY_OK(r + AHEAD / 4)) {
+            const void *key = rfm__cust_key_addr(ctx, hash[(i + AHEAD / 4) % RING]);
+            if (key)
+                RFM__PREFETCH(key);
+        }
+        const int has_order = r->order && r->order_len > 0;
+        if (!KEY_OK(r) || !in_range(r->timestamp) || (r->order && r->order_len > RFM_KEY_MAX) ||
+            (keyed && has_order && r->amount >= 0))
+            break;
+        size_t pos = 0, len = r->customer_len;
+        uint64_t h = hash[i % RING];
+        uint32_t idx = rfm__cust_find_str(ctx, r->customer, len, h, &pos);
+        if (idx == RFM__NO_CUSTOMER &&
+            (idx = insert(ctx, 0, r->customer, len, h, pos)) == RFM__NO_CUSTOMER)
+            break;
+        if (!add_line(&ctx->cust[idx], r->timestamp, r->amount))
+            break;
+    }
+#undef KEY_OK
     return i;
 }

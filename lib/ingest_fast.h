@@ -10,8 +10,9 @@
 
 #include "ctx.h"
 
-/* Whether ctx's settings let the loop run at all. */
-int rfm__fast_u64_applies(const rfm_ctx *ctx);
+/* Whether ctx's settings let the loop run at all, for rows with keys of
+ * key_kind (RFM__KEYS_U64 or RFM__KEYS_STR). */
+int rfm__fast_applies(const rfm_ctx *ctx, int key_kind);
 
 /* Applies rows[0..k) and returns k <= n: row k (if k < n) is a purchase
  * line with a purchase key, has a timestamp out of range, would overflow a
@@ -19,5 +20,8 @@ int rfm__fast_u64_applies(const rfm_ctx *ctx);
  * long probe (which may call for a re-seed); it is left for the general
  * path, which applies it or reports it. */
 size_t rfm__ingest_u64_fast(rfm_ctx *ctx, const rfm_row_u64 *rows, size_t n);
+/* The same for string keys; also left for the general path: a key or
+ * purchase key of a length it refuses. */
+size_t rfm__ingest_str_fast(rfm_ctx *ctx, const rfm_row_str *rows, size_t n);
 
 #endif
