@@ -1,6 +1,8 @@
 /* rfm_compute(): as-of day, per-dimension scores, segments, diagnostics. */
 #include "boundary.h"
+#include "compute_direct.h"
 #include "customers.h"
+#include "hist_select.h"
 #include "score.h"
 #include "view.h"
 #include "window.h"
@@ -18,6 +20,7 @@ typedef struct work {
     uint32_t *scored;   /* record numbers of scored customers */
     int64_t *vals;      /* one dimension's values, scored order */
     int64_t *scratch;   /* selection scratch */
+    uint32_t *hist;     /* selection histogram, RFM__HIST_BUCKETS */
     rfm__pair *pairs;   /* ntile scratch */
     uint64_t *tiebreak; /* ntile tie-break: key or key rank */
     uint8_t *scores;    /* one dimension's scores */
@@ -31,6 +34,7 @@ static void work_free(rfm_ctx *ctx, work *w)
     const rfm__mem *m = &ctx->mem;
     rfm__free_array(m, w->scored, w->n, sizeof *w->scored);
     rfm__free_array(m, w->vals, w->n, sizeof *w->vals);
+    rfm__free_array(m, w->hist, RFM__HIST_BUCKETS, sizeof *w->hist);
     rfm__free_array(m, w->scratch, w->n, sizeof *w->scratch);
     rfm__free_array(m, w->pairs, w->n, sizeof *w->pairs);
     rfm__free_array(m, w->tiebreak, w->n, sizeof *w->tiebreak);
@@ -95,6 +99,7 @@ static int alloc_work(rfm_ctx *ctx, work *w, size_t n)
     w->n = n;
     w->scored = rfm__alloc_array(m, n, sizeof *w->scored);
     w->vals = rfm__alloc_array(m, n, sizeof *w->vals);
+    w->hist = rfm__alloc_array(m, RFM__HIST_BUCKETS, sizeof *w->hist);
     w->scratch = rfm__alloc_array(m, n, sizeof *w->scratch);
     w->scores = rfm__alloc_array(m, n, sizeof *w->scores);
     if (ntile) {
@@ -105,13 +110,8 @@ static int alloc_work(rfm_ctx *ctx, work *w, size_t n)
         w->lut_size = (size_t)ctx->bins[0] * (size_t)ctx->bins[1] * (size_t)ctx->bins[2];
         w->lut = rfm__alloc(m, w->lut_size);
     }
-    if (!w->scored || !w->vals || !w->scratch || !w->scores ||
+    if (!w->scored || !w->vals || !w->hist || !w->scratch || !w->scores ||
         (ntile && (!w->pairs || !w->tiebreak)) || (w->lut_size && !w->lut))
-        return RFM_E_NOMEM;
-    rfm__results *res = &ctx->results;
-    if (rfm__reserve(m, (void **)&res->warnings, &res->cap_warnings, 3 * (RFM__BINS_MAX + 2),
-                     sizeof *res->warnings) ||
-        rfm__reserve(m, (void **)&res->score, &res->cap_score, ctx->n_cust, sizeof *res->score))
         return RFM_E_NOMEM;
     return RFM_OK;
 }
@@ -140,6 +140,14 @@ static int fill_tiebreak(rfm_ctx *ctx, work *w)
     return RFM_OK;
 }
 
+static void gather_scored(const rfm_ctx *ctx, work *w)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < ctx->n_cust; i++)
+        if (ctx->cust[i].frequency)
+            w->scored[j++] = (uint32_t)i;
+}
+
 static void dimension_values(const rfm_ctx *ctx, const work *w, int d, int64_t as_of)
 {
     for (size_t i = 0; i < w->n; i++) {
@@ -149,6 +157,12 @@ static void dimension_values(const rfm_ctx *ctx, const work *w, int d, int64_t a
                               : c->monetary;
     }
 }
+
+static void add_warning(rfm__results *res, int code, int d, int level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
 
 static void add_warning(rfm__results *res, int code, int d, int level, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -168,14 +182,10 @@ static void add_warning(rfm__results *res, int code, int d, int level, const cha
     va_end(ap);
 }
 
-static void diagnose(rfm__results *res, int d, const int64_t *vals, size_t n)
+/* lo, hi: the smallest and largest value. */
+static void diagnose(rfm__results *res, int d, int64_t lo, int64_t hi, size_t n)
 {
     int bins = res->bins[d];
-    int64_t lo = vals[0], hi = vals[0];
-    for (size_t i = 1; i < n; i++) {
-        lo = vals[i] < lo ? vals[i] : lo;
-        hi = vals[i] > hi ? vals[i] : hi;
-    }
     if (lo == hi)
         add_warning(res, RFM_WARN_SINGLE_VALUE, d, 0,
                     "%c: all %zu scored customers share the value %lld", dim_names[d], n,
@@ -193,6 +203,8 @@ static void diagnose(rfm__results *res, int d, const int64_t *vals, size_t n)
 static int score_dimension(rfm_ctx *ctx, work *w, int d)
 {
     rfm__results *res = &ctx->results;
+    const int64_t *vals = w->vals;
+    int64_t lo, hi;
     int bins = ctx->bins[d], recency = d == 0, rc = RFM_OK;
     int64_t *cut = res->cutoffs[d];
     int method = w->bounds[d]              ? RFM__METHOD_BOUNDARIES
@@ -200,25 +212,25 @@ static int score_dimension(rfm_ctx *ctx, work *w, int d)
                                            : ctx->method[d];
     switch (method) {
     case RFM__METHOD_BOUNDARIES:
-        rfm__score_boundaries(ctx, d, w->bounds[d], w->scored, w->vals, w->n, bins, cut, w->scores,
+        rfm__score_boundaries(ctx, d, w->bounds[d], w->scored, vals, w->n, bins, cut, w->scores,
                               res->level_counts[d]);
         res->method[d] = RFM_METHOD_NTILE;
         break;
     case RFM__METHOD_NESTED: /* cutoffs per group (lib/nested.c), none global */
         memset(cut, 0, (size_t)(bins - 1) * sizeof *cut);
-        rc = rfm__nested_score(ctx, d, w->scored, w->vals, w->n, w->scratch, w->scores);
+        rc = rfm__nested_score(ctx, d, w->scored, vals, w->n, w->scratch, w->scores);
         break;
     case RFM_METHOD_NTILE:
-        rfm__score_ntile(w->vals, w->tiebreak, w->n, bins, recency, w->pairs, cut, w->scores,
+        rfm__score_ntile(vals, w->tiebreak, w->n, bins, recency, w->pairs, cut, w->scores,
                          res->level_counts[d]);
         break;
     case RFM_METHOD_THRESHOLDS:
         memcpy(cut, ctx->thresholds[d], (size_t)(bins - 1) * sizeof *cut);
-        rfm__score_by_cutoffs(w->vals, w->n, bins, recency, cut, w->scores, res->level_counts[d]);
+        rfm__score_by_cutoffs(vals, w->n, bins, recency, cut, w->scores, res->level_counts[d]);
         break;
     default:
-        rfm__quantile_cutoffs(w->vals, w->n, bins, w->scratch, cut);
-        rfm__score_by_cutoffs(w->vals, w->n, bins, recency, cut, w->scores, res->level_counts[d]);
+        rfm__quantile_cutoffs(vals, w->n, bins, w->scratch, w->hist, cut, &lo, &hi);
+        rfm__score_by_cutoffs(vals, w->n, bins, recency, cut, w->scores, res->level_counts[d]);
         break;
     }
     if (rc)
@@ -227,13 +239,16 @@ static int score_dimension(rfm_ctx *ctx, work *w, int d)
         rfm__score *s = &res->score[w->scored[i]];
         *(d == 0 ? &s->r : d == 1 ? &s->f : &s->m) = w->scores[i];
     }
-    diagnose(res, d, w->vals, w->n);
     return RFM_OK;
 }
 
-static int assign_segments(rfm_ctx *ctx, work *w)
+/* direct: the scores came from lib/compute_direct.c, which also applied a
+ * rules scheme's table. */
+static int assign_segments(rfm_ctx *ctx, work *w, int direct)
 {
     const rfm__scheme *s = &ctx->scheme;
+    if (s->kind == RFM__SCHEME_RULES && direct)
+        return RFM_OK;
     if (s->kind == RFM__SCHEME_RULES) {
         rfm__scheme_lut(s, ctx->bins, w->lut);
         size_t bf = (size_t)ctx->bins[1], bm = (size_t)ctx->bins[2];
@@ -246,10 +261,12 @@ static int assign_segments(rfm_ctx *ctx, work *w)
     }
     int rc = RFM_OK;
     ctx->in_callback = 1;
-    for (size_t i = 0; i < w->n; i++) {
+    for (size_t i = 0; i < ctx->n_cust; i++) {
+        if (!ctx->results.score[i].r)
+            continue;
         rfm_customer view;
         view.size = sizeof view;
-        rfm__view_fill(ctx, w->scored[i], 1, &view);
+        rfm__view_fill(ctx, i, 1, &view);
         int id = s->fn(&view, s->user);
         if (id < 0 || (size_t)id >= s->n_names) {
             rc = RFM_E_CALLBACK;
@@ -257,7 +274,7 @@ static int assign_segments(rfm_ctx *ctx, work *w)
             return rfm__fail(ctx, rc, "segment callback returned %d; valid ids are 0..%zu", id,
                              s->n_names - 1);
         }
-        ctx->results.score[w->scored[i]].segment = (uint8_t)id;
+        ctx->results.score[i].segment = (uint8_t)id;
     }
     ctx->in_callback = 0;
     return rc;
@@ -297,35 +314,58 @@ static int commit_history(rfm_ctx *ctx, int64_t as_of)
     return RFM_OK;
 }
 
+/* The general path: per-customer value arrays, one dimension at a time. */
+static int score_general(rfm_ctx *ctx, work *w, size_t n)
+{
+    rfm__results *res = &ctx->results;
+    if (alloc_work(ctx, w, n))
+        return RFM_E_NOMEM;
+    memset(res->score, 0, ctx->n_cust * sizeof *res->score);
+    gather_scored(ctx, w);
+    if (w->tiebreak && fill_tiebreak(ctx, w))
+        return RFM_E_NOMEM;
+    for (int d = 0; d < 3; d++) {
+        dimension_values(ctx, w, d, res->as_of_day);
+        if (score_dimension(ctx, w, d))
+            return RFM_E_NOMEM;
+    }
+    return RFM_OK;
+}
+
 static int compute(rfm_ctx *ctx, int64_t requested, work *w)
 {
     int rc = check_params(ctx, w);
     if (rc || (rc = rfm__window_slide(ctx, requested)))
         return rc;
-    size_t n = 0;
-    int64_t latest = INT64_MIN;
+    rfm__direct_in in = {
+        0, 0, {INT64_MAX, INT64_MAX, INT64_MAX}, {INT64_MIN, INT64_MIN, INT64_MIN}};
     for (size_t i = 0; i < ctx->n_cust; i++) {
         const rfm__cust *c = &ctx->cust[i];
         if (c->frequency) { /* scored: at least one purchase */
-            n++;
-            int64_t day = rfm__cust_last_day(c);
-            latest = day > latest ? day : latest;
+            in.n++;
+            int64_t v[3] = {rfm__cust_last_day(c), (int64_t)c->frequency, c->monetary};
+            for (int d = 0; d < 3; d++) {
+                in.lo[d] = v[d] < in.lo[d] ? v[d] : in.lo[d];
+                in.hi[d] = v[d] > in.hi[d] ? v[d] : in.hi[d];
+            }
         }
     }
+    size_t n = in.n;
     if (n == 0)
         return rfm__fail(ctx, RFM_E_EMPTY,
                          "no scored customers: %zu customers, none with a purchase", ctx->n_cust);
     rfm__results *res = &ctx->results;
-    if ((rc = resolve_as_of(ctx, requested, latest, &res->as_of_day)))
+    if ((rc = resolve_as_of(ctx, requested, in.hi[0], &res->as_of_day)))
         return rc;
-    if (alloc_work(ctx, w, n))
-        goto nomem;
-    size_t j = 0;
-    memset(res->score, 0, ctx->n_cust * sizeof *res->score);
-    for (size_t i = 0; i < ctx->n_cust; i++)
-        if (ctx->cust[i].frequency)
-            w->scored[j++] = (uint32_t)i;
-    if (w->tiebreak && fill_tiebreak(ctx, w))
+    /* recency runs the other way from the last purchase day */
+    int64_t first_day = in.lo[0];
+    in.as_of = res->as_of_day;
+    in.lo[0] = in.as_of - in.hi[0];
+    in.hi[0] = in.as_of - first_day;
+    rfm__results *r = res;
+    if (rfm__reserve(&ctx->mem, (void **)&r->warnings, &r->cap_warnings, 3 * (RFM__BINS_MAX + 2),
+                     sizeof *r->warnings) ||
+        rfm__reserve(&ctx->mem, (void **)&r->score, &r->cap_score, ctx->n_cust, sizeof *r->score))
         goto nomem;
     res->scored = n;
     res->n_warnings = 0;
@@ -333,11 +373,13 @@ static int compute(rfm_ctx *ctx, int64_t requested, work *w)
     for (int d = 0; d < 3; d++) {
         res->bins[d] = ctx->bins[d];
         res->method[d] = ctx->method[d];
-        dimension_values(ctx, w, d, res->as_of_day);
-        if (score_dimension(ctx, w, d))
-            goto nomem;
     }
-    if ((rc = assign_segments(ctx, w)))
+    int direct = rfm__direct_applies(ctx, (const void *const *)w->bounds);
+    if (direct ? rfm__score_direct(ctx, &in) : score_general(ctx, w, n))
+        goto nomem;
+    for (int d = 0; d < 3; d++)
+        diagnose(res, d, in.lo[d], in.hi[d], n);
+    if ((rc = assign_segments(ctx, w, direct)))
         return rc;
     if (commit_history(ctx, res->as_of_day))
         goto nomem;

@@ -2,22 +2,9 @@
 
 #include <string.h>
 
-/* A full-avalanche finaliser: every input bit affects every output bit, so
- * sequential ids spread over the table instead of clustering as they would
- * under the identity hash. */
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 32;
-    x *= UINT64_C(0xd6e8feb86659fd93);
-    x ^= x >> 32;
-    x *= UINT64_C(0xd6e8feb86659fd93);
-    x ^= x >> 32;
-    return x;
-}
-
 uint64_t rfm__hash_u64(uint64_t key, uint64_t seed)
 {
-    return mix64(key ^ mix64(seed + UINT64_C(0x9e3779b97f4a7c15)));
+    return rfm__hash_u64_with(key, rfm__hash_seed_u64(seed));
 }
 
 static uint64_t load64(const unsigned char *p)
@@ -33,9 +20,9 @@ static uint64_t load64(const unsigned char *p)
 uint64_t rfm__hash_bytes(const void *data, size_t len, uint64_t seed)
 {
     const unsigned char *p = data;
-    uint64_t h = mix64(seed ^ (len * UINT64_C(0x9e3779b97f4a7c15)));
+    uint64_t h = rfm__mix64(seed ^ (len * UINT64_C(0x9e3779b97f4a7c15)));
     while (len >= 8) {
-        h = (h ^ mix64(load64(p))) * UINT64_C(0xbf58476d1ce4e5b9);
+        h = (h ^ rfm__mix64(load64(p))) * UINT64_C(0xbf58476d1ce4e5b9);
         h ^= h >> 29;
         p += 8;
         len -= 8;
@@ -43,7 +30,7 @@ uint64_t rfm__hash_bytes(const void *data, size_t len, uint64_t seed)
     if (len) {
         uint64_t tail = 0;
         memcpy(&tail, p, len);
-        h = (h ^ mix64(tail + len)) * UINT64_C(0x94d049bb133111eb);
+        h = (h ^ rfm__mix64(tail + len)) * UINT64_C(0x94d049bb133111eb);
     }
-    return mix64(h);
+    return rfm__mix64(h);
 }

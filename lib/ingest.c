@@ -4,6 +4,7 @@
 #include "btyd.h"
 #include "checked.h"
 #include "customers.h"
+#include "ingest_fast.h"
 #include "prefetch.h"
 #include "window.h"
 
@@ -203,13 +204,16 @@ static void stage_row(rfm_ctx *ctx, const void *batch, size_t i, fetch_fn fetch,
         RFM__PREFETCH(slot);
 }
 
-static int ingest(rfm_ctx *ctx, const void *batch, size_t n, fetch_fn fetch, size_t *applied)
+/* Applies rows from..to-1 (numbered as in the batch); *done: the first
+ * row not applied. */
+static int run_general(rfm_ctx *ctx, const void *batch, size_t from, size_t to, fetch_fn fetch,
+                       size_t *done_out)
 {
     staged ring[RING];
-    size_t done = 0, staged_n = 0;
+    size_t done = from, staged_n = from;
     int rc = RFM_OK;
-    for (; done < n; done++) {
-        for (; staged_n < n && staged_n <= done + 3 * STAGE; staged_n++)
+    for (; done < to; done++) {
+        for (; staged_n < to && staged_n <= done + 3 * STAGE; staged_n++)
             stage_row(ctx, batch, staged_n, fetch, &ring[staged_n % RING]);
         const staged *ahead = &ring[(done + 2 * STAGE) % RING];
         const void *warm = done + 2 * STAGE < staged_n && ahead->hashed
@@ -233,11 +237,48 @@ static int ingest(rfm_ctx *ctx, const void *batch, size_t n, fetch_fn fetch, siz
         if ((rc = apply_row(ctx, &s->r, done, s->hash)))
             break;
     }
+    *done_out = done;
+    return rc;
+}
+
+static int finish(rfm_ctx *ctx, size_t done, size_t *applied, int rc)
+{
     if (done)
         ctx->data_version++;
     if (applied)
         *applied = done;
     return rc ? rc : rfm__ok(ctx);
+}
+
+static int ingest(rfm_ctx *ctx, const void *batch, size_t n, fetch_fn fetch, size_t *applied)
+{
+    size_t done = 0;
+    int rc = run_general(ctx, batch, 0, n, fetch, &done);
+    return finish(ctx, done, applied, rc);
+}
+
+/* Runs of common rows go through the lean loop (lib/ingest_fast.c), the
+ * others through the general path in stretches that grow while the lean
+ * loop keeps stopping at once (a first batch is mostly new customers). */
+static int ingest_mixed(rfm_ctx *ctx, int kind, const void *rows, size_t n, const void *batch,
+                        fetch_fn fetch, size_t *applied)
+{
+    size_t done = 0, stretch = 16;
+    int rc = RFM_OK;
+    while (done < n && !rc) {
+        if (rfm__fast_applies(ctx, kind)) {
+            size_t k = kind == RFM__KEYS_U64
+                           ? rfm__ingest_u64_fast(ctx, (const rfm_row_u64 *)rows + done, n - done)
+                           : rfm__ingest_str_fast(ctx, (const rfm_row_str *)rows + done, n - done);
+            done += k;
+            stretch = k ? 16 : (stretch < 4096 ? 2 * stretch : stretch);
+            if (done == n)
+                break;
+        }
+        size_t to = n - done < stretch ? n : done + stretch;
+        rc = run_general(ctx, batch, done, to, fetch, &done);
+    }
+    return finish(ctx, done, applied, rc);
 }
 
 typedef struct row_batch {
@@ -333,7 +374,9 @@ int rfm_ingest_u64(rfm_ctx *ctx, const rfm_row_u64 *rows, size_t n, size_t row_s
     if (rc)
         return rc;
     row_batch b = {(const unsigned char *)rows, row_size};
-    return ingest(ctx, &b, n, row_size == sizeof *rows ? fetch_u64_exact : fetch_u64, applied);
+    if (row_size == sizeof *rows)
+        return ingest_mixed(ctx, RFM__KEYS_U64, rows, n, &b, fetch_u64_exact, applied);
+    return ingest(ctx, &b, n, fetch_u64, applied);
 }
 
 int rfm_ingest_str(rfm_ctx *ctx, const rfm_row_str *rows, size_t n, size_t row_size,
@@ -343,7 +386,9 @@ int rfm_ingest_str(rfm_ctx *ctx, const rfm_row_str *rows, size_t n, size_t row_s
     if (rc)
         return rc;
     row_batch b = {(const unsigned char *)rows, row_size};
-    return ingest(ctx, &b, n, row_size == sizeof *rows ? fetch_str_exact : fetch_str, applied);
+    if (row_size == sizeof *rows)
+        return ingest_mixed(ctx, RFM__KEYS_STR, rows, n, &b, fetch_str_exact, applied);
+    return ingest(ctx, &b, n, fetch_str, applied);
 }
 
 typedef struct columns {

@@ -1,18 +1,20 @@
 #include "score.h"
 
+#include "hist_select.h"
+
+#include <stdint.h>
 #include <string.h>
 
 #define BINS_MAX 100
 
 void rfm__quantile_cutoffs(const int64_t *vals, size_t n, int bins, int64_t *scratch,
-                           int64_t *cutoffs)
+                           uint32_t *hist, int64_t *cutoffs, int64_t *min_out, int64_t *max_out)
 {
     size_t ranks[BINS_MAX - 1] = {0};
     size_t b = (size_t)bins;
     for (size_t k = 1; k < b; k++)
         ranks[k - 1] = (k * n + b - 1) / b - 1; /* 0-based ceil(k*n/B) */
-    memcpy(scratch, vals, n * sizeof *vals);
-    rfm__select_i64(scratch, n, ranks, b - 1, cutoffs);
+    rfm__hist_select_i64(vals, n, ranks, b - 1, scratch, hist, cutoffs, min_out, max_out);
 }
 
 /* #{k : x > c_k} for ascending c: the first cutoff not below x. */
@@ -32,13 +34,32 @@ static int count_below(const int64_t *c, int m, int64_t x)
 void rfm__score_by_cutoffs(const int64_t *vals, size_t n, int bins, int recency,
                            const int64_t *cutoffs, uint8_t *scores, uint64_t *level_counts)
 {
-    memset(level_counts, 0, (size_t)bins * sizeof *level_counts);
-    for (size_t i = 0; i < n; i++) {
-        int above = count_below(cutoffs, bins - 1, vals[i]);
-        int s = recency ? bins - above : 1 + above;
-        scores[i] = (uint8_t)s;
-        level_counts[s - 1]++;
+    /* Counted locally: stores through `scores` may alias level_counts, which
+     * would otherwise be reloaded for every value. */
+    uint64_t counts[BINS_MAX] = {0};
+    int m = bins - 1;
+    int base = recency ? bins : 1, sign = recency ? -1 : 1;
+    if (m <= 16) {
+        int64_t c[16];
+        for (int k = 0; k < 16; k++)
+            c[k] = k < m ? cutoffs[k] : INT64_MAX;
+        for (size_t i = 0; i < n; i++) {
+            int64_t x = vals[i];
+            int above = 0;
+            for (int k = 0; k < m; k++)
+                above += c[k] < x;
+            int s = base + sign * above;
+            scores[i] = (uint8_t)s;
+            counts[s - 1]++;
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            int s = base + sign * count_below(cutoffs, m, vals[i]);
+            scores[i] = (uint8_t)s;
+            counts[s - 1]++;
+        }
     }
+    memcpy(level_counts, counts, (size_t)bins * sizeof *level_counts);
 }
 
 static int pair_less(rfm__pair a, rfm__pair b)

@@ -8,10 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Quantile cutoffs c_k = x_(ceil(k*n/B)), k = 1..B-1, of vals[0..n);
- * scratch holds n values (vals is left untouched). */
+/* Quantile cutoffs c_k = x_(ceil(k*n/B)), k = 1..B-1, of vals[0..n), n > 0,
+ * and the smallest and largest value; scratch holds n values and hist
+ * RFM__HIST_BUCKETS counts (vals is left untouched). */
 void rfm__quantile_cutoffs(const int64_t *vals, size_t n, int bins, int64_t *scratch,
-                           int64_t *cutoffs);
+                           uint32_t *hist, int64_t *cutoffs, int64_t *min_out, int64_t *max_out);
 
 /* Scores against ascending cutoffs: 1 + #{k : x > c_k}, or for recency
  * (`recency` set) B - #{k : x > c_k}. Also counts customers per level. */

@@ -1,0 +1,163 @@
+#include "ingest_fast.h"
+
+#include "checked.h"
+#include "customers.h"
+#include "hash.h"
+#include "prefetch.h"
+
+/* Rows hashed (and their home slot warmed) this far ahead; their record
+ * is warmed half as far ahead, once the slot has arrived. */
+#define AHEAD 16
+#define RING 64 /* a power of two > AHEAD */
+
+int rfm__fast_applies(const rfm_ctx *ctx, int key_kind)
+{
+    return ctx->key_kind == key_kind && ctx->table.slots && !ctx->window.days && !ctx->track_btyd &&
+           ctx->frequency_unit != RFM_FREQ_DAY;
+}
+
+/* As rfm__cust_find_u64, inlined into the loop. */
+static inline uint32_t find(const rfm_ctx *ctx, uint64_t key, uint64_t hash, size_t *pos)
+{
+    const uint64_t *slots = ctx->table.slots;
+    size_t mask = ctx->table.mask;
+    for (size_t p = (size_t)hash & mask;; p = (p + 1) & mask) {
+        uint64_t s = slots[p];
+        if (s == RFM__SLOT_EMPTY) {
+            *pos = p;
+            return RFM__NO_CUSTOMER;
+        }
+        if (rfm__slot_matches(s, hash) && ctx->cust[rfm__slot_idx(s)].key == key)
+            return rfm__slot_idx(s);
+    }
+}
+
+/* A record for a new customer, exactly as the general path makes it; or
+ * RFM__NO_CUSTOMER, nothing counted, when that path must decide (no room,
+ * or a long probe that may call for a re-seed). */
+static uint32_t insert(rfm_ctx *ctx, uint64_t key, const void *bytes, size_t len, uint64_t hash,
+                       size_t pos)
+{
+    size_t cap_before = rfm__table_capacity(&ctx->table);
+    if ((bytes && rfm__arena_reserve(&ctx->arena, &ctx->mem, 2 + len)) || rfm__cust_reserve(ctx))
+        return RFM__NO_CUSTOMER;
+    if (rfm__table_capacity(&ctx->table) != cap_before) {
+        ctx->probe_inserts = ctx->long_probes = 0; /* a new layout */
+        (void)(bytes ? rfm__cust_find_str(ctx, bytes, len, hash, &pos)
+                     : find(ctx, key, hash, &pos));
+    } else {
+        size_t distance = (pos - ((size_t)hash & ctx->table.mask)) & ctx->table.mask;
+        if (distance > RFM__PROBE_LIMIT)
+            return RFM__NO_CUSTOMER;
+        (void)rfm__cust_note_probe(ctx, distance); /* short: only counted */
+    }
+    return rfm__cust_insert(ctx, pos, hash, key, bytes, len);
+}
+
+/* The line's money, and for a purchase line its count and dates; 0 when
+ * a sum would not fit (nothing changed). */
+static inline int add_line(rfm__cust *c, int64_t timestamp, int64_t amount)
+{
+    int64_t sum;
+    const int purchase = amount >= 0;
+    if (rfm__add_overflow_i64(c->monetary, amount, &sum) ||
+        (purchase && c->frequency == UINT32_MAX))
+        return 0;
+    c->monetary = sum;
+    if (purchase) {
+        c->frequency++;
+        rfm__cust_add_ts(c, timestamp);
+    }
+    return 1;
+}
+
+static inline int in_range(int64_t timestamp)
+{
+    return timestamp >= RFM_TIMESTAMP_MIN && timestamp <= RFM_TIMESTAMP_MAX;
+}
+
+size_t rfm__ingest_u64_fast(rfm_ctx *ctx, const rfm_row_u64 *rows, size_t n)
+{
+    const uint64_t seed = rfm__hash_seed_u64(ctx->seed);
+    /* with RFM_FREQ_ORDER a keyed purchase line goes through the set */
+    const uint32_t keyed = ctx->frequency_unit == RFM_FREQ_ORDER ? RFM_ROW_HAS_ORDER : 0;
+    uint64_t hash[RING];
+    size_t ahead = n < AHEAD ? n : AHEAD, i;
+    for (i = 0; i < ahead; i++) {
+        hash[i] = rfm__hash_u64_with(rows[i].customer, seed);
+        RFM__PREFETCH(rfm__cust_slot_addr(ctx, hash[i]));
+    }
+    for (i = 0; i < n; i++) {
+        if (i + AHEAD < n) {
+            uint64_t h = rfm__hash_u64_with(rows[i + AHEAD].customer, seed);
+            hash[(i + AHEAD) % RING] = h;
+            RFM__PREFETCH(rfm__cust_slot_addr(ctx, h));
+        }
+        if (i + AHEAD / 2 < n) {
+            const void *rec = rfm__cust_record_addr(ctx, hash[(i + AHEAD / 2) % RING]);
+            if (rec) { /* a 40-byte record spans two cache lines one time in two */
+                RFM__PREFETCH(rec);
+                RFM__PREFETCH((const char *)rec + sizeof(rfm__cust) - 1);
+            }
+        }
+        const rfm_row_u64 *r = &rows[i];
+        if (!in_range(r->timestamp) || (r->amount >= 0 && (r->flags & keyed)))
+            break;
+        size_t pos = 0;
+        uint32_t idx = find(ctx, r->customer, hash[i % RING], &pos);
+        if (idx == RFM__NO_CUSTOMER &&
+            (idx = insert(ctx, r->customer, NULL, 0, hash[i % RING], pos)) == RFM__NO_CUSTOMER)
+            break;
+        if (!add_line(&ctx->cust[idx], r->timestamp, r->amount))
+            break;
+    }
+    return i;
+}
+
+size_t rfm__ingest_str_fast(rfm_ctx *ctx, const rfm_row_str *rows, size_t n)
+{
+    const int keyed = ctx->frequency_unit == RFM_FREQ_ORDER;
+    uint64_t hash[RING];
+    size_t i;
+    /* a key the general path would refuse is never hashed */
+#define KEY_OK(r) ((r)->customer && (r)->customer_len >= 1 && (r)->customer_len <= RFM_KEY_MAX)
+    for (i = 0; i < n && i < AHEAD; i++)
+        if (KEY_OK(&rows[i])) {
+            hash[i] = rfm__cust_hash_str(ctx, rows[i].customer, rows[i].customer_len);
+            RFM__PREFETCH(rfm__cust_slot_addr(ctx, hash[i]));
+        }
+    for (i = 0; i < n; i++) {
+        const rfm_row_str *r = &rows[i];
+        if (i + AHEAD < n && KEY_OK(r + AHEAD)) {
+            uint64_t h = rfm__cust_hash_str(ctx, r[AHEAD].customer, r[AHEAD].customer_len);
+            hash[(i + AHEAD) % RING] = h;
+            RFM__PREFETCH(rfm__cust_slot_addr(ctx, h));
+        }
+        if (i + AHEAD / 2 < n && KEY_OK(r + AHEAD / 2)) {
+            const void *rec = rfm__cust_record_addr(ctx, hash[(i + AHEAD / 2) % RING]);
+            if (rec) { /* a 40-byte record spans two cache lines one time in two */
+                RFM__PREFETCH(rec);
+                RFM__PREFETCH((const char *)rec + sizeof(rfm__cust) - 1);
+            }
+        }
+        if (i + AHEAD / 4 < n && KEY_OK(r + AHEAD / 4)) {
+            const void *key = rfm__cust_key_addr(ctx, hash[(i + AHEAD / 4) % RING]);
+            if (key)
+                RFM__PREFETCH(key);
+        }
+        const int has_order = r->order && r->order_len > 0;
+        if (!KEY_OK(r) || !in_range(r->timestamp) || (r->order && r->order_len > RFM_KEY_MAX) ||
+            (keyed && has_order && r->amount >= 0))
+            break;
+        size_t pos = 0, len = r->customer_len;
+        uint64_t h = hash[i % RING];
+        uint32_t idx = rfm__cust_find_str(ctx, r->customer, len, h, &pos);
+        if (idx == RFM__NO_CUSTOMER &&
+            (idx = insert(ctx, 0, r->customer, len, h, pos)) == RFM__NO_CUSTOMER)
+            break;
+        if (!add_line(&ctx->cust[idx], r->timestamp, r->amount))
+            break;
+    }
+#undef KEY_OK
+    return i;
+}
