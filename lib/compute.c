@@ -314,6 +314,22 @@ static int commit_history(rfm_ctx *ctx, int64_t as_of)
     return RFM_OK;
 }
 
+/* Scores for every customer, with a sixteenth to spare (as the records
+ * grow): doubling would leave up to 4 bytes a customer unused. */
+static int reserve_scores(rfm_ctx *ctx)
+{
+    rfm__results *res = &ctx->results;
+    if (ctx->n_cust <= res->cap_score)
+        return RFM_OK;
+    size_t cap = ctx->n_cust + ctx->n_cust / 16;
+    rfm__score *p = rfm__realloc_array(&ctx->mem, res->score, res->cap_score, cap, sizeof *p);
+    if (!p)
+        return RFM_E_NOMEM;
+    res->score = p;
+    res->cap_score = cap;
+    return RFM_OK;
+}
+
 /* The general path: per-customer value arrays, one dimension at a time. */
 static int score_general(rfm_ctx *ctx, work *w, size_t n)
 {
@@ -362,10 +378,9 @@ static int compute(rfm_ctx *ctx, int64_t requested, work *w)
     in.as_of = res->as_of_day;
     in.lo[0] = in.as_of - in.hi[0];
     in.hi[0] = in.as_of - first_day;
-    rfm__results *r = res;
-    if (rfm__reserve(&ctx->mem, (void **)&r->warnings, &r->cap_warnings, 3 * (RFM__BINS_MAX + 2),
-                     sizeof *r->warnings) ||
-        rfm__reserve(&ctx->mem, (void **)&r->score, &r->cap_score, ctx->n_cust, sizeof *r->score))
+    if (rfm__reserve(&ctx->mem, (void **)&res->warnings, &res->cap_warnings,
+                     3 * (RFM__BINS_MAX + 2), sizeof *res->warnings) ||
+        reserve_scores(ctx))
         goto nomem;
     res->scored = n;
     res->n_warnings = 0;
