@@ -19,7 +19,8 @@ int rfm__table_reserve_n(rfm__table *t, const rfm__mem *mem, size_t more, rfm__r
         return RFM_OK;
     if (!new_cap)
         return RFM_E_NOMEM;
-    return rfm__table_rebuild(t, mem, new_cap, rehash, ud);
+    /* the hashes stay: the tags give the homes up to 2^32 slots */
+    return rfm__table_rebuild(t, mem, new_cap, new_cap > RFM__TABLE_TAG_HOMES ? rehash : NULL, ud);
 }
 
 int rfm__table_rebuild(rfm__table *t, const rfm__mem *mem, size_t new_cap, rfm__rehash_fn rehash,
@@ -37,12 +38,17 @@ int rfm__table_rebuild(rfm__table *t, const rfm__mem *mem, size_t new_cap, rfm__
         uint64_t s = t->slots[i];
         if (s == RFM__SLOT_EMPTY)
             continue;
-        uint32_t idx = rfm__slot_idx(s);
-        uint64_t h = rehash(idx, ud);
-        size_t pos = (size_t)h & mask;
+        size_t pos;
+        if (rehash) { /* the hash may have a new seed */
+            uint64_t h = rehash(rfm__slot_idx(s), ud);
+            s = rfm__slot_make(h, rfm__slot_idx(s));
+            pos = (size_t)h & mask;
+        } else {
+            pos = rfm__slot_home(s, mask);
+        }
         while (slots[pos] != RFM__SLOT_EMPTY)
             pos = (pos + 1) & mask;
-        slots[pos] = rfm__slot_make(h, idx); /* the hash may have a new seed */
+        slots[pos] = s;
     }
     rfm__free_array(mem, t->slots, cap, sizeof *t->slots);
     t->slots = slots;
@@ -69,7 +75,8 @@ void rfm__table_delete(rfm__table *t, size_t pos, rfm__rehash_fn rehash, const v
         uint64_t s = t->slots[i];
         if (s == RFM__SLOT_EMPTY)
             break;
-        size_t home = (size_t)rehash(rfm__slot_idx(s), ud) & mask;
+        size_t home = mask < RFM__TABLE_TAG_HOMES ? rfm__slot_home(s, mask)
+                                                  : (size_t)rehash(rfm__slot_idx(s), ud) & mask;
         /* distance from home to i versus from hole to i, both cyclic */
         if (((i - home) & mask) >= ((i - hole) & mask)) {
             t->slots[hole] = s;

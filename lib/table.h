@@ -1,8 +1,11 @@
 /* Open-addressing index from a customer's hash to its record number.
  *
  * Power-of-two capacity, linear probing, at most 3/4 full. A slot packs the
- * high 32 bits of the hash (so most mismatches are rejected without touching
- * the record) with record number + 1 (0 marks an empty slot). Deletion shifts
+ * low 32 bits of the hash (so most mismatches are rejected without touching
+ * the record) with record number + 1 (0 marks an empty slot). The home
+ * position is the hash's low bits, which the slot holds for any capacity up
+ * to 2^32: growing the table moves slots without recomputing any hash (a
+ * sequential pass, where rehashing would read every record). Deletion shifts
  * later entries back instead of leaving tombstones, so probe lengths never
  * degrade with churn. The table knows nothing of what the records are: the
  * caller compares keys. */
@@ -31,7 +34,7 @@ static inline size_t rfm__table_capacity(const rfm__table *t)
 
 static inline uint64_t rfm__slot_make(uint64_t hash, uint32_t idx)
 {
-    return (hash & UINT64_C(0xffffffff00000000)) | ((uint64_t)idx + 1);
+    return (hash << 32) | ((uint64_t)idx + 1);
 }
 
 static inline uint32_t rfm__slot_idx(uint64_t slot)
@@ -41,8 +44,16 @@ static inline uint32_t rfm__slot_idx(uint64_t slot)
 
 static inline int rfm__slot_matches(uint64_t slot, uint64_t hash)
 {
-    return (slot >> 32) == (hash >> 32);
+    return (slot >> 32) == (hash & 0xffffffffu);
 }
+
+/* The home position of a slot's entry in a table of mask + 1 <= 2^32 slots. */
+static inline size_t rfm__slot_home(uint64_t slot, size_t mask)
+{
+    return (size_t)(slot >> 32) & mask;
+}
+
+#define RFM__TABLE_TAG_HOMES (UINT64_C(1) << 32) /* capacities whose homes the tags give */
 
 /* Makes room for one more entry, growing (and rehashing) when the load
  * would pass 3/4. On failure the table is unchanged. */
@@ -52,7 +63,8 @@ int rfm__table_reserve(rfm__table *t, const rfm__mem *mem, rfm__rehash_fn rehash
 int rfm__table_reserve_n(rfm__table *t, const rfm__mem *mem, size_t more, rfm__rehash_fn rehash,
                          const void *ud);
 /* Re-inserts every entry into a new array of new_cap slots with the
- * hashes `rehash` gives now (after a growth, or under a new seed). On
+ * hashes `rehash` gives now (under a new seed), or with the hashes they
+ * have (rehash NULL, new_cap <= RFM__TABLE_TAG_HOMES: a growth). On
  * failure the table is unchanged. */
 int rfm__table_rebuild(rfm__table *t, const rfm__mem *mem, size_t new_cap, rfm__rehash_fn rehash,
                        const void *ud);
