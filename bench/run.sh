@@ -155,6 +155,9 @@ config() {
     if [ -x "$rfm" ]; then
         step "rfm score on the CSV file" "$run" --json "$dir/rfm-score.json" --input "$csv" \
             --repeat "$repeat" -- "$rfm" score --quiet -o "$dir/rfm-score.csv" "$csv" || true
+        # the reading side's own throughput (its busy time, waits excluded)
+        step "rfm score --timings (reading side)" sh -c '"$1" score --quiet --timings -o /dev/null "$2" 2>"$3"' \
+            sh "$rfm" "$csv" "$dir/rfm-timings.txt" || true
     else
         echo "rfm score skipped: $rfm is not built" >> "$dir/notes.txt"
     fi

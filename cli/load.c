@@ -26,7 +26,9 @@ typedef struct reader {
     columns cols;
     date_cache dates;
     int have_header;
-    int stop; /* a bad row under --strict, or the ingester stopped */
+    int stop;              /* a bad row under --strict, or the ingester stopped */
+    double started, ended; /* read_all's reading loop */
+    uint64_t bytes;
 } reader;
 
 /* The ingester: applies batches to the context in file order. */
@@ -249,6 +251,7 @@ static void read_all(reader *R, rfm_csv *csv, int fd, uint64_t size)
     progress_start(&pg, size);
     int rc = RFM_OK;
     uint64_t total = 0;
+    R->started = progress_now();
     for (;;) {
         ssize_t got = read(fd, buf, READ_CHUNK);
         if (got < 0 && errno == EINTR)
@@ -269,6 +272,8 @@ static void read_all(reader *R, rfm_csv *csv, int fd, uint64_t size)
     }
     progress_end(&pg);
     free(buf);
+    R->ended = progress_now();
+    R->bytes = total;
     if (!R->b) /* the ingester stopped: nothing more to say */
         return;
     if (rc == RFM_E_PARSE)
@@ -410,6 +415,10 @@ int load_input(rfm_ctx *ctx, const options *o, load_counts *counts)
     read_job job = {&R, csv, fd, size};
     load_pipe_run(R.pipe, run_reader, &job);
     status = I.status;
+    counts->bytes = R.bytes;
+    counts->read_busy = R.ended - R.started - load_pipe_reader_idle(R.pipe);
+    if (counts->read_busy < 0)
+        counts->read_busy = 0;
     if (fd != STDIN_FILENO)
         close(fd);
     if (status == 0 && !R.have_header) {

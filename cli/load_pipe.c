@@ -1,5 +1,7 @@
 #include "load_pipe.h"
 
+#include "progress.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,7 @@ struct load_pipe {
     int stopped; /* the ingester wants no more */
     void (*read)(void *);
     void *arg;
+    double reader_idle; /* seconds the reader waited for room or ingested */
 };
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -135,8 +138,11 @@ batch *load_pipe_first(load_pipe *p)
 
 batch *load_pipe_pass(load_pipe *p, batch *full)
 {
+    double t0 = progress_now();
     if (!p->threaded) {
-        if (p->apply(p->user, full))
+        int stop = p->apply(p->user, full);
+        p->reader_idle += progress_now() - t0;
+        if (stop)
             return NULL;
         batch_reset(full);
         return full;
@@ -148,6 +154,7 @@ batch *load_pipe_pass(load_pipe *p, batch *full)
         pthread_cond_wait(&p->room, &p->mu);
     batch *next = p->stopped ? NULL : p->ring[p->filled % RING];
     pthread_mutex_unlock(&p->mu);
+    p->reader_idle += progress_now() - t0;
     if (next)
         batch_reset(next);
     return next;
@@ -216,6 +223,11 @@ ingest:
     pthread_cond_destroy(&p->room);
     pthread_cond_destroy(&p->more);
     pthread_mutex_destroy(&p->mu);
+}
+
+double load_pipe_reader_idle(const load_pipe *p)
+{
+    return p->reader_idle;
 }
 
 void load_pipe_destroy(load_pipe *p)

@@ -66,6 +66,9 @@ void load_pipe_pass_last(load_pipe *p, batch *b);
 /* Runs read(arg), which calls the two above, to the end: in a second thread
  * while this one ingests, or in this thread. */
 void load_pipe_run(load_pipe *p, void (*read)(void *arg), void *arg);
+/* After load_pipe_run: seconds the reading side spent not reading (waiting
+ * for a free batch, or with one thread applying the batches). */
+double load_pipe_reader_idle(const load_pipe *p);
 void load_pipe_destroy(load_pipe *p);
 
 #endif

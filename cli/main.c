@@ -3,6 +3,8 @@
 #include "clv_cmd.h"
 #include "load.h"
 #include "options.h"
+#include "progress.h"
+#include "timings.h"
 #include "output.h"
 #include "report_html.h"
 #include "rules_file.h"
@@ -227,9 +229,13 @@ static int run(int argc, char **argv, int report_mode, clv_opts *clv)
         return EXIT_DATA;
     }
     load_counts counts;
+    memset(&counts, 0, sizeof counts);
+    timings tm = {progress_now(), 0, 0, 0};
     int loaded = 0;
-    if (!(status = load_state(ctx, &o, &loaded)) && !(status = configure(ctx, &o, loaded)))
+    if (!(status = load_state(ctx, &o, &loaded)) && !(status = configure(ctx, &o, loaded))) {
         status = load_input(ctx, &o, &counts);
+        tm.loaded = progress_now();
+    }
     if (!status && o.channels)
         status = channels_file_apply(ctx, &o, o.channels);
     if (!status) {
@@ -246,6 +252,7 @@ static int run(int argc, char **argv, int report_mode, clv_opts *clv)
                 account(ctx, &o, &counts);
             status = EXIT_DATA;
         } else {
+            tm.scored = progress_now();
             if (!o.quiet && windowed) {
                 account(ctx, &o, &counts);
                 window_opt_report(ctx);
@@ -260,8 +267,12 @@ static int run(int argc, char **argv, int report_mode, clv_opts *clv)
                 fprintf(stderr, "rfm: %s\n", rfm_errmsg(ctx));
                 status = EXIT_DATA;
             }
+            if (!status)
+                tm.written = progress_now();
         }
     }
+    if (o.timings && tm.loaded)
+        timings_print(&tm, &o, &counts);
     rfm_destroy(ctx);
     return status;
 }

@@ -64,6 +64,9 @@ void options_usage(FILE *to)
         "                        lifetimes customer summary in days, for CLV models)\n"
         "  --strict              stop at the first bad row\n"
         "  -q, --quiet           no column report, bad-row lines or final account on stderr\n"
+        "  --timings             print where the time went on stderr: reading and parsing\n"
+        "                        (busy time of the reading side, MB/s), loading, scoring,\n"
+        "                        output\n"
         "  -h, --help, --version\n"
         "\n"
         "Bad rows are skipped and reported as 'line N: reason' (the first 20, then a count);\n"
@@ -228,6 +231,8 @@ static int is_flag(options *o, const char *a, int *done)
         o->nested = 1;
     else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
         o->quiet = 1;
+    else if (strcmp(a, "--timings") == 0)
+        o->timings = 1;
     else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
         options_usage(stdout);
         *done = 1;

@@ -40,6 +40,7 @@ typedef struct options {
     int strict;
     int table; /* print the aligned summary on stdout */
     int quiet;
+    int timings; /* --timings: where the time went, on stderr */
     int btyd;    /* add the BTYD summary columns */
     int nested;  /* --nested: F within R levels, M within (R, F) cells */
     int threads; /* --threads: 1 = read and ingest in turn; 0 = default */

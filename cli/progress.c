@@ -6,7 +6,7 @@
 
 #define MIN_SIZE (50u * 1000 * 1000)
 
-static double now(void)
+double progress_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -17,14 +17,14 @@ void progress_start(progress *p, uint64_t size)
 {
     p->size = size;
     p->active = size > MIN_SIZE && isatty(STDERR_FILENO);
-    p->start = p->last = p->active ? now() : 0.0;
+    p->start = p->last = p->active ? progress_now() : 0.0;
 }
 
 void progress_update(progress *p, uint64_t done)
 {
     if (!p->active)
         return;
-    double t = now();
+    double t = progress_now();
     if (t - p->last < 0.25)
         return;
     p->last = t;

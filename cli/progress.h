@@ -10,6 +10,9 @@ typedef struct progress {
     double start, last;
 } progress;
 
+/* Seconds on a monotonic clock. */
+double progress_now(void);
+
 /* Active only when stderr is a terminal and the input is over 50 MB. */
 void progress_start(progress *p, uint64_t size);
 void progress_update(progress *p, uint64_t done);

@@ -6,6 +6,7 @@
 # exit status - must be the same whatever N, on generated files that span
 # many batches of rows (4096 each) with bad rows of every kind, under
 # --strict, --quiet, a CSV syntax error at the end, and on standard input.
+# --timings adds its two lines and changes nothing else.
 # The counts are also checked against ones worked out here with awk.
 #
 # usage: RFM=out/rfm sh tests/cli_threads_test.sh     (run from the source root)
@@ -125,6 +126,32 @@ if cmp -s "$tmp/stdin-1.out" "$tmp/plain-1.out" && cmp -s "$tmp/stdin-2.out" "$t
 fi
 same cdnow score --table --as-of 1998-07-01 $DATA/cdnow.csv
 expect_status cdnow 0
+
+# --timings: two lines on stderr after everything else, the byte count of
+# the file read, figures that are numbers; stdout unchanged
+bytes=$(wc -c <"$tmp/t.csv" | tr -d ' ')
+mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
+for n in 1 2; do
+    run "timings-$n" score --threads "$n" --timings "$tmp/t.csv"
+    if cmp -s "$tmp/timings-$n.out" "$tmp/plain-1.out"; then ok; else
+        bad "--timings --threads $n: stdout differs"
+    fi
+    if grep -Eq "^rfm: timings: reading and parsing [0-9]+\.[0-9]{3} s busy, $mb MB, [0-9]+ MB/s \(" \
+        "$tmp/timings-$n.err"; then ok; else
+        bad "--timings --threads $n: no reading line for $mb MB"
+        cat "$tmp/timings-$n.err" | sed 's/^/    /'
+    fi
+    if tail -1 "$tmp/timings-$n.err" |
+        grep -Eq '^rfm: timings: loading [0-9.]+ s \([0-9]+ MB/s end to end\), scoring [0-9.]+ s, output [0-9.]+ s, total [0-9.]+ s$'; then ok; else
+        bad "--timings --threads $n: the last line is not the phases"
+        tail -2 "$tmp/timings-$n.err" | sed 's/^/    /'
+    fi
+done
+if grep -q "ingesting ran alongside" "$tmp/timings-2.err" && grep -q "one thread" "$tmp/timings-1.err"; then ok; else
+    bad "--timings: the reading line does not say how it was measured"
+fi
+run notimings score --threads 2 "$tmp/t.csv"
+if grep -q "timings" "$tmp/notimings.err"; then bad "timings printed without --timings"; else ok; fi
 
 # usage errors
 for v in 0 x -1; do
