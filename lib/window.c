@@ -159,8 +159,8 @@ int rfm__window_apply(rfm_ctx *ctx, uint32_t idx, const rfm__wrow *r, size_t i)
     if (inside) {
         int rc = rfm__wrows_reserve(ctx, day, rfm__wrow_big(r->amount));
         if (rc == RFM_E_RANGE)
-            return rfm__fail(ctx, rc, "row %zu: more than %lu rows on one day or in the window",
-                             i, (unsigned long)UINT32_MAX);
+            return rfm__fail(ctx, rc, "row %zu: more than %lu rows on one day or in the window", i,
+                             (unsigned long)UINT32_MAX);
         if (rc)
             goto nomem;
         if (r->pk) {
@@ -222,7 +222,6 @@ int rfm__window_apply(rfm_ctx *ctx, uint32_t idx, const rfm__wrow *r, size_t i)
 nomem:
     return rfm__fail(ctx, RFM_E_NOMEM, "row %zu: out of memory", i);
 }
-
 
 /* a - b and a + b with wrap-around; 1 when it wrapped. */
 static int sub_wraps(int64_t a, int64_t b, int64_t *out)
@@ -291,7 +290,8 @@ static int take_money(rfm_ctx *ctx, int64_t edge)
     if (bad == ctx->n_cust)
         return RFM_OK;
     move_money(ctx, edge, 1, NULL);
-    rfm__incoming who = {ctx->key_kind, ctx->cust[bad].key, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, {0, 0}};
+    rfm__incoming who = {ctx->key_kind, ctx->cust[bad].key, NULL, 0, 0, 0, 0, 0, 0, NULL, 0,
+                         {0, 0}};
     if (who.kind == RFM__KEYS_STR)
         who.key = rfm__cust_key(ctx, (uint32_t)bad, &who.key_len);
     char name[128], from[24];
@@ -304,13 +304,16 @@ static int take_money(rfm_ctx *ctx, int64_t edge)
 }
 
 /* Takes row j of block `id` (of the oldest day) out of its customer's
- * purchases and first purchase; its money is gone already. */
-static void expire(rfm_ctx *ctx, const rfm__wblock *b, uint32_t id, uint32_t j)
+ * purchases and first purchase, and with `money` out of its sum (else its
+ * money is gone already). */
+static void expire(rfm_ctx *ctx, const rfm__wblock *b, uint32_t id, uint32_t j, int money)
 {
     rfm__window *w = &ctx->window;
     const rfm__wentry e = rfm__wrow_get(w, b, j);
     const uint32_t cust = entry_cust(w, &e);
     rfm__cust *c = &ctx->cust[cust];
+    if (money) /* exact: see rfm__window_slide */
+        c->monetary -= e.amount;
     if (e.meta & RFM__W_KEYED) {
         if (--w->pur[e.ref].lines == 0) {
             drop_purchase(ctx, e.ref);
@@ -359,7 +362,10 @@ int rfm__window_slide(rfm_ctx *ctx, int64_t requested)
                          "already dropped the transactions before %s (it only moves forward)",
                          a, (long long)w->days, e, k);
     }
-    int rc = take_money(ctx, edge);
+    /* while the rows' |amount| sum fits, so does every sum of rows and the
+     * money leaves with the rest; else it leaves first, checked */
+    const int fits = !w->abs_hi && w->abs_lo <= INT64_MAX;
+    int rc = fits ? RFM_OK : take_money(ctx, edge);
     if (rc)
         return rc;
     uint64_t expired = 0;
@@ -367,7 +373,7 @@ int rfm__window_slide(rfm_ctx *ctx, int64_t requested)
         rfm__wday *d = &w->ring[w->head];
         for (uint32_t id = d->first; id != NONE; id = w->blk[id].b->next)
             for (uint32_t j = 0; j < w->blk[id].b->n; j++)
-                expire(ctx, w->blk[id].b, id, j);
+                expire(ctx, w->blk[id].b, id, j, fits);
         expired += d->n;
         rfm__wrows_drop_day(w, &ctx->mem, d);
         w->head = (w->head + 1) & (w->cap - 1);
@@ -394,8 +400,10 @@ void rfm__window_forget(rfm_ctx *ctx, uint32_t gone, uint32_t moved_from, uint32
             rfm__wblock *b = w->blk[id].b;
             for (uint32_t j = 0; j < b->n; j++) {
                 rfm__wentry e = rfm__wrow_get(w, b, j);
-                if (entry_cust(w, &e) == gone)
+                if (entry_cust(w, &e) == gone) {
+                    rfm__wrows_count(w, e.amount, 0);
                     continue;
+                }
                 if (!(e.meta & RFM__W_KEYED) && e.ref == moved_from)
                     b->ref[j] = moved_to;
                 rfm__wrows_move(w, to * RFM__WROWS + to_j, id * RFM__WROWS + j);
@@ -567,9 +575,8 @@ int rfm__window_verify(rfm_ctx *ctx)
     }
     for (size_t i = 0; i < ctx->n_cust && !bad; i++) {
         const rfm__cust *c = &ctx->cust[i];
-        bad |= a[i].carry != 0 || c->monetary != a[i].monetary ||
-               c->frequency != a[i].frequency || c->first_ts != a[i].first ||
-               c->last_ts != a[i].last;
+        bad |= a[i].carry != 0 || c->monetary != a[i].monetary || c->frequency != a[i].frequency ||
+               c->first_ts != a[i].first || c->last_ts != a[i].last;
     }
     rfm__free_array(&ctx->mem, a, ctx->n_cust, sizeof *a);
     return bad ? RFM_E_CORRUPT : RFM_OK;

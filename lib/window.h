@@ -114,6 +114,9 @@ typedef struct rfm__window {
     size_t cap, head, span;
     int64_t base;
     uint64_t n_entries;
+    /* the rows' |amount| summed (abs_hi * 2^64 + abs_lo): while it fits
+     * int64 no sum of rows can overflow, and a slide needs no check */
+    uint64_t abs_lo, abs_hi;
     rfm__wslot *blk; /* blocks by number (lib/window_rows.c) */
     size_t n_blk, cap_blk, live_blk;
     uint32_t free_blk;
@@ -171,6 +174,9 @@ uint32_t rfm__wrows_push(rfm__window *w, int64_t day, const rfm__wentry *e);
 void rfm__wrows_drop_day(rfm__window *w, const rfm__mem *mem, rfm__wday *d);
 void rfm__wrows_cut(rfm__window *w, const rfm__mem *mem, rfm__wday *d, uint32_t keep);
 void rfm__wrows_move(rfm__window *w, uint32_t dst, uint32_t src);
+/* Adds |amount| to (add = 1) or takes it from abs_lo/abs_hi: push and
+ * drop_day do; rows dropped by cut must be taken by the caller. */
+void rfm__wrows_count(rfm__window *w, int64_t amount, int add);
 /* The bucket of `day`, which the ring covers. */
 rfm__wday *rfm__window_day(rfm__window *w, int64_t day);
 uint64_t rfm__wrows_bytes(const rfm__window *w);

@@ -120,6 +120,18 @@ static uint64_t pack(rfm__window *w, const rfm__wentry *e)
     return field << RFM__W_AMOUNT_SHIFT | flags | e->meta;
 }
 
+void rfm__wrows_count(rfm__window *w, int64_t amount, int add)
+{
+    uint64_t a = amount < 0 ? 0 - (uint64_t)amount : (uint64_t)amount;
+    if (add) {
+        w->abs_lo += a;
+        w->abs_hi += w->abs_lo < a;
+    } else {
+        w->abs_hi -= w->abs_lo < a;
+        w->abs_lo -= a;
+    }
+}
+
 static void put(rfm__wblock *b, uint32_t j, uint32_t ref, uint64_t v)
 {
     b->ref[j] = ref;
@@ -134,11 +146,14 @@ uint32_t rfm__wrows_push(rfm__window *w, int64_t day, const rfm__wentry *e)
     rfm__wblock *b = w->blk[d->last].b;
     uint32_t j = b->n++;
     put(b, j, e->ref, pack(w, e));
+    rfm__wrows_count(w, e->amount, 1);
     d->n++;
     w->n_entries++;
     return d->last * RFM__WROWS + j;
 }
 
+/* Row j of b leaves (or moved away when it has no RFM__W_BIG: see
+ * rfm__wrows_move). */
 static void free_big(rfm__window *w, const rfm__wblock *b, uint32_t j)
 {
     uint64_t v = (uint64_t)b->hi[j] << 32 | b->lo[j];
@@ -163,8 +178,10 @@ void rfm__wrows_drop_day(rfm__window *w, const rfm__mem *mem, rfm__wday *d)
     for (uint32_t id = d->first; id != NIL;) {
         rfm__wblock *b = w->blk[id].b;
         uint32_t next = b->next;
-        for (uint32_t j = 0; j < b->n; j++)
+        for (uint32_t j = 0; j < b->n; j++) {
+            rfm__wrows_count(w, rfm__wrow_get(w, b, j).amount, 0);
             free_big(w, b, j);
+        }
         free_block(w, mem, id);
         id = next;
     }

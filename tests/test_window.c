@@ -601,10 +601,12 @@ static rfm_ctx *money_ctx(int str, const mrow *r, size_t n)
     return ctx;
 }
 
-static int64_t money_of(rfm_ctx *ctx, int str)
+static int64_t money_of(rfm_ctx *ctx, int str, int who)
 {
     rfm_customer c = {.size = sizeof c};
-    assert_int_equal(str ? rfm_customer_get_str(ctx, "c7", 2, &c) : rfm_customer_get_u64(ctx, 7, &c),
+    const char *name = who == 7 ? "c7" : "c8";
+    assert_int_equal(str ? rfm_customer_get_str(ctx, name, 2, &c)
+                         : rfm_customer_get_u64(ctx, (uint64_t)who, &c),
                      RFM_OK);
     return c.monetary;
 }
@@ -629,7 +631,7 @@ static void money_on_expiry(void **state)
         assert_int_equal(rfm_window_get(ctx, &info), RFM_OK);
         assert_int_equal(info.transactions, 6);
         assert_int_equal(rfm_compute(ctx, D0 + 2), RFM_OK); /* the window from day 0 */
-        assert_int_equal(money_of(ctx, str), q);
+        assert_int_equal(money_of(ctx, str, 7), q);
         assert_int_equal(rfm_compute(ctx, D0 + 3), RFM_E_OVERFLOW);
         assert_int_equal(rfm_compute(ctx, D0 + 2), RFM_OK);
         free(before.p);
@@ -641,11 +643,12 @@ static void money_on_expiry(void **state)
         const mrow step[] = {{0, -q}, {0, q}, {2, q + q / 2}};
         ctx = money_ctx(str, step, 3);
         assert_int_equal(rfm_compute(ctx, D0 + 3), RFM_OK);
-        assert_int_equal(money_of(ctx, str), q + q / 2);
+        assert_int_equal(money_of(ctx, str, 7), q + q / 2);
+        assert_int_equal(money_of(ctx, str, 8), 5); /* the other customer's day-2 row */
         assert_int_equal(rfm_window_get(ctx, &info), RFM_OK);
         assert_int_equal(info.transactions, 2);
         snapshot_swap(&ctx); /* the loader's check adds the log in its own order */
-        assert_int_equal(money_of(ctx, str), q + q / 2);
+        assert_int_equal(money_of(ctx, str, 7), q + q / 2);
         rfm_destroy(ctx);
 
         /* the other way round: below INT64_MIN once day 0 leaves */
@@ -653,7 +656,7 @@ static void money_on_expiry(void **state)
         ctx = money_ctx(str, under, 4);
         assert_int_equal(rfm_compute(ctx, D0 + 3), RFM_E_OVERFLOW);
         assert_int_equal(rfm_compute(ctx, D0 + 2), RFM_OK);
-        assert_int_equal(money_of(ctx, str), -q - 1);
+        assert_int_equal(money_of(ctx, str, 7), -q - 1);
         rfm_destroy(ctx);
     }
 }
