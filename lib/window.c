@@ -159,8 +159,10 @@ int rfm__window_apply(rfm_ctx *ctx, uint32_t idx, const rfm__wrow *r, size_t i)
     if (inside) {
         int rc = rfm__wrows_reserve(ctx, day, rfm__wrow_big(r->amount));
         if (rc == RFM_E_RANGE)
-            return rfm__fail(ctx, rc, "row %zu: more than %lu rows on one day or in the window", i,
-                             (unsigned long)UINT32_MAX);
+            return rfm__fail(ctx, rc,
+                             "row %zu: the window holds its most rows (2^32 - 1 on one day, "
+                             "2^31 - 64 in all, 2^29 amounts beyond 29 bits)",
+                             i);
         if (rc)
             goto nomem;
         if (r->pk) {
@@ -214,9 +216,10 @@ int rfm__window_apply(rfm_ctx *ctx, uint32_t idx, const rfm__wrow *r, size_t i)
     c->monetary = sum;
     uint32_t row = rfm__wrows_push(w, day, &e);
     if (is_purchase) {
+        /* the chain's last line is on the day of the latest purchase */
+        rfm__wchain_add(w, idx, row, c->last_ts == INT64_MIN ? day : rfm__floor_day(c->last_ts));
         c->first_ts = r->timestamp < c->first_ts ? r->timestamp : c->first_ts;
         c->last_ts = r->timestamp > c->last_ts ? r->timestamp : c->last_ts;
-        rfm__wchain_add(w, idx, row);
     }
     return RFM_OK;
 nomem:
@@ -248,7 +251,7 @@ static int move_money(rfm_ctx *ctx, int64_t end, int put_back, int64_t *carry)
     int64_t last = w->base + (int64_t)w->span;
     for (int64_t day = w->base; day < end && day < last; day++) {
         const rfm__wday *d = rfm__window_day(w, day);
-        for (uint32_t id = d->first; id != NONE; id = w->blk[id].b->next) {
+        for (uint32_t id = d->first; id != RFM__WNIL; id = w->blk[id].b->next) {
             const rfm__wblock *b = w->blk[id].b;
             for (uint32_t j = 0; j < b->n; j++) {
                 rfm__wentry e = rfm__wrow_get(w, b, j);
@@ -371,7 +374,7 @@ int rfm__window_slide(rfm_ctx *ctx, int64_t requested)
     uint64_t expired = 0;
     while (w->span && w->base < edge) {
         rfm__wday *d = &w->ring[w->head];
-        for (uint32_t id = d->first; id != NONE; id = w->blk[id].b->next)
+        for (uint32_t id = d->first; id != RFM__WNIL; id = w->blk[id].b->next)
             for (uint32_t j = 0; j < w->blk[id].b->n; j++)
                 expire(ctx, w->blk[id].b, id, j, fits);
         expired += d->n;
@@ -396,7 +399,7 @@ void rfm__window_forget(rfm_ctx *ctx, uint32_t gone, uint32_t moved_from, uint32
     for (size_t i = 0; i < w->span; i++) {
         rfm__wday *d = &w->ring[(w->head + i) & (w->cap - 1)];
         uint32_t k = 0, to = d->first, to_j = 0;
-        for (uint32_t id = d->first; id != NONE; id = w->blk[id].b->next) {
+        for (uint32_t id = d->first; id != RFM__WNIL; id = w->blk[id].b->next) {
             rfm__wblock *b = w->blk[id].b;
             for (uint32_t j = 0; j < b->n; j++) {
                 rfm__wentry e = rfm__wrow_get(w, b, j);
@@ -405,7 +408,7 @@ void rfm__window_forget(rfm_ctx *ctx, uint32_t gone, uint32_t moved_from, uint32
                     continue;
                 }
                 if (!(e.meta & RFM__W_KEYED) && e.ref == moved_from)
-                    b->ref[j] = moved_to;
+                    rfm__wset32(b->row[j], moved_to);
                 rfm__wrows_move(w, to * RFM__WROWS + to_j, id * RFM__WROWS + j);
                 k++;
                 if (++to_j == RFM__WROWS) {
@@ -522,7 +525,7 @@ int rfm__window_add_entry(rfm_ctx *ctx, int64_t day, const rfm__wentry *e)
         return rc;
     uint32_t row = rfm__wrows_push(w, day, e);
     if (e->amount >= 0)
-        rfm__wchain_add(w, cust, row); /* rows come day by day: an append */
+        rfm__wchain_add(w, cust, row, RFM__WCHAIN_DAY_UNKNOWN); /* day by day: an append */
     if (e->meta & RFM__W_KEYED)
         w->pur[e->ref].lines++;
     return RFM_OK;
@@ -551,7 +554,7 @@ int rfm__window_verify(rfm_ctx *ctx)
     for (size_t i = 0; i < w->span && !bad; i++) {
         int64_t day = w->base + (int64_t)i;
         const rfm__wday *d = rfm__window_day(w, day);
-        for (uint32_t id = d->first; id != NONE && !bad; id = w->blk[id].b->next) {
+        for (uint32_t id = d->first; id != RFM__WNIL && !bad; id = w->blk[id].b->next) {
             const rfm__wblock *b = w->blk[id].b;
             for (uint32_t j = 0; j < b->n; j++) {
                 const rfm__wentry e = rfm__wrow_get(w, b, j);

@@ -8,7 +8,8 @@
  *
  * - one 14-byte row per in-window transaction (lib/window_rows.c): customer
  *   or purchase number, the row number of its customer's next purchase
- *   line, and 48 bits of second of the day, flags and amount (an amount
+ *   line (and whether it is on the same day), and 48 bits of second of the
+ *   day, flags and amount (an amount
  *   beyond 29 signed bits moves to a side array of int64, named by the row).
  *   Rows sit in blocks of 64 (a block's day is in its header); each day
  *   holds a list of blocks, the days form a ring indexed by day, so
@@ -59,13 +60,19 @@ typedef struct rfm__wentry {
     int64_t amount;
 } rfm__wentry;
 
-/* Row numbers: block number * RFM__WROWS + slot; RFM__WNIL is none. */
+/* Row numbers: block number * RFM__WROWS + slot, below 2^31; RFM__WNIL is
+ * none (for rows, blocks and side-array slots). */
 #define RFM__WROWS 64
-#define RFM__WNIL UINT32_MAX
+#define RFM__WNIL 0x7fffffffu
 
-/* A row's 48 packed bits, lo (32) and hi (16): meta (bits 0..17), bit 18
- * RFM__W_BIG, bits 19..47 the amount (29 bits, signed) or with RFM__W_BIG
- * the index of the amount in the side array. */
+/* A row is 7 uint16 (14 bytes, no padding, its fields in one or two cache
+ * lines): ref (u32 at 0), link (u32 at 2), the packed bits (u32 at 4 and
+ * u16 at 6). The link holds the customer's next purchase line (RFM__WNIL
+ * at the end) and RFM__W_SAME when that line is on the same day. The 48
+ * packed bits: meta (bits 0..17), bit 18 RFM__W_BIG, bits 19..47 the amount
+ * (29 bits, signed) or with RFM__W_BIG the index of the amount in the side
+ * array. */
+#define RFM__W_SAME (1u << 31)
 #define RFM__W_BIG (1u << 18)
 #define RFM__W_AMOUNT_SHIFT 19
 #define RFM__W_AMOUNT_MIN (-(INT64_C(1) << 28))
@@ -75,11 +82,24 @@ typedef struct rfm__wblock {
     int32_t day;
     uint32_t n;    /* rows used */
     uint32_t next; /* the day's next block number, or RFM__WNIL */
-    uint32_t ref[RFM__WROWS];
-    uint32_t link[RFM__WROWS]; /* next purchase line of the customer, RFM__WNIL */
-    uint32_t lo[RFM__WROWS];
-    uint16_t hi[RFM__WROWS];
+    uint16_t row[RFM__WROWS][7];
 } rfm__wblock;
+
+static inline uint32_t rfm__wget32(const uint16_t *h)
+{
+    return (uint32_t)h[0] | (uint32_t)h[1] << 16;
+}
+
+static inline void rfm__wset32(uint16_t *h, uint32_t v)
+{
+    h[0] = (uint16_t)v;
+    h[1] = (uint16_t)(v >> 16);
+}
+
+static inline uint64_t rfm__wbits(const uint16_t *r)
+{
+    return (uint64_t)r[6] << 32 | rfm__wget32(r + 4);
+}
 
 /* A block number in use names its block; a free one the next free number. */
 typedef union rfm__wslot {
@@ -164,7 +184,7 @@ void rfm__window_forget(struct rfm_ctx *ctx, uint32_t gone, uint32_t moved_from,
 
 /* Rows of the log (lib/window_rows.c). reserve: the ring covers `day` and
  * one more row fits on it (with a side-array slot when `big`), else
- * RFM_E_NOMEM or RFM_E_RANGE (2^32 - 1 rows on one day or 2^32 - 64 in
+ * RFM_E_NOMEM or RFM_E_RANGE (2^32 - 1 rows on one day or 2^31 - 64 in
  * the window), nothing else changed; push: appends a reserved row to the
  * day (its link RFM__WNIL) and returns its number; drop_day: frees a day's
  * rows; cut: keeps a day's first `keep` rows (after rows were copied down
@@ -195,9 +215,9 @@ static inline rfm__wblock *rfm__wrow_block(const rfm__window *w, uint32_t row)
 /* Row `j` of block `b`, as snapshots store it. */
 static inline rfm__wentry rfm__wrow_get(const rfm__window *w, const rfm__wblock *b, uint32_t j)
 {
-    uint64_t v = (uint64_t)b->hi[j] << 32 | b->lo[j];
-    uint64_t field = v >> RFM__W_AMOUNT_SHIFT;
-    rfm__wentry e = {b->ref[j], (uint32_t)v & (RFM__W_SEC_MASK | RFM__W_KEYED), 0};
+    const uint16_t *r = b->row[j];
+    uint64_t v = rfm__wbits(r), field = v >> RFM__W_AMOUNT_SHIFT;
+    rfm__wentry e = {rfm__wget32(r), (uint32_t)v & (RFM__W_SEC_MASK | RFM__W_KEYED), 0};
     if (v & RFM__W_BIG)
         e.amount = w->big[field];
     else /* sign-extends the 29-bit field */
@@ -207,7 +227,9 @@ static inline rfm__wentry rfm__wrow_get(const rfm__window *w, const rfm__wblock 
 
 /* Each customer's purchase lines in day order (lib/window_chain.c).
  * reserve: room for customer `cust` (RFM_E_NOMEM, nothing changed);
- * new_customer: an empty chain; add: a pushed purchase line; expire: row
+ * new_customer: an empty chain; add: a pushed purchase line (last_day:
+ * the day of the customer's latest purchase line, which callers that know it
+ * pass to spare a read of the log, else RFM__WCHAIN_DAY_UNKNOWN); expire: row
  * `row` of the oldest day leaves: when it is its customer's last line on
  * that day, returns 1 with *first = the customer's new first purchase
  * (INT64_MAX when none is left), else 0; relink: every chain again from the
@@ -216,7 +238,8 @@ int rfm__wchain_reserve(struct rfm_ctx *ctx, uint32_t cust);
 void rfm__wchain_new_customer(struct rfm_ctx *ctx, uint32_t cust);
 /* Empty chains for every customer (a snapshot's, before its rows). */
 int rfm__wchain_init_all(struct rfm_ctx *ctx);
-void rfm__wchain_add(rfm__window *w, uint32_t cust, uint32_t row);
+#define RFM__WCHAIN_DAY_UNKNOWN INT64_MIN
+void rfm__wchain_add(rfm__window *w, uint32_t cust, uint32_t row, int64_t last_day);
 int rfm__wchain_expire(rfm__window *w, uint32_t cust, uint32_t row, int64_t *first);
 void rfm__wchain_relink(struct rfm_ctx *ctx);
 void rfm__wchain_trim(struct rfm_ctx *ctx);

@@ -6,7 +6,9 @@
  *
  * Within a day the chain keeps arrival order, so appending is O(1); the
  * new first purchase's second is the least of the next day's run, read
- * when that run becomes the first (each line is read so once). */
+ * when that run becomes the first (each line is read so once). A link says
+ * whether the next line is on the same day, so that finding the end of a
+ * run reads no other row's block. */
 #include "customers.h"
 
 #define NIL RFM__WNIL
@@ -16,14 +18,26 @@ static int64_t row_day(const rfm__window *w, uint32_t row)
     return rfm__wrow_block(w, row)->day;
 }
 
-static uint32_t *link_of(const rfm__window *w, uint32_t row)
+static uint16_t *row_at(const rfm__window *w, uint32_t row)
 {
-    return &rfm__wrow_block(w, row)->link[row % RFM__WROWS];
+    return rfm__wrow_block(w, row)->row[row % RFM__WROWS];
 }
 
-static uint32_t row_sec(const rfm__window *w, uint32_t row)
+static uint32_t next_of(const rfm__window *w, uint32_t row)
 {
-    return rfm__wrow_block(w, row)->lo[row % RFM__WROWS] & RFM__W_SEC_MASK;
+    return rfm__wget32(row_at(w, row) + 2) & ~RFM__W_SAME;
+}
+
+/* Row `row`'s next line is `next` (RFM__WNIL: none), on the same day or
+ * not. */
+static void link_to(const rfm__window *w, uint32_t row, uint32_t next, int same)
+{
+    rfm__wset32(row_at(w, row) + 2, next | (same ? RFM__W_SAME : 0));
+}
+
+static void set_next(const rfm__window *w, uint32_t row, uint32_t next)
+{
+    link_to(w, row, next, next != NIL && row_day(w, next) == row_day(w, row));
 }
 
 int rfm__wchain_reserve(rfm_ctx *ctx, uint32_t cust)
@@ -51,15 +65,17 @@ int rfm__wchain_init_all(rfm_ctx *ctx)
     return RFM_OK;
 }
 
-void rfm__wchain_add(rfm__window *w, uint32_t cust, uint32_t row)
+void rfm__wchain_add(rfm__window *w, uint32_t cust, uint32_t row, int64_t last_day)
 {
     rfm__wends *e = &w->ends[cust];
     int64_t day = row_day(w, row);
-    if (e->tail == NIL || row_day(w, e->tail) <= day) { /* the usual case */
+    if (e->tail != NIL && last_day == RFM__WCHAIN_DAY_UNKNOWN)
+        last_day = row_day(w, e->tail);
+    if (e->tail == NIL || last_day <= day) { /* the usual case */
         if (e->tail == NIL)
             e->head = row;
         else
-            *link_of(w, e->tail) = row;
+            link_to(w, e->tail, row, last_day == day);
         e->tail = row;
         return;
     }
@@ -67,34 +83,36 @@ void rfm__wchain_add(rfm__window *w, uint32_t cust, uint32_t row)
     uint32_t prev = NIL, cur = e->head;
     while (row_day(w, cur) <= day) {
         prev = cur;
-        cur = *link_of(w, cur);
+        cur = next_of(w, cur);
     }
-    *link_of(w, row) = cur;
+    set_next(w, row, cur);
     if (prev == NIL)
         e->head = row;
     else
-        *link_of(w, prev) = row;
+        set_next(w, prev, row);
 }
 
 int rfm__wchain_expire(rfm__window *w, uint32_t cust, uint32_t row, int64_t *first)
 {
-    const uint32_t next = *link_of(w, row);
-    if (next != NIL && row_day(w, next) == row_day(w, row))
+    const uint32_t link = rfm__wget32(row_at(w, row) + 2);
+    if (link & RFM__W_SAME)
         return 0;
     rfm__wends *e = &w->ends[cust];
-    e->head = next;
-    if (next == NIL) {
+    e->head = link;
+    if (link == NIL) {
         e->tail = NIL;
         *first = INT64_MAX;
         return 1;
     }
-    const int64_t day = row_day(w, next);
     uint32_t sec = RFM__W_SEC_MASK;
-    for (uint32_t r = next; r != NIL && row_day(w, r) == day; r = *link_of(w, r)) {
-        uint32_t s = row_sec(w, r);
+    for (uint32_t r = link;; r = next_of(w, r)) {
+        const uint16_t *p = row_at(w, r);
+        uint32_t s = rfm__wget32(p + 4) & RFM__W_SEC_MASK;
         sec = s < sec ? s : sec;
+        if (!(rfm__wget32(p + 2) & RFM__W_SAME))
+            break;
     }
-    *first = day * 86400 + (int64_t)sec;
+    *first = row_day(w, link) * 86400 + (int64_t)sec;
     return 1;
 }
 
@@ -109,11 +127,11 @@ void rfm__wchain_relink(rfm_ctx *ctx)
         for (uint32_t id = d->first; id != NIL; id = w->blk[id].b->next) {
             rfm__wblock *b = w->blk[id].b;
             for (uint32_t j = 0; j < b->n; j++) {
-                b->link[j] = NIL;
+                rfm__wset32(b->row[j] + 2, NIL);
                 rfm__wentry e = rfm__wrow_get(w, b, j);
                 if (e.amount >= 0)
                     rfm__wchain_add(w, e.meta & RFM__W_KEYED ? w->pur[e.ref].cust : e.ref,
-                                    id * RFM__WROWS + j);
+                                    id * RFM__WROWS + j, RFM__WCHAIN_DAY_UNKNOWN);
             }
         }
     }

@@ -1,7 +1,7 @@
 /* The rows of the look-back window's log: 14 bytes a row in blocks of 64,
  * each day a list of blocks, the days a ring (design in window.h).
  *
- * Rows are named by a 32-bit number (block number, slot) so that a
+ * Rows are named by a 31-bit number (block number, slot) so that a
  * customer's chain of purchase lines costs 4 bytes a row; a day's rows
  * cannot live in one growing array for that, as growing moves them. A
  * block is freed with its day, and a day wastes at most its last block's
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #define NIL RFM__WNIL
-#define MAX_BLOCKS ((size_t)(UINT32_MAX / RFM__WROWS)) /* the last would name RFM__WNIL */
+#define MAX_BLOCKS ((size_t)(NIL / RFM__WROWS)) /* the last would name RFM__WNIL */
 
 rfm__wday *rfm__window_day(rfm__window *w, int64_t day)
 {
@@ -134,10 +134,11 @@ void rfm__wrows_count(rfm__window *w, int64_t amount, int add)
 
 static void put(rfm__wblock *b, uint32_t j, uint32_t ref, uint64_t v)
 {
-    b->ref[j] = ref;
-    b->link[j] = NIL;
-    b->lo[j] = (uint32_t)v;
-    b->hi[j] = (uint16_t)(v >> 32);
+    uint16_t *r = b->row[j];
+    rfm__wset32(r, ref);
+    rfm__wset32(r + 2, NIL);
+    rfm__wset32(r + 4, (uint32_t)v);
+    r[6] = (uint16_t)(v >> 32);
 }
 
 uint32_t rfm__wrows_push(rfm__window *w, int64_t day, const rfm__wentry *e)
@@ -156,7 +157,7 @@ uint32_t rfm__wrows_push(rfm__window *w, int64_t day, const rfm__wentry *e)
  * rfm__wrows_move). */
 static void free_big(rfm__window *w, const rfm__wblock *b, uint32_t j)
 {
-    uint64_t v = (uint64_t)b->hi[j] << 32 | b->lo[j];
+    uint64_t v = rfm__wbits(b->row[j]);
     if (!(v & RFM__W_BIG))
         return;
     uint32_t k = (uint32_t)(v >> RFM__W_AMOUNT_SHIFT);
@@ -196,11 +197,8 @@ void rfm__wrows_move(rfm__window *w, uint32_t dst, uint32_t src)
     rfm__wblock *to = rfm__wrow_block(w, dst), *from = rfm__wrow_block(w, src);
     uint32_t i = dst % RFM__WROWS, j = src % RFM__WROWS;
     free_big(w, to, i);
-    to->ref[i] = from->ref[j];
-    to->link[i] = from->link[j];
-    to->lo[i] = from->lo[j];
-    to->hi[i] = from->hi[j];
-    from->lo[j] &= ~RFM__W_BIG; /* its side-array slot moved with it */
+    memcpy(to->row[i], from->row[j], sizeof to->row[i]);
+    from->row[j][5] &= (uint16_t) ~(RFM__W_BIG >> 16); /* its side-array slot moved with it */
 }
 
 void rfm__wrows_cut(rfm__window *w, const rfm__mem *mem, rfm__wday *d, uint32_t keep)
