@@ -9,11 +9,11 @@
  * - one 14-byte row per in-window transaction (lib/window_rows.c): customer
  *   or purchase number, the row number of its customer's next purchase
  *   line (and whether it is on the same day), and 48 bits of second of the
- *   day, flags and amount (an amount
- *   beyond 29 signed bits moves to a side array of int64, named by the row).
- *   Rows sit in blocks of 64 (a block's day is in its header); each day
- *   holds a list of blocks, the days form a ring indexed by day, so
- *   expiring the oldest day is O(its rows);
+ *   day, flags and amount (an amount beyond 29 signed bits moves to a side
+ *   array of int64, named by the row). Rows sit in blocks of 64 (the
+ *   blocks' days in an array by block number); each day holds a list of
+ *   blocks, the days form a ring indexed by day, so expiring the oldest day
+ *   is O(its rows);
  * - per customer, its first and last purchase line: the lines are chained
  *   in day order (lib/window_chain.c), so that when the customer's first
  *   purchase day leaves, the last of its lines on that day leads to the
@@ -79,7 +79,6 @@ typedef struct rfm__wentry {
 #define RFM__W_AMOUNT_MAX ((INT64_C(1) << 28) - 1)
 
 typedef struct rfm__wblock {
-    int32_t day;
     uint32_t n;    /* rows used */
     uint32_t next; /* the day's next block number, or RFM__WNIL */
     uint16_t row[RFM__WROWS][7];
@@ -137,8 +136,9 @@ typedef struct rfm__window {
     /* the rows' |amount| summed (abs_hi * 2^64 + abs_lo): while it fits
      * int64 no sum of rows can overflow, and a slide needs no check */
     uint64_t abs_lo, abs_hi;
-    rfm__wslot *blk; /* blocks by number (lib/window_rows.c) */
-    size_t n_blk, cap_blk, live_blk;
+    rfm__wslot *blk;  /* blocks by number (lib/window_rows.c) */
+    int32_t *blk_day; /* their days, apart: a small array that stays in cache */
+    size_t n_blk, cap_blk, cap_blk_day, live_blk;
     uint32_t free_blk;
     int64_t *big; /* amounts beyond 29 bits; a free one holds the next free index */
     size_t n_big, cap_big, live_big;

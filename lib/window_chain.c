@@ -15,7 +15,7 @@
 
 static int64_t row_day(const rfm__window *w, uint32_t row)
 {
-    return rfm__wrow_block(w, row)->day;
+    return w->blk_day[row / RFM__WROWS];
 }
 
 static uint16_t *row_at(const rfm__window *w, uint32_t row)

@@ -62,12 +62,13 @@ static int add_block(rfm_ctx *ctx, int64_t day, rfm__wday *d)
     rfm__window *w = &ctx->window;
     if (w->free_blk == NIL &&
         (w->n_blk >= MAX_BLOCKS ||
-         rfm__reserve(&ctx->mem, (void **)&w->blk, &w->cap_blk, w->n_blk + 1, sizeof *w->blk)))
+         rfm__reserve(&ctx->mem, (void **)&w->blk, &w->cap_blk, w->n_blk + 1, sizeof *w->blk) ||
+         rfm__reserve(&ctx->mem, (void **)&w->blk_day, &w->cap_blk_day, w->n_blk + 1,
+                      sizeof *w->blk_day)))
         return w->n_blk >= MAX_BLOCKS ? RFM_E_RANGE : RFM_E_NOMEM;
     rfm__wblock *b = rfm__alloc(&ctx->mem, sizeof *b);
     if (!b)
         return RFM_E_NOMEM;
-    b->day = (int32_t)day;
     b->n = 0;
     b->next = NIL;
     uint32_t id = w->free_blk;
@@ -76,6 +77,7 @@ static int add_block(rfm_ctx *ctx, int64_t day, rfm__wday *d)
     else
         id = (uint32_t)w->n_blk++;
     w->blk[id].b = b;
+    w->blk_day[id] = (int32_t)day;
     w->live_blk++;
     if (d->last == NIL)
         d->first = id;
@@ -235,6 +237,7 @@ void rfm__wrows_cut(rfm__window *w, const rfm__mem *mem, rfm__wday *d, uint32_t 
 uint64_t rfm__wrows_bytes(const rfm__window *w)
 {
     return (uint64_t)w->cap * sizeof *w->ring + (uint64_t)w->cap_blk * sizeof *w->blk +
+           (uint64_t)w->cap_blk_day * sizeof *w->blk_day +
            (uint64_t)w->live_blk * sizeof(rfm__wblock) + (uint64_t)w->cap_big * sizeof *w->big;
 }
 
@@ -244,5 +247,6 @@ void rfm__wrows_free(rfm__window *w, const rfm__mem *mem)
         rfm__wrows_drop_day(w, mem, &w->ring[(w->head + i) & (w->cap - 1)]);
     rfm__free_array(mem, w->ring, w->cap, sizeof *w->ring);
     rfm__free_array(mem, w->blk, w->cap_blk, sizeof *w->blk);
+    rfm__free_array(mem, w->blk_day, w->cap_blk_day, sizeof *w->blk_day);
     rfm__free_array(mem, w->big, w->cap_big, sizeof *w->big);
 }
