@@ -32,7 +32,9 @@
  * Money leaves exactly: only a customer's final in-window sum must fit
  * int64 (SPEC: an overflow is an error, never a wrap); a slide that would
  * leave one that does not fails the compute with RFM_E_OVERFLOW and
- * changes nothing.
+ * changes nothing. While the rows' |amount| sum fits int64 no sum of rows
+ * can overflow and the slide checks nothing; else the money leaves first,
+ * in a checked pass (lib/window.c, take_money).
  *
  * The window's start ("edge", as-of day - W) only moves forward: data
  * before it is dropped, so a compute whose window would start earlier is
