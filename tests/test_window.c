@@ -317,10 +317,16 @@ static void snapshot_swap(rfm_ctx **ctx)
  * random batches (late ones included); sometimes a customer is removed,
  * the window narrows, or the context goes through a snapshot. */
 static void scenario_shaped(int str, int unit, int64_t w, uint64_t seed, int snapshots, size_t n_tx,
-                            int64_t days)
+                            int64_t days, int huge)
 {
     model m;
     model_init(&m, str, unit, n_tx, 40, days, seed);
+    for (size_t t = 0; huge && t < m.n; t++) {
+        /* up to 2^56: the rows' |amount| sum passes 2^63, so every slide
+         * takes the checked path, while each customer's sums fit */
+        int64_t a = (int64_t)(splitmix64(&seed) >> 8);
+        m.tx[t].amount = m.tx[t].amount < 0 ? -a : a;
+    }
     rfm_ctx *ctx = window_ctx(&m, w, NULL);
     size_t *batch = calloc(m.n + 1, sizeof *batch);
     assert_non_null(batch);
@@ -399,7 +405,7 @@ static void scenario_shaped(int str, int unit, int64_t w, uint64_t seed, int sna
 
 static void scenario(int str, int unit, int64_t w, uint64_t seed, int snapshots)
 {
-    scenario_shaped(str, unit, w, seed, snapshots, 1500, 150);
+    scenario_shaped(str, unit, w, seed, snapshots, 1500, 150, 0);
 }
 
 /* Hundreds of rows a day: a day's rows span several blocks of the log, so
@@ -407,9 +413,18 @@ static void scenario(int str, int unit, int64_t w, uint64_t seed, int snapshots)
 static void random_dense_days(void **state)
 {
     (void)state;
-    scenario_shaped(0, RFM_FREQ_ORDER, 6, 51, 0, 6000, 25);
-    scenario_shaped(1, RFM_FREQ_TRANSACTION, 4, 52, 1, 6000, 25);
-    scenario_shaped(0, RFM_FREQ_DAY, 9, 53, 1, 6000, 25);
+    scenario_shaped(0, RFM_FREQ_ORDER, 6, 51, 0, 6000, 25, 0);
+    scenario_shaped(1, RFM_FREQ_TRANSACTION, 4, 52, 1, 6000, 25, 0);
+    scenario_shaped(0, RFM_FREQ_DAY, 9, 53, 1, 6000, 25, 0);
+}
+
+/* Amounts near 2^56: money leaves through the checked path on every slide
+ * (and the snapshot loader adds it up with carries). */
+static void random_huge_amounts(void **state)
+{
+    (void)state;
+    scenario_shaped(0, RFM_FREQ_ORDER, 20, 61, 1, 1500, 150, 1);
+    scenario_shaped(1, RFM_FREQ_TRANSACTION, 7, 62, 0, 1500, 150, 1);
 }
 
 static void random_u64_orders(void **state)
@@ -1040,6 +1055,7 @@ int main(void)
         cmocka_unit_test(random_units),
         cmocka_unit_test(random_with_snapshots),
         cmocka_unit_test(random_dense_days),
+        cmocka_unit_test(random_huge_amounts),
         cmocka_unit_test(money_on_expiry),
         cmocka_unit_test(bytes_per_row),
         cmocka_unit_test(allocation_failure),
