@@ -293,8 +293,7 @@ static int take_money(rfm_ctx *ctx, int64_t edge)
     if (bad == ctx->n_cust)
         return RFM_OK;
     move_money(ctx, edge, 1, NULL);
-    rfm__incoming who = {ctx->key_kind, ctx->cust[bad].key, NULL, 0, 0, 0, 0, 0, 0, NULL, 0,
-                         {0, 0}};
+    rfm__incoming who = {.kind = ctx->key_kind, .key_u64 = ctx->cust[bad].key};
     if (who.kind == RFM__KEYS_STR)
         who.key = rfm__cust_key(ctx, (uint32_t)bad, &who.key_len);
     char name[128], from[24];

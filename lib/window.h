@@ -199,7 +199,7 @@ void rfm__wrows_move(rfm__window *w, uint32_t dst, uint32_t src);
 /* Adds |amount| to (add = 1) or takes it from abs_lo/abs_hi: push and
  * drop_day do; rows dropped by cut must be taken by the caller. */
 void rfm__wrows_count(rfm__window *w, int64_t amount, int add);
-/* The bucket of `day`, which the ring covers. */
+/* The rows of `day`, which the ring covers. */
 rfm__wday *rfm__window_day(rfm__window *w, int64_t day);
 uint64_t rfm__wrows_bytes(const rfm__window *w);
 void rfm__wrows_free(rfm__window *w, const rfm__mem *mem);
