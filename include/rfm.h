@@ -1101,8 +1101,11 @@ RFM_API int rfm_nested_cutoffs(rfm_ctx *ctx, int r, int f, int64_t *out, size_t 
  * and rows older than the current start are applied to nothing but the
  * customer they name (it becomes known, unscored). Between computes the
  * customer queries see the window of the last compute plus what was
- * ingested since. Snapshots carry the log. rfm_merge(), rfm_export(),
- * rfm_import() and RFM_PARAM_BTYD are RFM_E_STATE in a window context. */
+ * ingested since. Snapshots carry the log. Money leaves exactly: a compute
+ * after which a customer's in-window net sum would not fit int64 (older
+ * rows leaving) is RFM_E_OVERFLOW, the message names the customer, and
+ * nothing expires. rfm_merge(), rfm_export(), rfm_import() and
+ * RFM_PARAM_BTYD are RFM_E_STATE in a window context. */
 
 /** What the window log holds (rfm_window_get). @since 0.2 */
 typedef struct rfm_window_info {
@@ -1112,7 +1115,7 @@ typedef struct rfm_window_info {
     uint64_t transactions; /* rows in the log */
     uint64_t purchases;    /* purchase records (lines with a purchase key, or purchase days) */
     uint64_t bytes;        /* memory of the log: rows, day ring, purchase records and their
-                              index, the customers' lists of purchase days */
+                              index, the customers' chain ends */
 } rfm_window_info;
 
 /** Fills *info (info->size set by the caller). RFM_E_INVALID for NULL or a

@@ -433,7 +433,7 @@ static int get_wind(rfm_ctx *ctx, rfm_ctx *t, src *s)
         n_pur > (s->len - s->pos) / 9 || n_pur >= UINT32_MAX)
         return corrupt(ctx, "window counts");
     t->window.edge = edge;
-    if (rfm__wdays_init_all(t))
+    if (rfm__wchain_init_all(t))
         return nomem(ctx);
     for (uint64_t i = 0; i < n_pur; i++) {
         int rc = get_wpurchase(ctx, t, s);

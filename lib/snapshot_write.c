@@ -234,17 +234,19 @@ static void put_wind(sink *s, const rfm_ctx *ctx, const extra *x)
     put_u64(s, w->n_entries);
     put_u64(s, days);
     for (size_t i = 0; i < w->span && !s->write_rc; i++) {
-        const rfm__wday *b = &w->ring[(w->head + i) & (w->cap - 1)];
-        if (!b->n)
+        const rfm__wday *d = &w->ring[(w->head + i) & (w->cap - 1)];
+        if (!d->n)
             continue;
         put_i64(s, w->base + (int64_t)i);
-        put_u32(s, b->n);
-        for (uint32_t j = 0; j < b->n; j++) {
-            const rfm__wentry *e = &b->e[j];
-            put_u32(s, e->meta & RFM__W_KEYED ? x->pur_number[e->ref] : e->ref);
-            put_u32(s, e->meta);
-            put_i64(s, e->amount);
-        }
+        put_u32(s, d->n);
+        /* the rows unpacked: the file keeps its 16 bytes a row */
+        for (uint32_t id = d->first; id != RFM__WNIL; id = w->blk[id].b->next)
+            for (uint32_t j = 0; j < w->blk[id].b->n; j++) {
+                const rfm__wentry e = rfm__wrow_get(w, w->blk[id].b, j);
+                put_u32(s, e.meta & RFM__W_KEYED ? x->pur_number[e.ref] : e.ref);
+                put_u32(s, e.meta);
+                put_i64(s, e.amount);
+            }
     }
 }
 

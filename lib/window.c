@@ -4,6 +4,7 @@
 #include "checked.h"
 #include "customers.h"
 #include "hash.h"
+#include "record.h"
 
 #include <string.h>
 
@@ -100,71 +101,6 @@ static uint32_t find_purchase(const rfm_ctx *ctx, uint32_t cust, const rfm__pkey
     return NONE;
 }
 
-rfm__wday *rfm__window_day(rfm__window *w, int64_t day)
-{
-    return &w->ring[(w->head + (size_t)(day - w->base)) & (w->cap - 1)];
-}
-
-/* Makes the ring cover `day`. A failure changes nothing; success may only
- * add empty days. */
-static int cover(rfm_ctx *ctx, int64_t day)
-{
-    rfm__window *w = &ctx->window;
-    if (w->span && day >= w->base && day < w->base + (int64_t)w->span)
-        return RFM_OK;
-    int64_t lo = day, hi = day;
-    if (w->span) {
-        lo = day < w->base ? day : w->base;
-        hi = day > w->base + (int64_t)w->span - 1 ? day : w->base + (int64_t)w->span - 1;
-    }
-    size_t need = (size_t)(hi - lo + 1);
-    if (need > w->cap) {
-        size_t cap = w->cap ? w->cap : 64;
-        while (cap < need)
-            cap *= 2;
-        rfm__wday *ring = rfm__alloc_array(&ctx->mem, cap, sizeof *ring);
-        if (!ring)
-            return RFM_E_NOMEM;
-        memset(ring, 0, cap * sizeof *ring);
-        for (size_t i = 0; i < w->span; i++)
-            ring[i + (size_t)(w->base - lo)] = w->ring[(w->head + i) & (w->cap - 1)];
-        rfm__free_array(&ctx->mem, w->ring, w->cap, sizeof *w->ring);
-        w->ring = ring;
-        w->cap = cap;
-        w->head = 0;
-    } else if (w->span) {
-        w->head = (w->head - (size_t)(w->base - lo)) & (w->cap - 1);
-    }
-    w->base = lo;
-    w->span = need;
-    return RFM_OK;
-}
-
-static int bucket_reserve(const rfm__mem *mem, rfm__wday *b, size_t more)
-{
-    if (more <= (size_t)(b->cap - b->n))
-        return RFM_OK;
-    if (more > UINT32_MAX - b->n)
-        return RFM_E_RANGE;
-    size_t want = b->cap ? (size_t)b->cap * 2 : 4;
-    while (want < (size_t)b->n + more)
-        want *= 2;
-    if (want > UINT32_MAX)
-        want = UINT32_MAX;
-    void *p = rfm__realloc_array(mem, b->e, b->cap, want, sizeof *b->e);
-    if (!p)
-        return RFM_E_NOMEM;
-    b->e = p;
-    b->cap = (uint32_t)want;
-    return RFM_OK;
-}
-
-int rfm__window_reserve_day(rfm_ctx *ctx, int64_t day, size_t more)
-{
-    int rc = cover(ctx, day);
-    return rc ? rc : bucket_reserve(&ctx->mem, rfm__window_day(&ctx->window, day), more);
-}
-
 /* Room for one more purchase record and its index slot. */
 static int reserve_purchase(rfm_ctx *ctx)
 {
@@ -200,14 +136,9 @@ static void drop_purchase(rfm_ctx *ctx, uint32_t pid)
     w->live_pur--;
 }
 
-static void touch(rfm__window *w, int64_t day)
+static uint32_t entry_cust(const rfm__window *w, const rfm__wentry *e)
 {
-    if (w->touched_lo > w->touched_hi) {
-        w->touched_lo = w->touched_hi = day;
-        return;
-    }
-    w->touched_lo = day < w->touched_lo ? day : w->touched_lo;
-    w->touched_hi = day > w->touched_hi ? day : w->touched_hi;
+    return e->meta & RFM__W_KEYED ? w->pur[e->ref].cust : e->ref;
 }
 
 int rfm__window_apply(rfm_ctx *ctx, uint32_t idx, const rfm__wrow *r, size_t i)
@@ -223,13 +154,15 @@ int rfm__window_apply(rfm_ctx *ctx, uint32_t idx, const rfm__wrow *r, size_t i)
     size_t ppos = 0;
     uint64_t phash = 0, block = 0;
     int64_t sum = 0;
-    if (rfm__wdays_reserve(ctx, owner))
+    if (rfm__wchain_reserve(ctx, owner))
         goto nomem;
     if (inside) {
-        int rc = rfm__window_reserve_day(ctx, day, 1);
+        int rc = rfm__wrows_reserve(ctx, day, rfm__wrow_big(r->amount));
         if (rc == RFM_E_RANGE)
-            return rfm__fail(ctx, rc, "row %zu: more than %lu rows on one day", i,
-                             (unsigned long)UINT32_MAX);
+            return rfm__fail(ctx, rc,
+                             "row %zu: the window holds its most rows (2^32 - 1 on one day, "
+                             "2^31 - 64 in all, 2^29 amounts beyond 29 bits)",
+                             i);
         if (rc)
             goto nomem;
         if (r->pk) {
@@ -261,7 +194,7 @@ int rfm__window_apply(rfm_ctx *ctx, uint32_t idx, const rfm__wrow *r, size_t i)
     if (is_new) {
         ctx->key_kind = r->kind;
         idx = rfm__cust_insert(ctx, r->pos, r->hash, r->key_u64, r->key, r->key_len);
-        rfm__wdays_new_customer(ctx, idx);
+        rfm__wchain_new_customer(ctx, idx);
     }
     if (!inside)
         return RFM_OK;
@@ -281,78 +214,123 @@ int rfm__window_apply(rfm_ctx *ctx, uint32_t idx, const rfm__wrow *r, size_t i)
         c->frequency++;
     }
     c->monetary = sum;
+    uint32_t row = rfm__wrows_push(w, day, &e);
     if (is_purchase) {
+        /* the chain's last line is on the day of the latest purchase */
+        rfm__wchain_add(w, idx, row,
+                        rfm__cust_last_ts(c) == INT64_MIN ? day : rfm__cust_last_day(c));
         rfm__cust_add_ts(c, r->timestamp);
-        rfm__wdays_add(ctx, idx, day, e.meta & RFM__W_SEC_MASK);
     }
-    rfm__wday *b = rfm__window_day(w, day);
-    b->e[b->n++] = e;
-    w->n_entries++;
-    touch(w, day);
     return RFM_OK;
 nomem:
     return rfm__fail(ctx, RFM_E_NOMEM, "row %zu: out of memory", i);
 }
 
-static uint32_t entry_cust(const rfm__window *w, const rfm__wentry *e)
+/* a - b and a + b with wrap-around; 1 when it wrapped. */
+static int sub_wraps(int64_t a, int64_t b, int64_t *out)
 {
-    return e->meta & RFM__W_KEYED ? w->pur[e->ref].cust : e->ref;
+    *out = (int64_t)((uint64_t)a - (uint64_t)b);
+    return b < 0 ? *out < a : *out > a;
 }
 
-/* Takes one entry of `day` out of its customer's aggregates; the first
- * purchase moves to the customer's next purchase day left. */
-static void expire(rfm_ctx *ctx, const rfm__wentry *e, int64_t day)
+static int add_wraps(int64_t a, int64_t b, int64_t *out)
+{
+    *out = (int64_t)((uint64_t)a + (uint64_t)b);
+    return b < 0 ? *out > a : *out < a;
+}
+
+/* Takes the money of the rows of the days before `end` out of their
+ * customers' sums (put_back: adds it back), with wrap-around; returns 1
+ * when a step wrapped. `carry`, when given, counts each customer's wraps
+ * (-1 below INT64_MIN, +1 above INT64_MAX): its true sum is its int64 plus
+ * carry * 2^64. */
+static int move_money(rfm_ctx *ctx, int64_t end, int put_back, int64_t *carry)
 {
     rfm__window *w = &ctx->window;
-    uint32_t cust = entry_cust(w, e);
+    int wrapped = 0;
+    int64_t last = w->base + (int64_t)w->span;
+    for (int64_t day = w->base; day < end && day < last; day++) {
+        const rfm__wday *d = rfm__window_day(w, day);
+        for (uint32_t id = d->first; id != RFM__WNIL; id = w->blk[id].b->next) {
+            const rfm__wblock *b = w->blk[id].b;
+            for (uint32_t j = 0; j < b->n; j++) {
+                rfm__wentry e = rfm__wrow_get(w, b, j);
+                uint32_t cust = entry_cust(w, &e);
+                int64_t *m = &ctx->cust[cust].monetary;
+                if (put_back) {
+                    *m = (int64_t)((uint64_t)*m + (uint64_t)e.amount);
+                } else if (sub_wraps(*m, e.amount, m)) {
+                    wrapped = 1;
+                    if (carry)
+                        carry[cust] += e.amount > 0 ? -1 : 1;
+                }
+            }
+        }
+    }
+    return wrapped;
+}
+
+/* The money of the rows leaving the window (days before `edge`) leaves
+ * their customers' sums. Only a customer's final sum must fit: a fresh
+ * computation over the window never sees the sums on the way, whose order
+ * is arbitrary. So the steps are checked, and only when one wraps are the
+ * sums put back and taken again counting each customer's wraps. A final
+ * sum that does not fit is RFM_E_OVERFLOW with every sum as it was. */
+static int take_money(rfm_ctx *ctx, int64_t edge)
+{
+    if (!ctx->window.span || !move_money(ctx, edge, 0, NULL))
+        return RFM_OK;
+    move_money(ctx, edge, 1, NULL);
+    int64_t *carry = rfm__alloc_array(&ctx->mem, ctx->n_cust, sizeof *carry);
+    if (!carry)
+        return rfm__fail(ctx, RFM_E_NOMEM, "out of memory expiring the window's rows");
+    memset(carry, 0, ctx->n_cust * sizeof *carry);
+    move_money(ctx, edge, 0, carry);
+    size_t bad = 0;
+    while (bad < ctx->n_cust && !carry[bad])
+        bad++;
+    rfm__free_array(&ctx->mem, carry, ctx->n_cust, sizeof *carry);
+    if (bad == ctx->n_cust)
+        return RFM_OK;
+    move_money(ctx, edge, 1, NULL);
+    rfm__incoming who = {.kind = ctx->key_kind, .key_u64 = ctx->cust[bad].key};
+    if (who.kind == RFM__KEYS_STR)
+        who.key = rfm__cust_key(ctx, (uint32_t)bad, &who.key_len);
+    char name[128], from[24];
+    rfm__describe_key(&who, name, sizeof name);
+    rfm__format_day(edge, from, sizeof from);
+    return rfm__fail(ctx, RFM_E_OVERFLOW,
+                     "%s: monetary sum of the %lld-day window starting %s overflows int64 once "
+                     "the rows before it leave",
+                     name, (long long)ctx->window.days, from);
+}
+
+/* Takes row j of block `id` (of the oldest day) out of its customer's
+ * purchases and first purchase, and with `money` out of its sum (else its
+ * money is gone already). */
+static void expire(rfm_ctx *ctx, const rfm__wblock *b, uint32_t id, uint32_t j, int money)
+{
+    rfm__window *w = &ctx->window;
+    const rfm__wentry e = rfm__wrow_get(w, b, j);
+    const uint32_t cust = entry_cust(w, &e);
     rfm__cust *c = &ctx->cust[cust];
-    if (e->meta & RFM__W_KEYED) {
-        if (--w->pur[e->ref].lines == 0) {
-            drop_purchase(ctx, e->ref);
+    if (money) /* exact: see rfm__window_slide */
+        c->monetary -= e.amount;
+    if (e.meta & RFM__W_KEYED) {
+        if (--w->pur[e.ref].lines == 0) {
+            drop_purchase(ctx, e.ref);
             c->frequency--;
         }
-    } else if (e->amount >= 0) {
+    } else if (e.amount >= 0) {
         c->frequency--;
     }
-    /* the sum of what is left fits whenever a fresh computation's would:
-     * the modular difference is then exact */
-    c->monetary = (int64_t)((uint64_t)c->monetary - (uint64_t)e->amount);
-    if (e->amount < 0)
+    if (e.amount < 0)
         return;
-    rfm__cust_set_first_ts(c, rfm__wdays_expire(ctx, cust, day));
+    int64_t first;
+    if (rfm__wchain_expire(w, cust, id * RFM__WROWS + j, &first))
+        rfm__cust_set_first_ts(c, first);
     if (c->frequency == 0)
         rfm__cust_set_last_ts(c, INT64_MIN);
-}
-
-/* Days that got rows since the last slide give back their spare room:
- * a finished day then costs its 16 bytes a row and no more. Failing to
- * shrink loses nothing. */
-static void trim(rfm_ctx *ctx)
-{
-    rfm__window *w = &ctx->window;
-    if (w->touched_lo > w->touched_hi || !w->span)
-        return;
-    int64_t lo = w->touched_lo > w->base ? w->touched_lo : w->base;
-    int64_t hi = w->base + (int64_t)w->span - 1;
-    hi = w->touched_hi < hi ? w->touched_hi : hi;
-    for (int64_t d = lo; d <= hi; d++) {
-        rfm__wday *b = rfm__window_day(w, d);
-        if (b->cap == b->n)
-            continue;
-        if (b->n == 0) {
-            rfm__free_array(&ctx->mem, b->e, b->cap, sizeof *b->e);
-            b->e = NULL;
-            b->cap = 0;
-            continue;
-        }
-        void *p = rfm__realloc_array(&ctx->mem, b->e, b->cap, b->n, sizeof *b->e);
-        if (p) {
-            b->e = p;
-            b->cap = b->n;
-        }
-    }
-    w->touched_lo = 1;
-    w->touched_hi = 0;
 }
 
 int rfm__window_slide(rfm_ctx *ctx, int64_t requested)
@@ -386,22 +364,26 @@ int rfm__window_slide(rfm_ctx *ctx, int64_t requested)
                          "already dropped the transactions before %s (it only moves forward)",
                          a, (long long)w->days, e, k);
     }
+    /* while the rows' |amount| sum fits, so does every sum of rows and the
+     * money leaves with the rest; else it leaves first, checked */
+    const int fits = !w->abs_hi && w->abs_lo <= INT64_MAX;
+    int rc = fits ? RFM_OK : take_money(ctx, edge);
+    if (rc)
+        return rc;
     uint64_t expired = 0;
     while (w->span && w->base < edge) {
-        rfm__wday *b = &w->ring[w->head];
-        for (uint32_t j = 0; j < b->n; j++)
-            expire(ctx, &b->e[j], w->base);
-        expired += b->n;
-        rfm__free_array(&ctx->mem, b->e, b->cap, sizeof *b->e);
-        memset(b, 0, sizeof *b);
+        rfm__wday *d = &w->ring[w->head];
+        for (uint32_t id = d->first; id != RFM__WNIL; id = w->blk[id].b->next)
+            for (uint32_t j = 0; j < w->blk[id].b->n; j++)
+                expire(ctx, w->blk[id].b, id, j, fits);
+        expired += d->n;
+        rfm__wrows_drop_day(w, &ctx->mem, d);
         w->head = (w->head + 1) & (w->cap - 1);
         w->base++;
         w->span--;
     }
-    w->n_entries -= expired;
     w->edge = edge;
-    trim(ctx);
-    rfm__wdays_compact(ctx);
+    rfm__wchain_trim(ctx);
     if (expired)
         ctx->data_version++;
     return RFM_OK;
@@ -412,22 +394,31 @@ void rfm__window_forget(rfm_ctx *ctx, uint32_t gone, uint32_t moved_from, uint32
     rfm__window *w = &ctx->window;
     if (!w->days)
         return;
+    /* the kept rows move down in place, keeping their order */
     for (size_t i = 0; i < w->span; i++) {
-        rfm__wday *b = &w->ring[(w->head + i) & (w->cap - 1)];
-        uint32_t k = 0;
-        for (uint32_t j = 0; j < b->n; j++) {
-            rfm__wentry e = b->e[j];
-            uint32_t cust = entry_cust(w, &e);
-            if (cust == gone)
-                continue;
-            if (!(e.meta & RFM__W_KEYED) && e.ref == moved_from)
-                e.ref = moved_to;
-            b->e[k++] = e;
+        rfm__wday *d = &w->ring[(w->head + i) & (w->cap - 1)];
+        uint32_t k = 0, to = d->first, to_j = 0;
+        for (uint32_t id = d->first; id != RFM__WNIL; id = w->blk[id].b->next) {
+            rfm__wblock *b = w->blk[id].b;
+            for (uint32_t j = 0; j < b->n; j++) {
+                rfm__wentry e = rfm__wrow_get(w, b, j);
+                if (entry_cust(w, &e) == gone) {
+                    rfm__wrows_count(w, e.amount, 0);
+                    continue;
+                }
+                if (!(e.meta & RFM__W_KEYED) && e.ref == moved_from)
+                    rfm__wset32(b->row[j], moved_to);
+                rfm__wrows_move(w, to * RFM__WROWS + to_j, id * RFM__WROWS + j);
+                k++;
+                if (++to_j == RFM__WROWS) {
+                    to_j = 0;
+                    to = w->blk[to].b->next;
+                }
+            }
         }
-        w->n_entries -= b->n - k;
-        b->n = k;
+        if (k != d->n)
+            rfm__wrows_cut(w, &ctx->mem, d, k);
     }
-    rfm__wdays_forget(ctx, gone, moved_from, moved_to);
     /* gone's purchases leave first: moved_to is gone's number, and its
      * keys may equal those of the renamed customer */
     for (uint32_t pid = 0; pid < w->n_pur; pid++)
@@ -447,6 +438,8 @@ void rfm__window_forget(rfm_ctx *ctx, uint32_t gone, uint32_t moved_from, uint32
         (void)find_purchase(ctx, moved_to, &k, hash, &pos);
         rfm__table_put(&w->index, pos, rfm__slot_make(hash, pid));
     }
+    /* rows moved: the chains are built again (O(window), as the scan above) */
+    rfm__wchain_relink(ctx);
 }
 
 int rfm__window_set_days(rfm_ctx *ctx, int64_t days)
@@ -462,9 +455,8 @@ int rfm__window_set_days(rfm_ctx *ctx, int64_t days)
         w->seed = rfm__hash_u64(ctx->seed, UINT64_C(0x77696e646f77)); /* apart from pset's */
         w->edge = RFM__WINDOW_NO_EDGE;
         w->free_pur = NONE;
-        w->free_node = RFM__WNODE_NIL;
-        w->touched_lo = 1;
-        w->touched_hi = 0;
+        w->free_blk = RFM__WNIL;
+        w->free_big = RFM__WNIL;
     }
     w->days = days;
     return RFM_OK;
@@ -480,19 +472,13 @@ int rfm__window_refuse(rfm_ctx *ctx, const char *what)
 
 uint64_t rfm__window_bytes(const rfm__window *w)
 {
-    uint64_t bytes = (uint64_t)w->cap * sizeof *w->ring + (uint64_t)w->cap_pur * sizeof *w->pur +
-                     rfm__table_bytes(&w->index) + (uint64_t)w->cap_ends * sizeof *w->ends +
-                     (uint64_t)w->cap_node * sizeof *w->node;
-    for (size_t i = 0; i < w->span; i++)
-        bytes += (uint64_t)w->ring[(w->head + i) & (w->cap - 1)].cap * sizeof(rfm__wentry);
-    return bytes;
+    return rfm__wrows_bytes(w) + (uint64_t)w->cap_pur * sizeof *w->pur +
+           rfm__table_bytes(&w->index) + (uint64_t)w->cap_ends * sizeof *w->ends;
 }
 
 void rfm__window_free(rfm__window *w, const rfm__mem *mem, int byte_keys)
 {
-    for (size_t i = 0; i < w->cap; i++)
-        rfm__free_array(mem, w->ring[i].e, w->ring[i].cap, sizeof(rfm__wentry));
-    rfm__free_array(mem, w->ring, w->cap, sizeof *w->ring);
+    rfm__wrows_free(w, mem);
     if (byte_keys)
         for (size_t i = 0; i < w->n_pur; i++)
             if (w->pur[i].lines)
@@ -500,7 +486,6 @@ void rfm__window_free(rfm__window *w, const rfm__mem *mem, int byte_keys)
     rfm__free_array(mem, w->pur, w->cap_pur, sizeof *w->pur);
     rfm__table_free(&w->index, mem);
     rfm__free_array(mem, w->ends, w->cap_ends, sizeof *w->ends);
-    rfm__free_array(mem, w->node, w->cap_node, sizeof *w->node);
     memset(w, 0, sizeof *w);
 }
 
@@ -534,14 +519,12 @@ int rfm__window_add_entry(rfm_ctx *ctx, int64_t day, const rfm__wentry *e)
 {
     rfm__window *w = &ctx->window;
     uint32_t cust = entry_cust(w, e);
-    int rc = rfm__window_reserve_day(ctx, day, 1);
-    if (rc || (e->amount >= 0 && (rc = rfm__wdays_reserve(ctx, cust))))
+    int rc = rfm__wrows_reserve(ctx, day, rfm__wrow_big(e->amount));
+    if (rc)
         return rc;
+    uint32_t row = rfm__wrows_push(w, day, e);
     if (e->amount >= 0)
-        rfm__wdays_add(ctx, cust, day, e->meta & RFM__W_SEC_MASK);
-    rfm__wday *b = rfm__window_day(w, day);
-    b->e[b->n++] = *e;
-    w->n_entries++;
+        rfm__wchain_add(w, cust, row, RFM__WCHAIN_DAY_UNKNOWN); /* day by day: an append */
     if (e->meta & RFM__W_KEYED)
         w->pur[e->ref].lines++;
     return RFM_OK;
@@ -553,14 +536,14 @@ int rfm__window_verify(rfm_ctx *ctx)
 {
     rfm__window *w = &ctx->window;
     typedef struct agg {
-        int64_t monetary, first, last;
+        int64_t monetary, carry, first, last; /* the sum is monetary + carry * 2^64 */
         uint64_t frequency;
     } agg;
     agg *a = ctx->n_cust ? rfm__alloc_array(&ctx->mem, ctx->n_cust, sizeof *a) : NULL;
     if (ctx->n_cust && !a)
         return RFM_E_NOMEM;
     for (size_t i = 0; i < ctx->n_cust; i++)
-        a[i] = (agg){0, INT64_MAX, INT64_MIN, 0};
+        a[i] = (agg){0, 0, INT64_MAX, INT64_MIN, 0};
     int bad = 0;
     for (uint32_t pid = 0; pid < w->n_pur; pid++) {
         bad |= w->pur[pid].lines == 0;
@@ -569,27 +552,32 @@ int rfm__window_verify(rfm_ctx *ctx)
     uint32_t kind = pur_kind(ctx);
     for (size_t i = 0; i < w->span && !bad; i++) {
         int64_t day = w->base + (int64_t)i;
-        const rfm__wday *b = rfm__window_day(w, day);
-        for (uint32_t j = 0; j < b->n && !bad; j++) {
-            const rfm__wentry *e = &b->e[j];
-            int keyed = (e->meta & RFM__W_KEYED) != 0;
-            agg *c = &a[entry_cust(w, e)];
-            bad |= rfm__add_overflow_i64(c->monetary, e->amount, &c->monetary);
-            if (e->amount < 0)
-                continue;
-            /* counting days, every purchase line is keyed by its own day */
-            bad |= ctx->frequency_unit == RFM_FREQ_DAY && !keyed;
-            bad |= ctx->frequency_unit == RFM_FREQ_TRANSACTION && keyed;
-            bad |= keyed && kind == RFM__PK_DAY && (int64_t)w->pur[e->ref].val != day;
-            c->frequency += !keyed;
-            int64_t ts = day * 86400 + (int64_t)(e->meta & RFM__W_SEC_MASK);
-            c->first = ts < c->first ? ts : c->first;
-            c->last = ts > c->last ? ts : c->last;
+        const rfm__wday *d = rfm__window_day(w, day);
+        for (uint32_t id = d->first; id != RFM__WNIL && !bad; id = w->blk[id].b->next) {
+            const rfm__wblock *b = w->blk[id].b;
+            for (uint32_t j = 0; j < b->n; j++) {
+                const rfm__wentry e = rfm__wrow_get(w, b, j);
+                int keyed = (e.meta & RFM__W_KEYED) != 0;
+                agg *c = &a[entry_cust(w, &e)];
+                /* the rows' order is not the ingest's: only the total must fit */
+                if (add_wraps(c->monetary, e.amount, &c->monetary))
+                    c->carry += e.amount > 0 ? 1 : -1;
+                if (e.amount < 0)
+                    continue;
+                /* counting days, every purchase line is keyed by its own day */
+                bad |= ctx->frequency_unit == RFM_FREQ_DAY && !keyed;
+                bad |= ctx->frequency_unit == RFM_FREQ_TRANSACTION && keyed;
+                bad |= keyed && kind == RFM__PK_DAY && (int64_t)w->pur[e.ref].val != day;
+                c->frequency += !keyed;
+                int64_t ts = day * 86400 + (int64_t)(e.meta & RFM__W_SEC_MASK);
+                c->first = ts < c->first ? ts : c->first;
+                c->last = ts > c->last ? ts : c->last;
+            }
         }
     }
     for (size_t i = 0; i < ctx->n_cust && !bad; i++) {
         const rfm__cust *c = &ctx->cust[i];
-        bad |= c->monetary != a[i].monetary || c->frequency != a[i].frequency ||
+        bad |= a[i].carry != 0 || c->monetary != a[i].monetary || c->frequency != a[i].frequency ||
                rfm__cust_first_ts(c) != a[i].first || rfm__cust_last_ts(c) != a[i].last;
     }
     rfm__free_array(&ctx->mem, a, ctx->n_cust, sizeof *a);
