@@ -101,6 +101,9 @@ static void expect_same_customers(rfm_ctx *a, rfm_ctx *b)
         assert_int_equal(rfm_customer_at(a, i, &x), RFM_OK);
         assert_int_equal(rfm_customer_at(b, i, &y), RFM_OK);
         assert_int_equal(x.key_u64, y.key_u64);
+        assert_int_equal(x.key_len, y.key_len);
+        if (x.key_len)
+            assert_memory_equal(x.key, y.key, x.key_len);
         assert_int_equal(x.frequency, y.frequency);
         assert_int_equal(x.monetary, y.monetary);
         assert_int_equal(x.first_purchase, y.first_purchase);
@@ -108,140 +111,109 @@ static void expect_same_customers(rfm_ctx *a, rfm_ctx *b)
     }
 }
 
-static void run_str(int unit, int hostile, uint64_t seed);
+enum { BATCH = 5000 };
 
-static void run(int unit, int btyd, int hostile, uint64_t seed)
+/* One batch in both forms: this version's structs (the lean loop) and the
+ * longer caller structs (the general path alone). */
+typedef struct batches {
+    int str;
+    rfm_row_u64 rows[BATCH];
+    long_row longer[BATCH];
+    rfm_row_str srows[BATCH];
+    long_row_str slonger[BATCH];
+    char text[48 * BATCH];
+} batches;
+
+static int ingest_from(rfm_ctx *ctx, const batches *b, size_t off, int general, size_t *applied)
 {
-    rfm_ctx *fast, *general;
-    assert_int_equal(rfm_create(&fast), RFM_OK);
-    assert_int_equal(rfm_create(&general), RFM_OK);
-    rfm_ctx *both[2] = {fast, general};
-    for (int k = 0; k < 2; k++) {
-        assert_int_equal(rfm_set_param(both[k], RFM_PARAM_FREQUENCY_UNIT, unit), RFM_OK);
-        if (btyd)
-            assert_int_equal(rfm_set_param(both[k], RFM_PARAM_BTYD, 1), RFM_OK);
+    size_t n = BATCH - off;
+    if (b->str)
+        return general ? rfm_ingest_str(ctx, &b->slonger[off].r, n, sizeof b->slonger[0], applied)
+                       : rfm_ingest_str(ctx, b->srows + off, n, sizeof b->srows[0], applied);
+    return general ? rfm_ingest_u64(ctx, &b->longer[off].r, n, sizeof b->longer[0], applied)
+                   : rfm_ingest_u64(ctx, b->rows + off, n, sizeof b->rows[0], applied);
+}
+
+/* The same batches to both contexts, the bad rows skipped as a caller
+ * would; returns how many rows failed. */
+static size_t ingest_both(rfm_ctx *fast, rfm_ctx *general, const batches *b)
+{
+    size_t off = 0, failures = 0;
+    while (off < BATCH) {
+        size_t af = 0, ag = 0;
+        int rf = ingest_from(fast, b, off, 0, &af);
+        int rg = ingest_from(general, b, off, 1, &ag);
+        assert_int_equal(rf, rg);
+        assert_int_equal(af, ag);
+        if (rf != RFM_OK) {
+            assert_string_equal(rfm_errmsg(fast), rfm_errmsg(general));
+            failures++;
+            af++;
+        }
+        off += af;
     }
-    enum { BATCH = 5000 };
-    static rfm_row_u64 rows[BATCH];
-    static long_row longer[BATCH];
+    return failures;
+}
+
+static void run(int str, int unit, int btyd, int hostile, uint64_t seed)
+{
+    rfm_ctx *ctx[2];
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(rfm_create(&ctx[k]), RFM_OK);
+        assert_int_equal(rfm_set_param(ctx[k], RFM_PARAM_FREQUENCY_UNIT, unit), RFM_OK);
+        if (btyd)
+            assert_int_equal(rfm_set_param(ctx[k], RFM_PARAM_BTYD, 1), RFM_OK);
+    }
+    batches *b = calloc(1, sizeof *b);
+    assert_non_null(b);
+    b->str = str;
     uint64_t rng = seed;
     size_t failures = 0;
-    for (int round = 0; round < 12; round++) {
+    for (int round = 0; round < 10; round++) {
         /* the customer base grows over the rounds: new customers mid-batch */
-        make_batch(rows, BATCH, &rng, 500 + (uint64_t)round * 4000, hostile);
+        make_batch(b->rows, BATCH, &rng, 500 + (uint64_t)round * 4000, hostile);
+        to_str(b->rows, b->srows, b->text, BATCH, hostile);
         for (size_t i = 0; i < BATCH; i++) {
-            longer[i].r = rows[i];
-            longer[i].extra = 0;
+            b->longer[i].r = b->rows[i];
+            b->slonger[i].r = b->srows[i];
         }
-        size_t off = 0;
-        while (off < BATCH) {
-            size_t af = 0, ag = 0;
-            int rf = rfm_ingest_u64(fast, rows + off, BATCH - off, sizeof rows[0], &af);
-            int rg = rfm_ingest_u64(general, &longer[off].r, BATCH - off, sizeof longer[0], &ag);
-            assert_int_equal(rf, rg);
-            assert_int_equal(af, ag);
-            if (rf != RFM_OK) {
-                assert_string_equal(rfm_errmsg(fast), rfm_errmsg(general));
-                failures++;
-                af++; /* skip the bad row, as a caller would */
-            }
-            off += af;
-        }
-        expect_same_customers(fast, general);
+        failures += ingest_both(ctx[0], ctx[1], b);
+        expect_same_customers(ctx[0], ctx[1]);
     }
     if (hostile)
         assert_true(failures > 10); /* the bad rows were met */
-    rfm_destroy(fast);
-    rfm_destroy(general);
-}
-
-static void run_str(int unit, int hostile, uint64_t seed)
-{
-    rfm_ctx *fast, *general;
-    assert_int_equal(rfm_create(&fast), RFM_OK);
-    assert_int_equal(rfm_create(&general), RFM_OK);
-    assert_int_equal(rfm_set_param(fast, RFM_PARAM_FREQUENCY_UNIT, unit), RFM_OK);
-    assert_int_equal(rfm_set_param(general, RFM_PARAM_FREQUENCY_UNIT, unit), RFM_OK);
-    enum { BATCH = 5000 };
-    static rfm_row_u64 rows[BATCH];
-    static rfm_row_str srows[BATCH];
-    static long_row_str longer[BATCH];
-    static char text[48 * BATCH];
-    uint64_t rng = seed;
-    size_t failures = 0;
-    for (int round = 0; round < 8; round++) {
-        make_batch(rows, BATCH, &rng, 500 + (uint64_t)round * 4000, hostile);
-        to_str(rows, srows, text, BATCH, hostile);
-        for (size_t i = 0; i < BATCH; i++) {
-            longer[i].r = srows[i];
-            longer[i].extra = 0;
-        }
-        size_t off = 0;
-        while (off < BATCH) {
-            size_t af = 0, ag = 0;
-            int rf = rfm_ingest_str(fast, srows + off, BATCH - off, sizeof srows[0], &af);
-            int rg = rfm_ingest_str(general, &longer[off].r, BATCH - off, sizeof longer[0], &ag);
-            assert_int_equal(rf, rg);
-            assert_int_equal(af, ag);
-            if (rf != RFM_OK) {
-                assert_string_equal(rfm_errmsg(fast), rfm_errmsg(general));
-                failures++;
-                af++;
-            }
-            off += af;
-        }
-        size_t na, nb, sa, sb, ua, ub;
-        assert_int_equal(rfm_counts(fast, &na, &sa, &ua), RFM_OK);
-        assert_int_equal(rfm_counts(general, &nb, &sb, &ub), RFM_OK);
-        assert_int_equal(na, nb);
-        for (size_t i = 0; i < na; i++) {
-            rfm_customer x, y;
-            memset(&x, 0, sizeof x);
-            memset(&y, 0, sizeof y);
-            x.size = y.size = sizeof x;
-            assert_int_equal(rfm_customer_at(fast, i, &x), RFM_OK);
-            assert_int_equal(rfm_customer_at(general, i, &y), RFM_OK);
-            assert_int_equal(x.key_len, y.key_len);
-            assert_memory_equal(x.key, y.key, x.key_len);
-            assert_int_equal(x.frequency, y.frequency);
-            assert_int_equal(x.monetary, y.monetary);
-            assert_int_equal(x.first_purchase, y.first_purchase);
-            assert_int_equal(x.last_purchase, y.last_purchase);
-        }
-    }
-    if (hostile)
-        assert_true(failures > 10);
-    rfm_destroy(fast);
-    rfm_destroy(general);
+    free(b);
+    rfm_destroy(ctx[0]);
+    rfm_destroy(ctx[1]);
 }
 
 static void string_keys(void **state)
 {
     (void)state;
-    run_str(RFM_FREQ_ORDER, 0, 7);
-    run_str(RFM_FREQ_ORDER, 1, 8);
-    run_str(RFM_FREQ_TRANSACTION, 1, 9);
+    run(1, RFM_FREQ_ORDER, 0, 0, 7);
+    run(1, RFM_FREQ_ORDER, 0, 1, 8);
+    run(1, RFM_FREQ_TRANSACTION, 0, 1, 9);
 }
 
 static void order_unit(void **state)
 {
     (void)state;
-    run(RFM_FREQ_ORDER, 0, 0, 1);
-    run(RFM_FREQ_ORDER, 0, 1, 2);
+    run(0, RFM_FREQ_ORDER, 0, 0, 1);
+    run(0, RFM_FREQ_ORDER, 0, 1, 2);
 }
 
 static void transaction_unit(void **state)
 {
     (void)state;
-    run(RFM_FREQ_TRANSACTION, 0, 0, 3);
-    run(RFM_FREQ_TRANSACTION, 0, 1, 4);
+    run(0, RFM_FREQ_TRANSACTION, 0, 0, 3);
+    run(0, RFM_FREQ_TRANSACTION, 0, 1, 4);
 }
 
 static void day_unit_and_btyd(void **state)
 {
     (void)state;
-    run(RFM_FREQ_DAY, 0, 1, 5);
-    run(RFM_FREQ_ORDER, 1, 1, 6);
+    run(0, RFM_FREQ_DAY, 0, 1, 5);
+    run(0, RFM_FREQ_ORDER, 1, 1, 6);
 }
 
 int main(void)
