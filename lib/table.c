@@ -20,7 +20,8 @@ int rfm__table_reserve_n(rfm__table *t, const rfm__mem *mem, size_t more, rfm__r
     if (!new_cap)
         return RFM_E_NOMEM;
     /* the hashes stay: the tags give the homes up to 2^32 slots */
-    return rfm__table_rebuild(t, mem, new_cap, new_cap > RFM__TABLE_TAG_HOMES ? rehash : NULL, ud);
+    return rfm__table_rebuild(t, mem, new_cap,
+                              rfm__table_tags_give_homes(new_cap - 1) ? NULL : rehash, ud);
 }
 
 int rfm__table_rebuild(rfm__table *t, const rfm__mem *mem, size_t new_cap, rfm__rehash_fn rehash,
@@ -75,8 +76,9 @@ void rfm__table_delete(rfm__table *t, size_t pos, rfm__rehash_fn rehash, const v
         uint64_t s = t->slots[i];
         if (s == RFM__SLOT_EMPTY)
             break;
-        size_t home = mask < RFM__TABLE_TAG_HOMES ? rfm__slot_home(s, mask)
-                                                  : (size_t)rehash(rfm__slot_idx(s), ud) & mask;
+        size_t home = rfm__table_tags_give_homes(mask)
+                          ? rfm__slot_home(s, mask)
+                          : (size_t)rehash(rfm__slot_idx(s), ud) & mask;
         /* distance from home to i versus from hole to i, both cyclic */
         if (((i - home) & mask) >= ((i - hole) & mask)) {
             t->slots[hole] = s;

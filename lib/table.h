@@ -53,7 +53,12 @@ static inline size_t rfm__slot_home(uint64_t slot, size_t mask)
     return (size_t)(slot >> 32) & mask;
 }
 
-#define RFM__TABLE_TAG_HOMES (UINT64_C(1) << 32) /* capacities whose homes the tags give */
+/* Whether the tags give the homes in a table of mask + 1 slots (up to 2^32;
+ * written without a comparison a 32-bit size_t would make constant). */
+static inline int rfm__table_tags_give_homes(size_t mask)
+{
+    return sizeof(size_t) <= 4 || (mask >> 16 >> 16) == 0;
+}
 
 /* Makes room for one more entry, growing (and rehashing) when the load
  * would pass 3/4. On failure the table is unchanged. */
@@ -64,7 +69,8 @@ int rfm__table_reserve_n(rfm__table *t, const rfm__mem *mem, size_t more, rfm__r
                          const void *ud);
 /* Re-inserts every entry into a new array of new_cap slots with the
  * hashes `rehash` gives now (under a new seed), or with the hashes they
- * have (rehash NULL, new_cap <= RFM__TABLE_TAG_HOMES: a growth). On
+ * have (rehash NULL, allowed when rfm__table_tags_give_homes(new_cap - 1):
+ * a growth). On
  * failure the table is unchanged. */
 int rfm__table_rebuild(rfm__table *t, const rfm__mem *mem, size_t new_cap, rfm__rehash_fn rehash,
                        const void *ud);
