@@ -15,31 +15,20 @@
 #   RFM_RUN_WRAPPER  command prefix, e.g. "valgrind -q --error-exitcode=99"
 set -u
 
-RFM=${RFM:-out/rfm}
 EXAMPLES=${EXAMPLES:-out}
-WRAP=${RFM_RUN_WRAPPER:-}
-REF=tests/reference
-DATA=examples/data
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/rfm-segments.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
+NAME=cli_segments_test
+. "$(dirname "$0")/cli_lib.sh"
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-
-# run NAME PROGRAM ARGS...: stdout to $tmp/NAME.out, stderr to $tmp/NAME.err
-run() {
+# run_ok NAME PROGRAM ARGS...: cli_lib's run for any program (the example
+# too), which must exit 0
+run_ok() {
     name=$1
     shift
     # shellcheck disable=SC2086
     $WRAP "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
     status=$?
     [ "$status" -lt 99 ] || { bad "$name: crashed or memory error (status $status)"; return 1; }
-    if [ "$status" -eq 0 ]; then ok; else
-        bad "$name: exit status $status"
-        sed 's/^/    /' "$tmp/$name.err" | head -5
-    fi
+    expect_status "$name" 0
 }
 
 same() { # WHAT GOT WANT
@@ -49,15 +38,8 @@ same() { # WHAT GOT WANT
     fi
 }
 
-expect_err() {
-    if grep -q -- "$2" "$tmp/$1.err"; then ok; else
-        bad "$1: stderr lacks '$2'"
-        sed 's/^/    /' "$tmp/$1.err" | head -5
-    fi
-}
-
 # --- the R rfm 0.3.0 table: rows as written in examples/rfm_r_segments.csv
-run rtable "$RFM" score --segments examples/rfm_r_segments.csv --as-of 1998-07-01 \
+run_ok rtable "$RFM" score --segments examples/rfm_r_segments.csv --as-of 1998-07-01 \
     "$DATA/cdnow.csv"
 expect_err rtable "10 score cells match no rule (e.g. r2 f1 m5): they go to 'Others'"
 expect_err rtable "58 score cells match several rules (e.g. r1 f2 m4: rules 7 and 10)"
@@ -85,7 +67,7 @@ same "rfm_r_segments.csv on CDNOW" "$tmp/rtable.got" "$tmp/rtable.want"
 if grep -q ',Others$' "$tmp/rtable.want"; then ok; else bad "no CDNOW customer in Others"; fi
 
 # --- six_groups: the definitions of its comments, applied to the reference
-run six "$EXAMPLES/six_groups" "$DATA/cdnow.csv" 1998-07-01
+run_ok six "$EXAMPLES/six_groups" "$DATA/cdnow.csv" 1998-07-01
 awk -F, '
 NR == 1 { next }
 {
@@ -108,5 +90,4 @@ END {
 }' "$REF/cdnow_quantile_customers.csv" >"$tmp/six.want"
 same "six_groups on CDNOW" "$tmp/six.out" "$tmp/six.want"
 
-echo "cli_segments_test: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+cli_done

@@ -13,26 +13,13 @@
 #   RFM_RUN_WRAPPER  command prefix, e.g. "valgrind -q --error-exitcode=99"
 set -u
 
-RFM=${RFM:-out/rfm}
-WRAP=${RFM_RUN_WRAPPER:-}
-DATA=examples/data
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/rfm-threads.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
+NAME=cli_threads_test
+. "$(dirname "$0")/cli_lib.sh"
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-
-# run NAME ARGS...: stdout to $tmp/NAME.out, stderr to $tmp/NAME.err, status in $tmp/NAME.st
-run() {
-    name=$1
-    shift
-    # shellcheck disable=SC2086
-    $WRAP "$RFM" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
-    status=$?
-    echo "$status" >"$tmp/$name.st"
-    [ "$status" -lt 99 ] || bad "$name: crashed or memory error (status $status)"
+# run_st NAME ARGS...: cli_lib's run, the status also kept in $tmp/NAME.st
+run_st() {
+    run "$@"
+    echo "$status" >"$tmp/$1.st"
 }
 
 # same NAME SUBCOMMAND ARGS...: runs with --threads 1, 2 and 3; all three
@@ -42,7 +29,7 @@ same() {
     sub=$2
     shift 2
     for n in 1 2 3; do
-        run "$sname-$n" "$sub" --threads "$n" "$@"
+        run_st "$sname-$n" "$sub" --threads "$n" "$@"
     done
     for n in 2 3; do
         for part in out err st; do
@@ -162,5 +149,4 @@ for v in 0 x -1; do
     fi
 done
 
-echo "cli_threads_test: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+cli_done
