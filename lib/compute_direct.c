@@ -1,6 +1,7 @@
 #include "compute_direct.h"
 
 #include "hist_select.h"
+#include "score.h"
 
 #include <string.h>
 
@@ -70,27 +71,6 @@ static int quantile_cutoffs(rfm_ctx *ctx, const rfm__direct_in *in, const int qu
     return RFM_OK;
 }
 
-/* Score of x against ascending cutoffs: 1 + #{k : x > c_k}, counted without
- * branches (a few cutoffs) or by bisection. */
-static inline int above(const int64_t *c, int m, int64_t x)
-{
-    if (m <= 16) {
-        int n = 0;
-        for (int k = 0; k < m; k++)
-            n += c[k] < x;
-        return n;
-    }
-    int lo = 0, hi = m;
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        if (c[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 static void score_all(rfm_ctx *ctx, const rfm__direct_in *in, const uint8_t *lut)
 {
     rfm__results *res = &ctx->results;
@@ -104,9 +84,9 @@ static void score_all(rfm_ctx *ctx, const rfm__direct_in *in, const uint8_t *lut
         const rfm__cust *c = &ctx->cust[i];
         rfm__score s = {0, 0, 0, 0};
         if (c->frequency) {
-            int r = ctx->bins[0] - above(cr, m[0], in->as_of - rfm__cust_last_day(c));
-            int f = 1 + above(cf, m[1], (int64_t)c->frequency);
-            int mm = 1 + above(cm, m[2], c->monetary);
+            int r = ctx->bins[0] - rfm__cutoffs_below(cr, m[0], in->as_of - rfm__cust_last_day(c));
+            int f = 1 + rfm__cutoffs_below(cf, m[1], (int64_t)c->frequency);
+            int mm = 1 + rfm__cutoffs_below(cm, m[2], c->monetary);
             counts[0][r - 1]++;
             counts[1][f - 1]++;
             counts[2][mm - 1]++;

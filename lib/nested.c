@@ -7,6 +7,7 @@
  * Sorting each group would cost n log n; the selection costs O(n_g log B)
  * per group. */
 #include "ctx.h"
+#include "score.h"
 #include "select.h"
 
 #include <string.h>
@@ -41,21 +42,6 @@ static int ensure(const rfm__mem *mem, void **arr, size_t *cap, size_t need, siz
 static size_t group_of(const rfm__score *s, int d, int bins_f)
 {
     return d == 1 ? (size_t)(s->r - 1) : (size_t)(s->r - 1) * (size_t)bins_f + (size_t)(s->f - 1);
-}
-
-/* 1 + #{k : x > c_k} for ascending c_1..c_m: binary search for the first
- * cutoff not below x. */
-static int score_in(const int64_t *c, int m, int64_t x)
-{
-    int lo = 0, hi = m;
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        if (c[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return 1 + lo;
 }
 
 int rfm__nested_score(rfm_ctx *ctx, int d, const uint32_t *scored, const int64_t *vals, size_t n,
@@ -103,7 +89,7 @@ int rfm__nested_score(rfm_ctx *ctx, int d, const uint32_t *scored, const int64_t
     memset(levels, 0, (size_t)b * sizeof *levels);
     for (size_t k = 0; k < n; k++) {
         size_t g = group_of(&sc[scored[k]], d, bins_f);
-        int s = score_in(nz->cut[i] + g * per, (int)per, vals[k]);
+        int s = 1 + rfm__cutoffs_below(nz->cut[i] + g * per, (int)per, vals[k]);
         scores[k] = (uint8_t)s;
         levels[s - 1]++;
     }

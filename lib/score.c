@@ -17,47 +17,21 @@ void rfm__quantile_cutoffs(const int64_t *vals, size_t n, int bins, int64_t *scr
     rfm__hist_select_i64(vals, n, ranks, b - 1, scratch, hist, cutoffs, min_out, max_out);
 }
 
-/* #{k : x > c_k} for ascending c: the first cutoff not below x. */
-static int count_below(const int64_t *c, int m, int64_t x)
-{
-    int lo = 0, hi = m;
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        if (c[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 void rfm__score_by_cutoffs(const int64_t *vals, size_t n, int bins, int recency,
                            const int64_t *cutoffs, uint8_t *scores, uint64_t *level_counts)
 {
-    /* Counted locally: stores through `scores` may alias level_counts, which
-     * would otherwise be reloaded for every value. */
+    /* Counts and cutoffs kept locally: stores through `scores` may alias
+     * level_counts and cutoffs, which would otherwise be reloaded for every
+     * value. */
     uint64_t counts[BINS_MAX] = {0};
+    int64_t c[BINS_MAX - 1];
     int m = bins - 1;
+    memcpy(c, cutoffs, (size_t)m * sizeof *c);
     int base = recency ? bins : 1, sign = recency ? -1 : 1;
-    if (m <= 16) {
-        int64_t c[16];
-        for (int k = 0; k < 16; k++)
-            c[k] = k < m ? cutoffs[k] : INT64_MAX;
-        for (size_t i = 0; i < n; i++) {
-            int64_t x = vals[i];
-            int above = 0;
-            for (int k = 0; k < m; k++)
-                above += c[k] < x;
-            int s = base + sign * above;
-            scores[i] = (uint8_t)s;
-            counts[s - 1]++;
-        }
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            int s = base + sign * count_below(cutoffs, m, vals[i]);
-            scores[i] = (uint8_t)s;
-            counts[s - 1]++;
-        }
+    for (size_t i = 0; i < n; i++) {
+        int s = base + sign * rfm__cutoffs_below(c, m, vals[i]);
+        scores[i] = (uint8_t)s;
+        counts[s - 1]++;
     }
     memcpy(level_counts, counts, (size_t)bins * sizeof *level_counts);
 }

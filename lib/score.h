@@ -14,6 +14,28 @@
 void rfm__quantile_cutoffs(const int64_t *vals, size_t n, int bins, int64_t *scratch,
                            uint32_t *hist, int64_t *cutoffs, int64_t *min_out, int64_t *max_out);
 
+/* #{k : x > c_k} for ascending cutoffs c_0..c_{m-1}: a score is 1 + this
+ * (B - this for recency). A few cutoffs are counted without branches, which
+ * a CPU cannot mispredict; more are bisected. */
+static inline int rfm__cutoffs_below(const int64_t *c, int m, int64_t x)
+{
+    if (m <= 16) {
+        int n = 0;
+        for (int k = 0; k < m; k++)
+            n += c[k] < x;
+        return n;
+    }
+    int lo = 0, hi = m;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (c[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* Scores against ascending cutoffs: 1 + #{k : x > c_k}, or for recency
  * (`recency` set) B - #{k : x > c_k}. Also counts customers per level. */
 void rfm__score_by_cutoffs(const int64_t *vals, size_t n, int bins, int recency,
