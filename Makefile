@@ -101,13 +101,14 @@ endif
 
 # Everything compiled shares these; the user's CPPFLAGS/CFLAGS come last.
 BASE_CFLAGS = $(STD) $(OPTFLAGS) $(WARNFLAGS) $(SAN_FLAGS) $(ARCH_FLAGS)
-LIB_CFLAGS  = $(BASE_CFLAGS) -fPIC -fvisibility=hidden -Iinclude -Ilib $(CPPFLAGS) $(CFLAGS)
+LIB_CFLAGS  = $(BASE_CFLAGS) -pthread -fPIC -fvisibility=hidden -Iinclude -Ilib $(CPPFLAGS) $(CFLAGS)
 TEST_CFLAGS = $(BASE_CFLAGS) -Iinclude -Ilib $(CMOCKA_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 EX_CFLAGS   = $(BASE_CFLAGS) -Iinclude $(CPPFLAGS) $(CFLAGS)
 # The command uses the public API only (no -Ilib) and POSIX I/O.
 CLI_CFLAGS  = $(BASE_CFLAGS) -pthread -D_POSIX_C_SOURCE=200809L -Iinclude $(CPPFLAGS) $(CFLAGS)
 BENCH_CFLAGS = $(BASE_CFLAGS) -Iinclude -Ilib $(CPPFLAGS) $(CFLAGS)
-LINK_FLAGS  = $(OPTFLAGS) $(SAN_FLAGS) $(ARCH_FLAGS) $(CFLAGS) $(LDFLAGS)
+# -pthread: large ingest batches may run on several threads (lib/parallel.c)
+LINK_FLAGS  = $(OPTFLAGS) $(SAN_FLAGS) $(ARCH_FLAGS) -pthread $(CFLAGS) $(LDFLAGS)
 
 # ---------------------------------------------------------------- install dirs
 PREFIX       ?= /usr/local
@@ -228,7 +229,7 @@ C99_FLAGS = -std=c99 $(CONSUMER_WARN) $(OPTFLAGS) $(SAN_FLAGS) $(ARCH_FLAGS) -Ii
 $(CXX_TEST): tests/cxx_header_test.cpp include/rfm.h $(STLIB) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CXX) -std=c++11 $(CONSUMER_WARN) $(OPTFLAGS) $(SAN_FLAGS) $(ARCH_FLAGS) -Iinclude \
-	    $(CPPFLAGS) $(CXXFLAGS) -o $@ $< $(STLIB) -lm $(LDFLAGS) $(LDLIBS)
+	    $(CPPFLAGS) $(CXXFLAGS) -o $@ $< $(STLIB) -lm -pthread $(LDFLAGS) $(LDLIBS)
 
 $(C99_TEST): tests/c99_consumer.c include/rfm.h $(SHLIB) $(LIB_LINKS) $(FLAGS_STAMP)
 	@mkdir -p $(@D)

@@ -2,7 +2,7 @@
  *
  *   rfmbench -n ROWS -c CUSTOMERS [--keys u64|str] [--increment K] [--repeat R]
  *            [--bins B] [--batch N] [--seed S] [--zipf S] [--out PREFIX]
- *            [--json FILE] [--snapshot PATH] [--no-ntile] [--quiet]
+ *            [--json FILE] [--snapshot PATH] [--no-ntile] [--quiet] [--threads T]
  *
  * Phases, timed separately (wall clock, CLOCK_MONOTONIC):
  *   ingest       rfm_ingest_u64/_str of the ROWS rows in batches of N; only
@@ -35,12 +35,31 @@
 #include <rfm.h>
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+
+/* ------------------------------------------------------------ memory */
+
+/* glibc hands blocks over 32 MB back to the system when they are freed, and
+ * the next run faults every page in again (about 0.5 ms per MB on the VM
+ * the README's figures come from). The DuckDB runner times each query after
+ * an untimed warm-up, on memory its allocator keeps; with --repeat, runs
+ * after the first get the same here: freed memory stays in the process.
+ * The first run's times are in the JSON ("runs"). */
+static void keep_freed_memory(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, -1);
+#endif
+}
 
 /* ------------------------------------------------------------ timing */
 
@@ -103,6 +122,7 @@ static void c_free(void *user, void *ptr, size_t size)
 typedef struct opts {
     uint64_t rows, customers, seed, increment, batch;
     double zipf;
+    uint64_t threads;
     int bins, str_keys, repeat, ntile, quiet;
     const char *out, *json, *snapshot;
 } opts;
@@ -111,7 +131,8 @@ static int usage(void)
 {
     fputs("usage: rfmbench -n ROWS -c CUSTOMERS [--keys u64|str] [--increment K] [--repeat R]\n"
           "                [--bins B] [--batch N] [--seed S] [--zipf S] [--out PREFIX]\n"
-          "                [--json FILE] [--snapshot PATH] [--no-ntile] [--quiet]\n",
+          "                [--json FILE] [--snapshot PATH] [--no-ntile] [--quiet]\n"
+          "                [--threads T]\n",
           stderr);
     return 1;
 }
@@ -132,6 +153,7 @@ static int parse_opts(int argc, char **argv, opts *o)
     memset(o, 0, sizeof *o);
     o->seed = 42;
     o->zipf = 0.7;
+    o->threads = 1;
     o->batch = 32768;
     o->repeat = 1;
     o->ntile = 1;
@@ -166,7 +188,9 @@ static int parse_opts(int argc, char **argv, opts *o)
         } else if (!strcmp(a, "--bins")) {
             bad = parse_u64(v, &u) || u < 2 || u > 100;
             o->bins = (int)u;
-        } else if (!strcmp(a, "--zipf"))
+        } else if (!strcmp(a, "--threads"))
+            bad = parse_u64(v, &o->threads) || o->threads == 0 || o->threads > 64;
+        else if (!strcmp(a, "--zipf"))
             o->zipf = strtod(v, NULL);
         else if (!strcmp(a, "--keys")) {
             bad = strcmp(v, "u64") && strcmp(v, "str");
@@ -410,7 +434,8 @@ static int run_once(const opts *o, const gen *g, batch *b, result *res, rfm_ctx 
         fputs("rfmbench: rfm_create failed\n", stderr);
         return -1;
     }
-    if (rfm_set_param(ctx, RFM_PARAM_BINS, o->bins) != RFM_OK) {
+    if (rfm_set_param(ctx, RFM_PARAM_BINS, o->bins) != RFM_OK ||
+        rfm_set_param(ctx, RFM_PARAM_THREADS, (int64_t)o->threads) != RFM_OK) {
         fail(ctx, "set bins");
         goto done;
     }
@@ -525,8 +550,8 @@ static int write_json(const opts *o, const result *runs, const result *best, lon
         fprintf(stderr, "rfmbench: %s: %s\n", o->json, strerror(errno));
         return -1;
     }
-    fprintf(f, "{\n  \"library\": \"librfm\",\n  \"version\": \"%s\",\n  \"threads\": 1,\n",
-            rfm_version_string());
+    fprintf(f, "{\n  \"library\": \"librfm\",\n  \"version\": \"%s\",\n  \"threads\": %llu,\n",
+            rfm_version_string(), (unsigned long long)o->threads);
     fprintf(f, "  \"rows\": %llu,\n  \"customers_requested\": %llu,\n  \"keys\": \"%s\",\n",
             (unsigned long long)o->rows, (unsigned long long)o->customers,
             o->str_keys ? "str" : "u64");
@@ -583,6 +608,7 @@ int main(int argc, char **argv)
     gen g;
     if (parse_opts(argc, argv, &o) != 0)
         return usage();
+    keep_freed_memory();
     if (gen_init(&g, o.seed, o.rows, o.customers, o.zipf) != 0) {
         fputs("rfmbench: need 1 <= CUSTOMERS <= ROWS and 0 < zipf < 1\n", stderr);
         return 1;

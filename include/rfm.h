@@ -212,7 +212,11 @@ typedef enum rfm_param {
     RFM_PARAM_WINDOW_DAYS = 400, /* W days, 0..110000; 0 = no window (default) */
     /* nested scoring, 0 or 1 (default 0): F within each R level, M within
        each (R, F) cell; see "Look-back windows and nested scoring". @since 0.2 */
-    RFM_PARAM_NESTED = 405
+    RFM_PARAM_NESTED = 405,
+    /* threads of rfm_ingest_u64() for large batches, 1..64 (default 1, the
+       calling thread only); may change at any time, and no result depends
+       on it: see "Threads" below. @since 0.2 */
+    RFM_PARAM_THREADS = 500
 } rfm_param;
 
 /** Sets a parameter. RFM_E_INVALID for an unknown id, RFM_E_RANGE outside

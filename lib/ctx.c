@@ -14,6 +14,7 @@ static void set_defaults(rfm_ctx *ctx)
     ctx->money_scale = 2;
     ctx->n_channels = RFM__CHANNELS_PREDEFINED;
     ctx->frequency_unit = RFM_FREQ_ORDER;
+    ctx->threads = 1;
     /* Different contexts get different seeds, so a key set crafted to
      * collide in one process's table does not collide in another's. Results
      * never depend on the seed. */

@@ -182,6 +182,7 @@ struct rfm_ctx {
     int money_scale;
     int frequency_unit;
     uint64_t seed;
+    int threads; /* RFM_PARAM_THREADS */
 
     /* customer state */
     int key_kind;

@@ -39,7 +39,7 @@ uint32_t rfm__cust_find_u64(const rfm_ctx *ctx, uint64_t key, uint64_t hash, siz
         *pos = 0;
         return RFM__NO_CUSTOMER;
     }
-    size_t p = (size_t)hash & t->mask;
+    size_t p = rfm__table_home(t, hash);
     for (;;) {
         uint64_t s = t->slots[p];
         if (s == RFM__SLOT_EMPTY)
@@ -60,7 +60,7 @@ uint32_t rfm__cust_find_str(const rfm_ctx *ctx, const void *key, size_t len, uin
         *pos = 0;
         return RFM__NO_CUSTOMER;
     }
-    size_t p = (size_t)hash & t->mask;
+    size_t p = rfm__table_home(t, hash);
     for (;;) {
         uint64_t s = t->slots[p];
         if (s == RFM__SLOT_EMPTY)

@@ -36,7 +36,7 @@ int rfm__cust_lookup_str(rfm_ctx *ctx, const void *key, size_t len, uint32_t *id
  * pure to GCC, which then drops calls to it that it did not inline. */
 static inline const void *rfm__cust_slot_addr(const rfm_ctx *ctx, uint64_t hash)
 {
-    return ctx->table.slots ? &ctx->table.slots[(size_t)hash & ctx->table.mask] : NULL;
+    return ctx->table.slots ? &ctx->table.slots[rfm__table_home(&ctx->table, hash)] : NULL;
 }
 
 /* The record number in the first tag-matching slot of the home cluster's
@@ -46,7 +46,7 @@ static inline uint32_t rfm__cust_peek(const rfm_ctx *ctx, uint64_t hash)
     const rfm__table *t = &ctx->table;
     if (!t->slots)
         return RFM__NO_CUSTOMER;
-    size_t p = (size_t)hash & t->mask;
+    size_t p = rfm__table_home(t, hash);
     for (int k = 0; k < 4; k++, p = (p + 1) & t->mask) {
         uint64_t s = t->slots[p];
         if (s == RFM__SLOT_EMPTY)

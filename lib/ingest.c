@@ -4,6 +4,7 @@
 #include "btyd.h"
 #include "checked.h"
 #include "customers.h"
+#include "ingest_bulk.h"
 #include "ingest_fast.h"
 #include "prefetch.h"
 #include "window.h"
@@ -113,7 +114,7 @@ static int apply_row(rfm_ctx *ctx, const row *r, size_t i, uint64_t hash)
         int moved = rfm__table_capacity(&ctx->table) != cap_before;
         /* many long probes mean keys crafted against the seed: change it
          * (if that fails for lack of memory, the table still works) */
-        size_t home = (size_t)hash & ctx->table.mask;
+        size_t home = rfm__table_home(&ctx->table, hash);
         if (moved)
             ctx->probe_inserts = ctx->long_probes = 0; /* a new layout */
         else if (rfm__cust_note_probe(ctx, (pos - home) & ctx->table.mask) &&
@@ -265,8 +266,16 @@ static int ingest_mixed(rfm_ctx *ctx, int kind, const void *rows, size_t n, cons
 {
     size_t done = 0, stretch = 16;
     int rc = RFM_OK;
+    rfm__bulk_scratch scratch = {NULL, NULL, 0};
     while (done < n && !rc) {
         if (rfm__fast_applies(ctx, kind)) {
+            if (kind == RFM__KEYS_U64 && n - done >= RFM__BULK_MIN) {
+                size_t chunk = n - done < RFM__BULK_CHUNK_MAX ? n - done : RFM__BULK_CHUNK_MAX;
+                if (rfm__ingest_u64_bulk(ctx, &scratch, (const rfm_row_u64 *)rows + done, chunk)) {
+                    done += chunk;
+                    continue;
+                }
+            }
             size_t k = kind == RFM__KEYS_U64
                            ? rfm__ingest_u64_fast(ctx, (const rfm_row_u64 *)rows + done, n - done)
                            : rfm__ingest_str_fast(ctx, (const rfm_row_str *)rows + done, n - done);
@@ -278,6 +287,7 @@ static int ingest_mixed(rfm_ctx *ctx, int kind, const void *rows, size_t n, cons
         size_t to = n - done < stretch ? n : done + stretch;
         rc = run_general(ctx, batch, done, to, fetch, &done);
     }
+    rfm__bulk_scratch_free(ctx, &scratch);
     return finish(ctx, done, applied, rc);
 }
 

@@ -21,7 +21,7 @@ static inline uint32_t find(const rfm_ctx *ctx, uint64_t key, uint64_t hash, siz
 {
     const uint64_t *slots = ctx->table.slots;
     size_t mask = ctx->table.mask;
-    for (size_t p = (size_t)hash & mask;; p = (p + 1) & mask) {
+    for (size_t p = rfm__table_home(&ctx->table, hash);; p = (p + 1) & mask) {
         uint64_t s = slots[p];
         if (s == RFM__SLOT_EMPTY) {
             *pos = p;
@@ -46,34 +46,12 @@ static uint32_t insert(rfm_ctx *ctx, uint64_t key, const void *bytes, size_t len
         (void)(bytes ? rfm__cust_find_str(ctx, bytes, len, hash, &pos)
                      : find(ctx, key, hash, &pos));
     } else {
-        size_t distance = (pos - ((size_t)hash & ctx->table.mask)) & ctx->table.mask;
+        size_t distance = (pos - rfm__table_home(&ctx->table, hash)) & ctx->table.mask;
         if (distance > RFM__PROBE_LIMIT)
             return RFM__NO_CUSTOMER;
         (void)rfm__cust_note_probe(ctx, distance); /* short: only counted */
     }
     return rfm__cust_insert(ctx, pos, hash, key, bytes, len);
-}
-
-/* The line's money, and for a purchase line its count and dates; 0 when
- * a sum would not fit (nothing changed). */
-static inline int add_line(rfm__cust *c, int64_t timestamp, int64_t amount)
-{
-    int64_t sum;
-    const int purchase = amount >= 0;
-    if (rfm__add_overflow_i64(c->monetary, amount, &sum) ||
-        (purchase && c->frequency == UINT32_MAX))
-        return 0;
-    c->monetary = sum;
-    if (purchase) {
-        c->frequency++;
-        rfm__cust_add_ts(c, timestamp);
-    }
-    return 1;
-}
-
-static inline int in_range(int64_t timestamp)
-{
-    return timestamp >= RFM_TIMESTAMP_MIN && timestamp <= RFM_TIMESTAMP_MAX;
 }
 
 size_t rfm__ingest_u64_fast(rfm_ctx *ctx, const rfm_row_u64 *rows, size_t n)
@@ -101,14 +79,14 @@ size_t rfm__ingest_u64_fast(rfm_ctx *ctx, const rfm_row_u64 *rows, size_t n)
             }
         }
         const rfm_row_u64 *r = &rows[i];
-        if (!in_range(r->timestamp) || (r->amount >= 0 && (r->flags & keyed)))
+        if (!rfm__fast_ts_ok(r->timestamp) || (r->amount >= 0 && (r->flags & keyed)))
             break;
         size_t pos = 0;
         uint32_t idx = find(ctx, r->customer, hash[i % RING], &pos);
         if (idx == RFM__NO_CUSTOMER &&
             (idx = insert(ctx, r->customer, NULL, 0, hash[i % RING], pos)) == RFM__NO_CUSTOMER)
             break;
-        if (!add_line(&ctx->cust[idx], r->timestamp, r->amount))
+        if (!rfm__fast_add_line(&ctx->cust[idx], r->timestamp, r->amount))
             break;
     }
     return i;
@@ -146,7 +124,7 @@ size_t rfm__ingest_str_fast(rfm_ctx *ctx, const rfm_row_str *rows, size_t n)
                 RFM__PREFETCH(key);
         }
         const int has_order = r->order && r->order_len > 0;
-        if (!KEY_OK(r) || !in_range(r->timestamp) || (r->order && r->order_len > RFM_KEY_MAX) ||
+        if (!KEY_OK(r) || !rfm__fast_ts_ok(r->timestamp) || (r->order && r->order_len > RFM_KEY_MAX) ||
             (keyed && has_order && r->amount >= 0))
             break;
         size_t pos = 0, len = r->customer_len;
@@ -155,7 +133,7 @@ size_t rfm__ingest_str_fast(rfm_ctx *ctx, const rfm_row_str *rows, size_t n)
         if (idx == RFM__NO_CUSTOMER &&
             (idx = insert(ctx, 0, r->customer, len, h, pos)) == RFM__NO_CUSTOMER)
             break;
-        if (!add_line(&ctx->cust[idx], r->timestamp, r->amount))
+        if (!rfm__fast_add_line(&ctx->cust[idx], r->timestamp, r->amount))
             break;
     }
 #undef KEY_OK

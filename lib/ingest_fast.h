@@ -8,6 +8,7 @@
 #ifndef RFM_INGEST_FAST_H
 #define RFM_INGEST_FAST_H
 
+#include "checked.h"
 #include "ctx.h"
 
 /* Whether ctx's settings let the loop run at all, for rows with keys of
@@ -23,5 +24,27 @@ size_t rfm__ingest_u64_fast(rfm_ctx *ctx, const rfm_row_u64 *rows, size_t n);
 /* The same for string keys; also left for the general path: a key or
  * purchase key of a length it refuses. */
 size_t rfm__ingest_str_fast(rfm_ctx *ctx, const rfm_row_str *rows, size_t n);
+
+/* Adds one line to a record: its money, and for a purchase line its count
+ * and dates; 0 when a sum would not fit (nothing changed). */
+static inline int rfm__fast_add_line(rfm__cust *c, int64_t timestamp, int64_t amount)
+{
+    int64_t sum;
+    const int purchase = amount >= 0;
+    if (rfm__add_overflow_i64(c->monetary, amount, &sum) ||
+        (purchase && c->frequency == UINT32_MAX))
+        return 0;
+    c->monetary = sum;
+    if (purchase) {
+        c->frequency++;
+        rfm__cust_add_ts(c, timestamp);
+    }
+    return 1;
+}
+
+static inline int rfm__fast_ts_ok(int64_t timestamp)
+{
+    return timestamp >= RFM_TIMESTAMP_MIN && timestamp <= RFM_TIMESTAMP_MAX;
+}
 
 #endif

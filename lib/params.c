@@ -26,6 +26,7 @@ static const param_info params[] = {
     {RFM_PARAM_HASH_SEED, INT64_MIN, INT64_MAX, 1},
     {RFM_PARAM_WINDOW_DAYS, 0, RFM__WINDOW_MAX_DAYS, 0}, /* on/off: lib/window.c */
     {RFM_PARAM_NESTED, 0, 1, 0},
+    {RFM_PARAM_THREADS, 1, 64, 0},
 };
 
 static const param_info *find_param(rfm_param id)
@@ -107,6 +108,9 @@ int rfm_set_param(rfm_ctx *ctx, rfm_param param, int64_t value)
     case RFM_PARAM_NESTED:
         ctx->nested.on = v;
         break;
+    case RFM_PARAM_THREADS:
+        ctx->threads = v;
+        break;
     case RFM_PARAM_WINDOW_DAYS:
         if ((rc = rfm__window_set_days(ctx, value)))
             return rc;
@@ -152,6 +156,9 @@ int rfm_get_param(rfm_ctx *ctx, rfm_param param, int64_t *value)
         break;
     case RFM_PARAM_WINDOW_DAYS:
         *value = ctx->window.days;
+        break;
+    case RFM_PARAM_THREADS:
+        *value = ctx->threads;
         break;
     default:
         return rfm__fail(ctx, RFM_E_INVALID, "unknown parameter id %d", (int)param);

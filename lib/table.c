@@ -35,6 +35,9 @@ int rfm__table_rebuild(rfm__table *t, const rfm__mem *mem, size_t new_cap, rfm__
         return RFM_E_NOMEM;
     memset(slots, 0, new_cap * sizeof *slots);
     size_t mask = new_cap - 1;
+    unsigned shift = 64;
+    for (size_t c = new_cap; c > 1; c >>= 1)
+        shift--;
     for (size_t i = 0; i < cap; i++) {
         uint64_t s = t->slots[i];
         if (s == RFM__SLOT_EMPTY)
@@ -43,9 +46,9 @@ int rfm__table_rebuild(rfm__table *t, const rfm__mem *mem, size_t new_cap, rfm__
         if (rehash) { /* the hash may have a new seed */
             uint64_t h = rehash(rfm__slot_idx(s), ud);
             s = rfm__slot_make(h, rfm__slot_idx(s));
-            pos = (size_t)h & mask;
+            pos = (size_t)(h >> shift);
         } else {
-            pos = rfm__slot_home(s, mask);
+            pos = rfm__slot_home(s, shift);
         }
         while (slots[pos] != RFM__SLOT_EMPTY)
             pos = (pos + 1) & mask;
@@ -54,6 +57,7 @@ int rfm__table_rebuild(rfm__table *t, const rfm__mem *mem, size_t new_cap, rfm__
     rfm__free_array(mem, t->slots, cap, sizeof *t->slots);
     t->slots = slots;
     t->mask = mask;
+    t->shift = shift;
     return RFM_OK;
 }
 
@@ -77,8 +81,8 @@ void rfm__table_delete(rfm__table *t, size_t pos, rfm__rehash_fn rehash, const v
         if (s == RFM__SLOT_EMPTY)
             break;
         size_t home = rfm__table_tags_give_homes(mask)
-                          ? rfm__slot_home(s, mask)
-                          : (size_t)rehash(rfm__slot_idx(s), ud) & mask;
+                          ? rfm__slot_home(s, t->shift)
+                          : rfm__table_home(t, rehash(rfm__slot_idx(s), ud));
         /* distance from home to i versus from hole to i, both cyclic */
         if (((i - home) & mask) >= ((i - hole) & mask)) {
             t->slots[hole] = s;
@@ -92,7 +96,7 @@ void rfm__table_delete(rfm__table *t, size_t pos, rfm__rehash_fn rehash, const v
 size_t rfm__table_find_idx(const rfm__table *t, uint64_t hash, uint32_t idx)
 {
     uint64_t want = rfm__slot_make(hash, idx);
-    size_t pos = (size_t)hash & t->mask;
+    size_t pos = rfm__table_home(t, hash);
     while (t->slots[pos] != want)
         pos = (pos + 1) & t->mask;
     return pos;
@@ -103,6 +107,7 @@ void rfm__table_free(rfm__table *t, const rfm__mem *mem)
     rfm__free_array(mem, t->slots, rfm__table_capacity(t), sizeof *t->slots);
     t->slots = NULL;
     t->mask = 0;
+    t->shift = 0;
     t->count = 0;
 }
 

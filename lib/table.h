@@ -1,11 +1,14 @@
 /* Open-addressing index from a customer's hash to its record number.
  *
  * Power-of-two capacity, linear probing, at most 3/4 full. A slot packs the
- * low 32 bits of the hash (so most mismatches are rejected without touching
+ * high 32 bits of the hash (so most mismatches are rejected without touching
  * the record) with record number + 1 (0 marks an empty slot). The home
- * position is the hash's low bits, which the slot holds for any capacity up
+ * position is the hash's top bits, which the slot holds for any capacity up
  * to 2^32: growing the table moves slots without recomputing any hash (a
- * sequential pass, where rehashing would read every record). Deletion shifts
+ * sequential pass, where rehashing would read every record). Top bits also
+ * keep the slots in hash order: customers whose hashes share their top bits
+ * have their homes in one stretch of the table, which the bulk ingest
+ * (lib/ingest_bulk.c) walks partition by partition. Deletion shifts
  * later entries back instead of leaving tombstones, so probe lengths never
  * degrade with churn. The table knows nothing of what the records are: the
  * caller compares keys. */
@@ -18,7 +21,8 @@
 
 typedef struct rfm__table {
     uint64_t *slots;
-    size_t mask; /* capacity - 1; capacity 0 when slots is NULL */
+    size_t mask;    /* capacity - 1; capacity 0 when slots is NULL */
+    unsigned shift; /* 64 - log2(capacity): hash >> shift = home */
     size_t count;
 } rfm__table;
 
@@ -34,7 +38,7 @@ static inline size_t rfm__table_capacity(const rfm__table *t)
 
 static inline uint64_t rfm__slot_make(uint64_t hash, uint32_t idx)
 {
-    return (hash << 32) | ((uint64_t)idx + 1);
+    return (hash & ~UINT64_C(0xffffffff)) | ((uint64_t)idx + 1);
 }
 
 static inline uint32_t rfm__slot_idx(uint64_t slot)
@@ -44,13 +48,20 @@ static inline uint32_t rfm__slot_idx(uint64_t slot)
 
 static inline int rfm__slot_matches(uint64_t slot, uint64_t hash)
 {
-    return (slot >> 32) == (hash & 0xffffffffu);
+    return (slot >> 32) == (hash >> 32);
 }
 
-/* The home position of a slot's entry in a table of mask + 1 <= 2^32 slots. */
-static inline size_t rfm__slot_home(uint64_t slot, size_t mask)
+/* The home position of a hash (a table with slots). */
+static inline size_t rfm__table_home(const rfm__table *t, uint64_t hash)
 {
-    return (size_t)(slot >> 32) & mask;
+    return (size_t)(hash >> t->shift);
+}
+
+/* The home position of a slot's entry in a table of 2^(64 - shift) <= 2^32
+ * slots. */
+static inline size_t rfm__slot_home(uint64_t slot, unsigned shift)
+{
+    return (size_t)(slot >> shift);
 }
 
 /* Whether the tags give the homes in a table of mask + 1 slots (up to 2^32;

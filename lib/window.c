@@ -84,7 +84,7 @@ static uint32_t find_purchase(const rfm_ctx *ctx, uint32_t cust, const rfm__pkey
     *pos = 0;
     if (!t->slots)
         return NONE;
-    size_t p = (size_t)hash & t->mask;
+    size_t p = rfm__table_home(t, hash);
     for (;; p = (p + 1) & t->mask) {
         uint64_t s = t->slots[p];
         if (s == RFM__SLOT_EMPTY)

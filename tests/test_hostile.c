@@ -23,7 +23,7 @@ static size_t max_probe(const rfm_ctx *ctx)
         if (!s)
             continue;
         uint32_t idx = (uint32_t)(s & 0xffffffffu) - 1;
-        size_t home = (size_t)rfm__hash_u64(ctx->cust[idx].key, ctx->seed) & mask;
+        size_t home = rfm__table_home(&ctx->table, rfm__hash_u64(ctx->cust[idx].key, ctx->seed));
         size_t d = (i - home) & mask;
         worst = d > worst ? d : worst;
     }
@@ -54,7 +54,7 @@ static void hash_flooding_is_defeated_by_reseeding(void **state)
     assert_non_null(keys);
     size_t found = 0;
     for (uint64_t k = 0; found < KEYS; k++)
-        if ((rfm__hash_u64(k, known) & 8191) == 0)
+        if ((rfm__hash_u64(k, known) >> 51) == 0)
             keys[found++] = k;
     size_t worst_during = 0;
     for (size_t i = 0; i < KEYS; i++) {

@@ -246,9 +246,9 @@ static void test_forced_collisions(void **state)
             idx[i] = insert_str_hashed(ctx, keys[i].p, keys[i].len, hashes[h]);
             assert_int_equal(idx[i], i);
         }
-        /* a second family sharing the slot tag (high 32 bits) but not the
-         * home position */
-        uint64_t near = hashes[h] ^ 5;
+        /* a second family with the same home position (the hash's top
+         * bits) but another slot tag (its high 32 bits) */
+        uint64_t near = hashes[h] ^ (UINT64_C(5) << 32);
         uint32_t extra = insert_str_hashed(ctx, "q\0", 2, near);
         assert_int_equal(extra, n);
         for (size_t i = 0; i < n; i++) {
@@ -341,7 +341,7 @@ static void check_table(const rfm_ctx *ctx)
         assert_true(idx < ctx->n_cust);
         uint64_t h = rfm__cust_rehash(idx, ctx);
         assert_true(rfm__slot_matches(s, h));
-        for (size_t p = (size_t)h & t->mask; p != i; p = (p + 1) & t->mask)
+        for (size_t p = rfm__table_home(t, h); p != i; p = (p + 1) & t->mask)
             assert_true(t->slots[p] != RFM__SLOT_EMPTY);
     }
     assert_int_equal(used, ctx->n_cust);

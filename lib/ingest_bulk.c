@@ -1,0 +1,501 @@
+#include "ingest_bulk.h"
+
+#include "customers.h"
+#include "hash.h"
+#include "ingest_fast.h"
+#include "parallel.h"
+#include "prefetch.h"
+
+#include <stdatomic.h>
+#include <string.h>
+#ifdef RFM_BULK_TRACE
+#include <stdio.h>
+#include <time.h>
+static double tnow(void){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec+t.tv_nsec*1e-9;}
+#define TR(name) do{double t_=tnow();fprintf(stderr,"%s %.1f ms\n",name,(t_-t0)*1e3);t0=t_;}while(0)
+#else
+#define TR(name) ((void)0)
+#endif
+
+#define ROW_BITS 30 /* a row's number in its chunk, next to its time */
+_Static_assert(RFM__BULK_CHUNK_MAX <= ((size_t)1 << ROW_BITS), "row numbers fit");
+_Static_assert(RFM__TS_SPAN < (UINT64_C(1) << (64 - ROW_BITS)), "times fit beside them");
+#define PART_ROWS_LOG 14 /* about 16k rows a partition: its customers fit in L2 */
+#define PARTS_LOG_MAX 12
+#define AHEAD 16 /* lookups warmed this far ahead */
+
+/* A row as its partition keeps it. */
+typedef struct entry {
+    uint64_t key;
+    int64_t amount;
+    uint64_t time_row; /* time offset << ROW_BITS | row number */
+} entry;
+
+/* A customer of a partition: its record as the batch leaves it. */
+typedef struct gathered {
+    rfm__cust c;
+    uint32_t idx;       /* its record, RFM__NO_CUSTOMER for a new customer */
+    uint32_t first_row; /* the customer's first row in the chunk; for a new
+                           customer, its number among them once ranked */
+} gathered;
+
+typedef struct bulk {
+    rfm_ctx *ctx; /* only read while the partitions are gathered */
+    const rfm_row_u64 *rows;
+    size_t n;
+    unsigned workers;
+    unsigned shift; /* hash >> shift = partition */
+    size_t parts;
+    uint64_t seed; /* mixed */
+    uint32_t keyed;
+    size_t *cursor;   /* [worker * parts + part]: rows counted, then where the next goes */
+    size_t *start;    /* [part], parts + 1 entries: its rows in buf, its customers in out */
+    size_t *gathered; /* [part]: customers */
+    entry *buf;     /* the scratch's */
+    gathered *out;  /* the scratch's */
+    uint64_t *scratch; /* per worker: locals (largest), keys (local_cap), ids (local_cap) */
+    size_t largest;    /* rows of the largest partition */
+    size_t local_cap;  /* slots its customers may need */
+    size_t scratch_per;
+    atomic_size_t next_part;
+    atomic_int failed;
+} bulk;
+
+static unsigned popcount64(uint64_t v)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned)__builtin_popcountll(v);
+#else
+    unsigned c = 0;
+    for (; v; v &= v - 1)
+        c++;
+    return c;
+#endif
+}
+
+static size_t worker_lo(const bulk *b, unsigned w)
+{
+    return (size_t)((uint64_t)b->n * w / b->workers);
+}
+
+static int common_row(const bulk *b, const rfm_row_u64 *r)
+{
+    return rfm__fast_ts_ok(r->timestamp) && !(r->amount >= 0 && (r->flags & b->keyed));
+}
+
+static void count_job(void *arg, unsigned w)
+{
+    bulk *b = arg;
+    size_t *count = b->cursor + (size_t)w * b->parts;
+    for (size_t i = worker_lo(b, w), hi = worker_lo(b, w + 1); i < hi; i++) {
+        const rfm_row_u64 *r = &b->rows[i];
+        if (!common_row(b, r)) {
+            atomic_store(&b->failed, 1);
+            return;
+        }
+        count[rfm__hash_u64_with(r->customer, b->seed) >> b->shift]++;
+    }
+}
+
+/* Each worker's rows go after those of the workers before it, so every
+ * partition holds its rows in batch order. */
+static size_t place_parts(bulk *b)
+{
+    size_t pos = 0, largest = 0;
+    for (size_t p = 0; p < b->parts; p++) {
+        b->start[p] = pos;
+        for (unsigned w = 0; w < b->workers; w++) {
+            size_t *c = &b->cursor[(size_t)w * b->parts + p], rows = *c;
+            *c = pos;
+            pos += rows;
+        }
+        if (pos - b->start[p] > largest)
+            largest = pos - b->start[p];
+    }
+    b->start[b->parts] = pos;
+    return largest;
+}
+
+static void scatter_job(void *arg, unsigned w)
+{
+    bulk *b = arg;
+    size_t *cursor = b->cursor + (size_t)w * b->parts;
+    for (size_t i = worker_lo(b, w), hi = worker_lo(b, w + 1); i < hi; i++) {
+        const rfm_row_u64 *r = &b->rows[i];
+        size_t p = rfm__hash_u64_with(r->customer, b->seed) >> b->shift;
+        b->buf[cursor[p]++] = (entry){
+            r->customer, r->amount,
+            (uint64_t)(r->timestamp - RFM_TIMESTAMP_MIN) << ROW_BITS | (uint64_t)i};
+    }
+}
+
+static void fresh_record(rfm__cust *c, uint64_t key)
+{
+    memset(c, 0, sizeof *c);
+    c->key = key;
+    rfm__cust_set_first_ts(c, INT64_MAX);
+    rfm__cust_set_last_ts(c, INT64_MIN);
+    c->segment = c->prev_segment = RFM__SEG_NONE;
+}
+
+/* Money of a customer's rows in the batch: the sum, and the lowest and
+ * highest running sums (0 included), so that adding the customer's money
+ * before the batch checks every step the row-by-row loop would take. */
+typedef struct money_run {
+    int64_t sum, lo, hi;
+} money_run;
+
+/* A customer's rows in a partition, applied to a fresh record; combined
+ * with the customer's record (if any) once the partition is done. */
+typedef struct local {
+    rfm__cust c;
+    money_run money;
+    uint32_t first_row;
+} local;
+
+_Static_assert(sizeof(local) % sizeof(uint64_t) == 0, "locals tile the u64 scratch");
+
+/* The partition's customers by key: open addressing with the keys in the
+ * slots, so a probe reads one array; grown by doubling. */
+typedef struct local_table {
+    uint64_t *keys;
+    uint32_t *ids; /* id + 1, 0 = empty */
+    size_t mask;
+} local_table;
+
+static void local_grow(const bulk *b, local_table *t, const local *l, size_t n)
+{
+    size_t cap = 2 * (t->mask + 1);
+    memset(t->ids, 0, cap * sizeof *t->ids);
+    t->mask = cap - 1;
+    for (size_t i = 0; i < n; i++) {
+        size_t at = (size_t)rfm__hash_u64_with(l[i].c.key, b->seed) & t->mask;
+        while (t->ids[at])
+            at = (at + 1) & t->mask;
+        t->keys[at] = l[i].c.key;
+        t->ids[at] = (uint32_t)i + 1;
+    }
+}
+
+/* Gathers the partition's rows by customer, in their order, into l[];
+ * returns the customers, or SIZE_MAX when a sum of the batch alone would
+ * not fit (the row-by-row loop then decides). */
+static size_t gather_apply(const bulk *b, const entry *e, size_t m, local *l, local_table *t)
+{
+    size_t d = 0;
+    t->mask = 255;
+    memset(t->ids, 0, 256 * sizeof *t->ids);
+    for (size_t j = 0; j < m; j++) {
+        uint64_t key = e[j].key;
+        size_t at = (size_t)rfm__hash_u64_with(key, b->seed) & t->mask;
+        uint32_t id;
+        while ((id = t->ids[at]) != 0 && t->keys[at] != key)
+            at = (at + 1) & t->mask;
+        local *x;
+        if (id) {
+            x = &l[id - 1];
+        } else {
+            x = &l[d];
+            fresh_record(&x->c, key);
+            x->money = (money_run){0, 0, 0};
+            x->first_row = (uint32_t)(e[j].time_row & ((UINT64_C(1) << ROW_BITS) - 1));
+            t->keys[at] = key;
+            t->ids[at] = (uint32_t)++d;
+            if (2 * d > t->mask + 1)
+                local_grow(b, t, l, d);
+        }
+        int64_t amount = e[j].amount, sum;
+        if (rfm__add_overflow_i64(x->money.sum, amount, &sum))
+            return SIZE_MAX;
+        x->money.sum = sum;
+        x->money.lo = sum < x->money.lo ? sum : x->money.lo;
+        x->money.hi = sum > x->money.hi ? sum : x->money.hi;
+        if (amount >= 0) {
+            x->c.frequency++;
+            rfm__cust_add_ts(&x->c, RFM_TIMESTAMP_MIN + (int64_t)(e[j].time_row >> ROW_BITS));
+        }
+    }
+    return d;
+}
+
+/* The batch's lines on top of the record `have`, into *x; 0 when a step
+ * would not fit (the row-by-row loop stops there). */
+static int combine(const rfm__cust *have, const local *x, gathered *out)
+{
+    int64_t m = have->monetary, total;
+    if ((m > 0 && x->money.hi > INT64_MAX - m) || (m < 0 && x->money.lo < INT64_MIN - m) ||
+        rfm__add_overflow_i64(m, x->money.sum, &total) ||
+        x->c.frequency > UINT32_MAX - have->frequency)
+        return 0;
+    out->c = *have;
+    out->c.monetary = total;
+    out->c.frequency += x->c.frequency;
+    if (rfm__cust_first_off(&x->c) < rfm__cust_first_off(have))
+        rfm__cust_put_first_off(&out->c, rfm__cust_first_off(&x->c));
+    if (rfm__cust_last_off(&x->c) > rfm__cust_last_off(have))
+        rfm__cust_put_last_off(&out->c, rfm__cust_last_off(&x->c));
+    return 1;
+}
+
+/* Each customer's record as the batch leaves it: its record now, if it
+ * has one, with the batch's lines on top. The table is only read: no
+ * worker inserts while they run. 0 when a sum would not fit. */
+static int look_up(const bulk *b, const local *l, size_t d, gathered *g)
+{
+    const rfm_ctx *ctx = b->ctx;
+    for (size_t k = 0; k < d && k < AHEAD; k++)
+        RFM__PREFETCH(rfm__cust_slot_addr(ctx, rfm__hash_u64_with(l[k].c.key, b->seed)));
+    for (size_t k = 0; k < d; k++) {
+        if (k + AHEAD < d)
+            RFM__PREFETCH(
+                rfm__cust_slot_addr(ctx, rfm__hash_u64_with(l[k + AHEAD].c.key, b->seed)));
+        if (k + AHEAD / 2 < d) {
+            const void *rec =
+                rfm__cust_record_addr(ctx, rfm__hash_u64_with(l[k + AHEAD / 2].c.key, b->seed));
+            if (rec) {
+                RFM__PREFETCH(rec);
+                RFM__PREFETCH((const char *)rec + sizeof(rfm__cust) - 1);
+            }
+        }
+        uint64_t key = l[k].c.key;
+        size_t pos;
+        uint32_t idx = rfm__cust_find_u64(ctx, key, rfm__hash_u64_with(key, b->seed), &pos);
+        g[k].idx = idx;
+        g[k].first_row = l[k].first_row;
+        if (idx == RFM__NO_CUSTOMER) {
+            g[k].c = l[k].c;
+            g[k].c.monetary = l[k].money.sum;
+        } else if (!combine(&ctx->cust[idx], &l[k], &g[k])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void partition_job(void *arg, unsigned w)
+{
+    bulk *b = arg;
+    local_table t;
+    local *l = (local *)(void *)(b->scratch + (size_t)w * b->scratch_per);
+    t.keys = (uint64_t *)(void *)(l + b->largest);
+    t.ids = (uint32_t *)(void *)(t.keys + b->local_cap);
+    for (;;) {
+        size_t p = atomic_fetch_add(&b->next_part, 1);
+        if (p >= b->parts || atomic_load(&b->failed))
+            return;
+        size_t first = b->start[p], m = b->start[p + 1] - first;
+        size_t d = gather_apply(b, b->buf + first, m, l, &t);
+        if (d == SIZE_MAX || !look_up(b, l, d, b->out + first)) {
+            atomic_store(&b->failed, 1);
+            return;
+        }
+        b->gathered[p] = d;
+    }
+}
+
+/* Every record the batch changed or made, partition by partition: no two
+ * partitions share a customer, and the new customers' places are known. */
+static void commit_job(void *arg, unsigned w)
+{
+    bulk *b = arg;
+    rfm__cust *cust = b->ctx->cust;
+    const size_t first_new = b->ctx->n_cust;
+    for (size_t p = w; p < b->parts; p += b->workers) {
+        const gathered *g = b->out + b->start[p];
+        for (size_t k = 0, d = b->gathered[p]; k < d; k++) {
+            if (k + AHEAD < d) {
+                const gathered *a = &g[k + AHEAD];
+                RFM__PREFETCH(&cust[a->idx != RFM__NO_CUSTOMER ? a->idx : first_new + a->first_row]);
+            }
+            cust[g[k].idx != RFM__NO_CUSTOMER ? g[k].idx : first_new + g[k].first_row] = g[k].c;
+        }
+    }
+}
+
+/* Numbers the new customers in the order of their first rows, as the
+ * row-by-row loop would: each new customer's first_row becomes its number.
+ * Returns how many, or SIZE_MAX without memory. */
+static size_t rank_new(bulk *b, rfm_ctx *ctx)
+{
+    size_t words = (b->n + 63) / 64, total = 0;
+    uint64_t *bits = rfm__alloc_array(&ctx->mem, words, sizeof *bits);
+    uint32_t *before = rfm__alloc_array(&ctx->mem, words, sizeof *before);
+    if (!bits || !before) {
+        total = SIZE_MAX;
+        goto done;
+    }
+    memset(bits, 0, words * sizeof *bits);
+    for (size_t p = 0; p < b->parts; p++) {
+        const gathered *g = b->out + b->start[p];
+        for (size_t k = 0; k < b->gathered[p]; k++)
+            if (g[k].idx == RFM__NO_CUSTOMER)
+                bits[g[k].first_row / 64] |= UINT64_C(1) << (g[k].first_row % 64);
+    }
+    for (size_t i = 0; i < words; i++) {
+        before[i] = (uint32_t)total;
+        total += popcount64(bits[i]);
+    }
+    for (size_t p = 0; p < b->parts; p++) {
+        gathered *g = b->out + b->start[p];
+        for (size_t k = 0; k < b->gathered[p]; k++) {
+            uint32_t row = g[k].first_row;
+            if (g[k].idx != RFM__NO_CUSTOMER)
+                continue;
+            uint64_t below = bits[row / 64] & ((UINT64_C(1) << (row % 64)) - 1);
+            g[k].first_row = before[row / 64] + popcount64(below);
+        }
+    }
+done:
+    rfm__free_array(&ctx->mem, bits, words, sizeof *bits);
+    rfm__free_array(&ctx->mem, before, words, sizeof *before);
+    return total;
+}
+
+/* Puts the new customers in the table. Partition by partition, their homes
+ * lie in one stretch of it (the table's homes are the hashes' top bits),
+ * so the probes stay in cache. Room was reserved. */
+static void insert_new(bulk *b, rfm_ctx *ctx, size_t total)
+{
+    int reseed = 0;
+    rfm__table *t = &ctx->table;
+    const size_t first_new = ctx->n_cust;
+    for (size_t p = 0; p < b->parts; p++) {
+        const gathered *g = b->out + b->start[p];
+        for (size_t k = 0; k < b->gathered[p]; k++) {
+            if (g[k].idx != RFM__NO_CUSTOMER)
+                continue;
+            uint64_t hash = rfm__hash_u64_with(g[k].c.key, b->seed);
+            size_t home = rfm__table_home(t, hash), pos = home;
+            while (t->slots[pos] != RFM__SLOT_EMPTY)
+                pos = (pos + 1) & t->mask;
+            rfm__table_put(t, pos, rfm__slot_make(hash, (uint32_t)(first_new + g[k].first_row)));
+            reseed |= rfm__cust_note_probe(ctx, (pos - home) & t->mask);
+        }
+    }
+    ctx->n_cust += total;
+    if (total)
+        ctx->keyset_version += total;
+    /* keys crafted against the seed: change it (without memory for that,
+     * the table still works) */
+    if (reseed)
+        (void)rfm__cust_reseed(ctx);
+}
+
+static unsigned log2_floor(size_t v)
+{
+    unsigned l = 0;
+    while (v >>= 1)
+        l++;
+    return l;
+}
+
+/* The scratch a chunk needs; 0 without memory. */
+static int scratch_alloc(bulk *b, rfm_ctx *ctx)
+{
+    b->cursor = rfm__alloc_array(&ctx->mem, (size_t)b->workers * b->parts, sizeof *b->cursor);
+    b->start = rfm__alloc_array(&ctx->mem, b->parts + 1, sizeof *b->start);
+    b->gathered = rfm__alloc_array(&ctx->mem, b->parts, sizeof *b->gathered);
+    if (!b->cursor || !b->start || !b->gathered)
+        return 0;
+    memset(b->cursor, 0, (size_t)b->workers * b->parts * sizeof *b->cursor);
+    memset(b->gathered, 0, b->parts * sizeof *b->gathered);
+    return 1;
+}
+
+static void scratch_free(bulk *b, rfm_ctx *ctx)
+{
+    rfm__free_array(&ctx->mem, b->cursor, (size_t)b->workers * b->parts, sizeof *b->cursor);
+    rfm__free_array(&ctx->mem, b->start, b->parts + 1, sizeof *b->start);
+    rfm__free_array(&ctx->mem, b->gathered, b->parts, sizeof *b->gathered);
+    rfm__free_array(&ctx->mem, b->scratch, (size_t)b->workers * b->scratch_per,
+                    sizeof *b->scratch);
+}
+
+int rfm__bulk_scratch_get(rfm_ctx *ctx, rfm__bulk_scratch *s, size_t rows)
+{
+    if (s->rows >= rows)
+        return 1;
+    rfm__bulk_scratch_free(ctx, s);
+    s->buf = rfm__alloc_array(&ctx->mem, rows, sizeof(entry));
+    s->out = rfm__alloc_array(&ctx->mem, rows, sizeof(gathered));
+    if (!s->buf || !s->out) {
+        rfm__bulk_scratch_free(ctx, s);
+        return 0;
+    }
+    s->rows = rows;
+    return 1;
+}
+
+void rfm__bulk_scratch_free(rfm_ctx *ctx, rfm__bulk_scratch *s)
+{
+    rfm__free_array(&ctx->mem, s->buf, s->buf ? (s->rows ? s->rows : 0) : 0, sizeof(entry));
+    rfm__free_array(&ctx->mem, s->out, s->out ? s->rows : 0, sizeof(gathered));
+    s->buf = s->out = NULL;
+    s->rows = 0;
+}
+
+int rfm__ingest_u64_bulk(rfm_ctx *ctx, rfm__bulk_scratch *scratch, const rfm_row_u64 *rows,
+                         size_t n)
+{
+    bulk b;
+    memset(&b, 0, sizeof b);
+    unsigned parts_log = log2_floor(n) > PART_ROWS_LOG ? log2_floor(n) - PART_ROWS_LOG : 0;
+    parts_log = parts_log > PARTS_LOG_MAX ? PARTS_LOG_MAX : parts_log;
+    b.ctx = ctx;
+    b.rows = rows;
+    b.n = n;
+    b.workers = ctx->threads > 0 ? (unsigned)ctx->threads : 1;
+    b.parts = (size_t)1 << parts_log;
+    b.shift = 64 - parts_log; /* parts_log >= 1: n >= RFM__BULK_MIN */
+    b.seed = rfm__hash_seed_u64(ctx->seed);
+    b.keyed = ctx->frequency_unit == RFM_FREQ_ORDER ? RFM_ROW_HAS_ORDER : 0;
+    atomic_init(&b.next_part, 0);
+    atomic_init(&b.failed, 0);
+#ifdef RFM_BULK_TRACE
+    double t0 = tnow();
+#endif
+    int applied = 0;
+    if (n < RFM__BULK_MIN || n > RFM__BULK_CHUNK_MAX || !scratch_alloc(&b, ctx) ||
+        !rfm__bulk_scratch_get(ctx, scratch, n))
+        goto done;
+    b.buf = scratch->buf;
+    b.out = scratch->out;
+
+    TR("alloc");
+    rfm__run_parallel(b.workers, count_job, &b);
+    TR("count");
+    if (atomic_load(&b.failed))
+        goto done;
+    b.largest = place_parts(&b);
+    b.local_cap = 256;
+    while (b.local_cap < 2 * b.largest)
+        b.local_cap *= 2;
+    /* in u64 units: locals, keys, then ids (half a u64 each, rounded up) */
+    b.scratch_per = b.largest * (sizeof(local) / sizeof(uint64_t)) + b.local_cap +
+                    (b.local_cap + 1) / 2;
+    b.scratch = rfm__alloc_array(&ctx->mem, (size_t)b.workers * b.scratch_per, sizeof *b.scratch);
+    if (!b.scratch)
+        goto done;
+    rfm__run_parallel(b.workers, scatter_job, &b);
+    TR("scatter");
+    rfm__run_parallel(b.workers, partition_job, &b);
+    TR("partitions");
+    if (atomic_load(&b.failed))
+        goto done;
+
+    /* Every row applies: make room, then nothing left can fail. */
+    size_t total = rank_new(&b, ctx), cap_before = rfm__table_capacity(&ctx->table);
+    if (total == SIZE_MAX || rfm__cust_reserve_n(ctx, total))
+        goto done;
+    if (rfm__table_capacity(&ctx->table) != cap_before)
+        ctx->probe_inserts = ctx->long_probes = 0; /* a new layout */
+    TR("rank+reserve");
+    rfm__run_parallel(b.workers, commit_job, &b);
+    TR("commit");
+    insert_new(&b, ctx, total);
+    TR("insert");
+    applied = 1;
+done:
+    scratch_free(&b, ctx);
+    return applied;
+}

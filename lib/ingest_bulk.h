@@ -1,0 +1,46 @@
+/* Large batches of common u64 rows, partitioned by customer.
+ *
+ * Row by row, a batch touches a random table slot and a random record per
+ * row: at a million customers both miss the cache, and the ingest waits on
+ * memory. Here a large batch is first split by the top bits of the
+ * customers' hashes into partitions of a few thousand rows each, every
+ * customer in exactly one; each partition then gathers its customers into
+ * a small table that stays in cache, looks each one up in the context
+ * once, and applies its rows there in their order. Only when every
+ * partition succeeded is anything written back, and the customers new in
+ * the batch get their records in the order of their first rows: the
+ * context ends exactly as the row-by-row loop would leave it.
+ *
+ * The partitions are independent, so with RFM_PARAM_THREADS > 1 they are
+ * shared between threads (the split as well), with the same result. */
+#ifndef RFM_INGEST_BULK_H
+#define RFM_INGEST_BULK_H
+
+#include "ctx.h"
+
+/* Rows per call of rfm__ingest_u64_bulk: its scratch memory (about 24
+ * bytes a row, plus 48 a customer of the chunk) stays bounded. */
+#define RFM__BULK_CHUNK_MAX ((size_t)1 << 24)
+/* Below this, the partitions would be too small to pay for the split. */
+#define RFM__BULK_MIN ((size_t)1 << 16)
+
+/* Scratch memory kept from one chunk of a call to the next. */
+typedef struct rfm__bulk_scratch {
+    void *buf, *out;
+    size_t rows;
+} rfm__bulk_scratch;
+
+/* Room for chunks of `rows` rows; 0 without memory. */
+int rfm__bulk_scratch_get(rfm_ctx *ctx, rfm__bulk_scratch *s, size_t rows);
+void rfm__bulk_scratch_free(rfm_ctx *ctx, rfm__bulk_scratch *s);
+
+/* Applies all rows[0..n), n <= RFM__BULK_CHUNK_MAX, and returns 1; or
+ * returns 0 and changes nothing observable, leaving the rows to the
+ * row-by-row loop: a row that loop would stop at is in the batch (a bad
+ * time, a purchase key, a sum that would not fit), or the scratch memory
+ * or room for the new customers was refused. The caller has checked
+ * rfm__fast_applies(ctx, RFM__KEYS_U64). */
+int rfm__ingest_u64_bulk(rfm_ctx *ctx, rfm__bulk_scratch *scratch, const rfm_row_u64 *rows,
+                         size_t n);
+
+#endif
