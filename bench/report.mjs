@@ -139,8 +139,8 @@ const duckThreads = duck ? duck.threads : duckCsv ? duckCsv.threads : null;
 out(`${name}: librfm ${lib.version} (${revision}) vs ${duckName}`);
 out(`data: ${fmtN(lib.rows)} transactions (+${fmtN(lib.increment)} increment), ${fmtN(lib.customers)} customers ` +
     `(${fmtN(lib.scored)} scored), ${lib.keys} keys in memory, Zipf-like s=${lib.zipf}, seed ${lib.seed}, ` +
-    `${lib.bins} bins, best of ${lib.repeat}`);
-out(`machine: ${mach.nproc} cores, ${mach.cpu}, ${mach.memory_gib} GiB RAM; threads: librfm 1, DuckDB ${duckThreads ?? '-'}`);
+    `${lib.bins} bins, ${lib.batch >= lib.rows ? 'one batch' : `batches of ${fmtN(lib.batch)}`}, best of ${lib.repeat}`);
+out(`machine: ${mach.nproc} cores, ${mach.cpu}, ${mach.memory_gib} GiB RAM; threads: librfm ${lib.threads ?? 1}, DuckDB ${duckThreads ?? '-'}`);
 if (duck || rfmScore) {
   const list = Object.entries(checks).map(([k, v]) => `${k} ${v.ok ? `ok${v.rows != null ? ` (${fmtN(v.rows)} rows)` : ''}` : 'DIFFERENT'}`);
   out(`checked equal before any ratio: ${list.join(', ') || 'nothing to compare'}`);

@@ -501,9 +501,11 @@ static void print_table(const opts *o, const result *best, long rss_kib)
     const double n = (double)o->rows, mb = 1e6;
     const double row_bytes =
         o->str_keys ? (double)(sizeof(rfm_row_str) + GEN_KEY_TEXT) : (double)sizeof(rfm_row_u64);
-    printf("librfm %s, %llu rows, %zu customers (%s keys), best of %d, 1 thread\n",
+    printf("librfm %s, %llu rows, %zu customers (%s keys), batches of %llu, best of %d, "
+           "%llu thread(s)\n",
            rfm_version_string(), (unsigned long long)o->rows, best->customers,
-           o->str_keys ? "string" : "u64", o->repeat);
+           o->str_keys ? "string" : "u64", (unsigned long long)o->batch, o->repeat,
+           (unsigned long long)o->threads);
     printf("%-22s %10s %14s %10s\n", "phase", "seconds", "rows/s", "MB/s");
     printf("%-22s %10.4f %14.0f %10.1f\n", "ingest", best->t[P_INGEST], rate(n, best->t[P_INGEST]),
            rate(n * row_bytes / mb, best->t[P_INGEST]));

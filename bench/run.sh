@@ -143,10 +143,18 @@ config() {
     inc=$(csv_file "$rows" "$customers" "$rows" "$incr")
     say "data: $csv, $inc ($(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'))"
 
-    step "librfm in memory, u64 keys" "$bench" -n "$rows" -c "$customers" --seed "$seed" \
+    # the rows in memory as one batch (as DuckDB has them in one table), on
+    # DuckDB's thread count; then the same in batches of 32768 on one thread
+    step "librfm in memory, u64 keys, one batch, $threads threads" "$bench" -n "$rows" \
+        -c "$customers" --seed "$seed" --batch "$rows" --threads "$threads" \
         --increment "$incr" --repeat "$repeat" --out "$dir/lib" --json "$dir/librfm.json" \
         --snapshot "$dir/state.rfmsnap" --quiet > "$dir/librfm.txt" ||
         echo "rfmbench (u64 keys) failed with exit status $?" >> "$dir/notes.txt"
+    step "librfm in memory, u64 keys, batches of 32768, 1 thread" "$bench" -n "$rows" \
+        -c "$customers" --seed "$seed" --batch 32768 --threads 1 --increment "$incr" \
+        --repeat "$repeat" --out "$dir/lib-stream" --json "$dir/librfm-stream.json" --no-ntile \
+        --quiet > "$dir/librfm-stream.txt" ||
+        echo "rfmbench (u64 keys, batches of 32768) failed with exit status $?" >> "$dir/notes.txt"
     step "librfm in memory, string keys" "$bench" -n "$rows" -c "$customers" --seed "$seed" \
         --keys str --increment "$incr" --repeat "$repeat" --out "$dir/lib-str" \
         --json "$dir/librfm-str.json" --no-ntile --quiet > "$dir/librfm-str.txt" ||
@@ -175,6 +183,10 @@ config() {
     fi
     [ -s "$dir/lib-str-quantile.csv" ] && ! cmp -s "$dir/lib-quantile.csv" "$dir/lib-str-quantile.csv" &&
         echo "string-key results differ from u64-key results" >> "$dir/notes.txt"
+    for f in quantile increment; do
+        [ -s "$dir/lib-stream-$f.csv" ] && ! cmp -s "$dir/lib-$f.csv" "$dir/lib-stream-$f.csv" &&
+            echo "results in batches of 32768 on 1 thread differ ($f)" >> "$dir/notes.txt"
+    done
     echo "load average (1 min) at start $load_at, at end $(loadavg) (other processes share the machine)" \
         >> "$dir/notes.txt"
     echo >&2
@@ -187,6 +199,13 @@ config() {
         console.log(`  librfm, string keys: ingest ${s.ingest.toFixed(3)} s (${(j.rows / s.ingest / 1e6).toFixed(2)} M rows/s), ` +
             `compute ${(s.compute * 1000).toFixed(1)} ms, ${(j.bytes_live_after_compute / j.customers).toFixed(1)} bytes/customer`);
     ' "$dir/librfm-str.json" 2>/dev/null | tee -a "$dir/table.txt" || true
+    # shellcheck disable=SC2016 # JavaScript template literals, not shell
+    node -e '
+        const j = require(process.argv[1]), s = j.seconds, d = require(process.argv[2]).seconds;
+        console.log(`  librfm, u64 keys in batches of ${j.batch} on ${j.threads} thread: ingest ${s.ingest.toFixed(3)} s, ` +
+            `ingest + compute ${(s.ingest + s.compute).toFixed(3)} s (${(d.query / (s.ingest + s.compute)).toFixed(2)}x vs the query), ` +
+            `increment + recompute ${((s.increment + s.recompute) * 1000).toFixed(1)} ms`);
+    ' "$dir/librfm-stream.json" "$dir/duckdb.json" 2>/dev/null | tee -a "$dir/table.txt" || true
     echo
     return $rc
 }

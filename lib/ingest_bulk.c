@@ -8,14 +8,6 @@
 
 #include <stdatomic.h>
 #include <string.h>
-#ifdef RFM_BULK_TRACE
-#include <stdio.h>
-#include <time.h>
-static double tnow(void){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec+t.tv_nsec*1e-9;}
-#define TR(name) do{double t_=tnow();fprintf(stderr,"%s %.1f ms\n",name,(t_-t0)*1e3);t0=t_;}while(0)
-#else
-#define TR(name) ((void)0)
-#endif
 
 #define ROW_BITS 30 /* a row's number in its chunk, next to its time */
 _Static_assert(RFM__BULK_CHUNK_MAX <= ((size_t)1 << ROW_BITS), "row numbers fit");
@@ -182,12 +174,23 @@ static void local_grow(const bulk *b, local_table *t, const local *l, size_t n)
  * not fit (the row-by-row loop then decides). */
 static size_t gather_apply(const bulk *b, const entry *e, size_t m, local *l, local_table *t)
 {
+    enum { LOCAL_AHEAD = 8, RING = 16 };
+    uint64_t hash[RING];
     size_t d = 0;
     t->mask = 255;
     memset(t->ids, 0, 256 * sizeof *t->ids);
+    for (size_t j = 0; j < m && j < LOCAL_AHEAD; j++)
+        hash[j] = rfm__hash_u64_with(e[j].key, b->seed);
     for (size_t j = 0; j < m; j++) {
+        if (j + LOCAL_AHEAD < m) {
+            /* the probes of rows a little ahead, out of L2 while this one runs */
+            uint64_t h = rfm__hash_u64_with(e[j + LOCAL_AHEAD].key, b->seed);
+            hash[(j + LOCAL_AHEAD) % RING] = h;
+            RFM__PREFETCH(&t->ids[h & t->mask]);
+            RFM__PREFETCH(&t->keys[h & t->mask]);
+        }
         uint64_t key = e[j].key;
-        size_t at = (size_t)rfm__hash_u64_with(key, b->seed) & t->mask;
+        size_t at = (size_t)hash[j % RING] & t->mask;
         uint32_t id;
         while ((id = t->ids[at]) != 0 && t->keys[at] != key)
             at = (at + 1) & t->mask;
@@ -451,9 +454,6 @@ int rfm__ingest_u64_bulk(rfm_ctx *ctx, rfm__bulk_scratch *scratch, const rfm_row
     b.keyed = ctx->frequency_unit == RFM_FREQ_ORDER ? RFM_ROW_HAS_ORDER : 0;
     atomic_init(&b.next_part, 0);
     atomic_init(&b.failed, 0);
-#ifdef RFM_BULK_TRACE
-    double t0 = tnow();
-#endif
     int applied = 0;
     if (n < RFM__BULK_MIN || n > RFM__BULK_CHUNK_MAX || !scratch_alloc(&b, ctx) ||
         !rfm__bulk_scratch_get(ctx, scratch, n))
@@ -461,9 +461,7 @@ int rfm__ingest_u64_bulk(rfm_ctx *ctx, rfm__bulk_scratch *scratch, const rfm_row
     b.buf = scratch->buf;
     b.out = scratch->out;
 
-    TR("alloc");
     rfm__run_parallel(b.workers, count_job, &b);
-    TR("count");
     if (atomic_load(&b.failed))
         goto done;
     b.largest = place_parts(&b);
@@ -477,9 +475,7 @@ int rfm__ingest_u64_bulk(rfm_ctx *ctx, rfm__bulk_scratch *scratch, const rfm_row
     if (!b.scratch)
         goto done;
     rfm__run_parallel(b.workers, scatter_job, &b);
-    TR("scatter");
     rfm__run_parallel(b.workers, partition_job, &b);
-    TR("partitions");
     if (atomic_load(&b.failed))
         goto done;
 
@@ -489,11 +485,8 @@ int rfm__ingest_u64_bulk(rfm_ctx *ctx, rfm__bulk_scratch *scratch, const rfm_row
         goto done;
     if (rfm__table_capacity(&ctx->table) != cap_before)
         ctx->probe_inserts = ctx->long_probes = 0; /* a new layout */
-    TR("rank+reserve");
     rfm__run_parallel(b.workers, commit_job, &b);
-    TR("commit");
     insert_new(&b, ctx, total);
-    TR("insert");
     applied = 1;
 done:
     scratch_free(&b, ctx);
