@@ -12,7 +12,9 @@
 #define ROW_BITS 30 /* a row's number in its chunk, next to its time */
 _Static_assert(RFM__BULK_CHUNK_MAX <= ((size_t)1 << ROW_BITS), "row numbers fit");
 _Static_assert(RFM__TS_SPAN < (UINT64_C(1) << (64 - ROW_BITS)), "times fit beside them");
+#ifndef PART_ROWS_LOG
 #define PART_ROWS_LOG 14 /* about 16k rows a partition: its customers fit in L2 */
+#endif
 #define PARTS_LOG_MAX 12
 #define AHEAD 16 /* lookups warmed this far ahead */
 
@@ -40,11 +42,11 @@ typedef struct bulk {
     size_t parts;
     uint64_t seed; /* mixed */
     uint32_t keyed;
-    size_t *cursor;   /* [worker * parts + part]: rows counted, then where the next goes */
-    size_t *start;    /* [part], parts + 1 entries: its rows in buf, its customers in out */
-    size_t *gathered; /* [part]: customers */
-    entry *buf;     /* the scratch's */
-    gathered *out;  /* the scratch's */
+    size_t *cursor;    /* [worker * parts + part]: rows counted, then where the next goes */
+    size_t *start;     /* [part], parts + 1 entries: its rows in buf, its customers in out */
+    size_t *gathered;  /* [part]: customers */
+    entry *buf;        /* the scratch's */
+    gathered *out;     /* the scratch's */
     uint64_t *scratch; /* per worker: locals (largest), keys (local_cap), ids (local_cap) */
     size_t largest;    /* rows of the largest partition */
     size_t local_cap;  /* slots its customers may need */
@@ -115,9 +117,9 @@ static void scatter_job(void *arg, unsigned w)
     for (size_t i = worker_lo(b, w), hi = worker_lo(b, w + 1); i < hi; i++) {
         const rfm_row_u64 *r = &b->rows[i];
         size_t p = rfm__hash_u64_with(r->customer, b->seed) >> b->shift;
-        b->buf[cursor[p]++] = (entry){
-            r->customer, r->amount,
-            (uint64_t)(r->timestamp - RFM_TIMESTAMP_MIN) << ROW_BITS | (uint64_t)i};
+        b->buf[cursor[p]++] =
+            (entry){r->customer, r->amount,
+                    (uint64_t)(r->timestamp - RFM_TIMESTAMP_MIN) << ROW_BITS | (uint64_t)i};
     }
 }
 
@@ -308,7 +310,8 @@ static void commit_job(void *arg, unsigned w)
         for (size_t k = 0, d = b->gathered[p]; k < d; k++) {
             if (k + AHEAD < d) {
                 const gathered *a = &g[k + AHEAD];
-                RFM__PREFETCH(&cust[a->idx != RFM__NO_CUSTOMER ? a->idx : first_new + a->first_row]);
+                RFM__PREFETCH(
+                    &cust[a->idx != RFM__NO_CUSTOMER ? a->idx : first_new + a->first_row]);
             }
             cust[g[k].idx != RFM__NO_CUSTOMER ? g[k].idx : first_new + g[k].first_row] = g[k].c;
         }
@@ -410,8 +413,7 @@ static void scratch_free(bulk *b, rfm_ctx *ctx)
     rfm__free_array(&ctx->mem, b->cursor, (size_t)b->workers * b->parts, sizeof *b->cursor);
     rfm__free_array(&ctx->mem, b->start, b->parts + 1, sizeof *b->start);
     rfm__free_array(&ctx->mem, b->gathered, b->parts, sizeof *b->gathered);
-    rfm__free_array(&ctx->mem, b->scratch, (size_t)b->workers * b->scratch_per,
-                    sizeof *b->scratch);
+    rfm__free_array(&ctx->mem, b->scratch, (size_t)b->workers * b->scratch_per, sizeof *b->scratch);
 }
 
 int rfm__bulk_scratch_get(rfm_ctx *ctx, rfm__bulk_scratch *s, size_t rows)
@@ -455,8 +457,12 @@ int rfm__ingest_u64_bulk(rfm_ctx *ctx, rfm__bulk_scratch *scratch, const rfm_row
     atomic_init(&b.next_part, 0);
     atomic_init(&b.failed, 0);
     int applied = 0;
-    if (n < RFM__BULK_MIN || n > RFM__BULK_CHUNK_MAX || !scratch_alloc(&b, ctx) ||
-        !rfm__bulk_scratch_get(ctx, scratch, n))
+    /* With fewer rows than customers, most rows are a customer's only row
+     * of the run: gathering saves no lookup, and the row-by-row loop is
+     * faster (a 100k-row run into 1M customers: 3 ms row by row, 7 ms in
+     * bulk). */
+    if (n < RFM__BULK_MIN || n < ctx->n_cust || n > RFM__BULK_CHUNK_MAX ||
+        !scratch_alloc(&b, ctx) || !rfm__bulk_scratch_get(ctx, scratch, n))
         goto done;
     b.buf = scratch->buf;
     b.out = scratch->out;
@@ -469,8 +475,8 @@ int rfm__ingest_u64_bulk(rfm_ctx *ctx, rfm__bulk_scratch *scratch, const rfm_row
     while (b.local_cap < 2 * b.largest)
         b.local_cap *= 2;
     /* in u64 units: locals, keys, then ids (half a u64 each, rounded up) */
-    b.scratch_per = b.largest * (sizeof(local) / sizeof(uint64_t)) + b.local_cap +
-                    (b.local_cap + 1) / 2;
+    b.scratch_per =
+        b.largest * (sizeof(local) / sizeof(uint64_t)) + b.local_cap + (b.local_cap + 1) / 2;
     b.scratch = rfm__alloc_array(&ctx->mem, (size_t)b.workers * b.scratch_per, sizeof *b.scratch);
     if (!b.scratch)
         goto done;

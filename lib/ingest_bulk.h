@@ -36,9 +36,10 @@ void rfm__bulk_scratch_free(rfm_ctx *ctx, rfm__bulk_scratch *s);
 
 /* Applies all rows[0..n), n <= RFM__BULK_CHUNK_MAX, and returns 1; or
  * returns 0 and changes nothing observable, leaving the rows to the
- * row-by-row loop: a row that loop would stop at is in the batch (a bad
- * time, a purchase key, a sum that would not fit), or the scratch memory
- * or room for the new customers was refused. The caller has checked
+ * row-by-row loop: the run is smaller than RFM__BULK_MIN or than the
+ * customers already in the context, a row that loop would stop at is in
+ * the batch (a bad time, a purchase key, a sum that would not fit), or
+ * the scratch memory or room for the new customers was refused. The caller has checked
  * rfm__fast_applies(ctx, RFM__KEYS_U64). */
 int rfm__ingest_u64_bulk(rfm_ctx *ctx, rfm__bulk_scratch *scratch, const rfm_row_u64 *rows,
                          size_t n);

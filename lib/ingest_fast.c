@@ -124,8 +124,8 @@ size_t rfm__ingest_str_fast(rfm_ctx *ctx, const rfm_row_str *rows, size_t n)
                 RFM__PREFETCH(key);
         }
         const int has_order = r->order && r->order_len > 0;
-        if (!KEY_OK(r) || !rfm__fast_ts_ok(r->timestamp) || (r->order && r->order_len > RFM_KEY_MAX) ||
-            (keyed && has_order && r->amount >= 0))
+        if (!KEY_OK(r) || !rfm__fast_ts_ok(r->timestamp) ||
+            (r->order && r->order_len > RFM_KEY_MAX) || (keyed && has_order && r->amount >= 0))
             break;
         size_t pos = 0, len = r->customer_len;
         uint64_t h = hash[i % RING];
