@@ -17,6 +17,15 @@ _Static_assert(RFM__TS_SPAN < (UINT64_C(1) << (64 - ROW_BITS)), "times fit besid
 #endif
 #define PARTS_LOG_MAX 12
 #define AHEAD 16 /* lookups warmed this far ahead */
+#define SPLIT_ROWS 2048 /* rows of a partition's part, about 200 customers */
+#define SPLIT_LOG_MAX 4
+#define SPLIT_MAX (1 << SPLIT_LOG_MAX)
+/* A worker's scratch is bounded whatever the skew: a partition holds about
+ * 16k rows, but one with a popular customer may hold millions (of few
+ * customers). Larger partitions are gathered unsplit; more customers in
+ * one part (keys crafted to share their hash's top bits) go row by row. */
+#define SPLIT_BUF_MAX ((size_t)1 << 16) /* rows: 1.6 MB a worker */
+#define LOCALS_MAX ((size_t)1 << 16)    /* customers: 6 MB a worker with their table */
 
 /* A row as its partition keeps it. */
 typedef struct entry {
@@ -43,12 +52,16 @@ typedef struct bulk {
     uint64_t seed; /* mixed */
     uint32_t keyed;
     size_t *cursor;    /* [worker * parts + part]: rows counted, then where the next goes */
+    size_t *first_bad; /* [worker]: its first row the bulk path cannot take, or n */
     size_t *start;     /* [part], parts + 1 entries: its rows in buf, its customers in out */
     size_t *gathered;  /* [part]: customers */
     entry *buf;        /* the scratch's */
     gathered *out;     /* the scratch's */
-    uint64_t *scratch; /* per worker: locals (largest), keys (local_cap), ids (local_cap) */
+    uint64_t *scratch; /* per worker: locals (locals_max), keys and ids (local_cap),
+                          split rows (split_max), their parts (a byte each) */
     size_t largest;    /* rows of the largest partition */
+    size_t locals_max; /* customers a worker can gather at once */
+    size_t split_max;  /* rows a worker can split (larger partitions are not) */
     size_t local_cap;  /* slots its customers may need */
     size_t scratch_per;
     atomic_size_t next_part;
@@ -84,6 +97,7 @@ static void count_job(void *arg, unsigned w)
     for (size_t i = worker_lo(b, w), hi = worker_lo(b, w + 1); i < hi; i++) {
         const rfm_row_u64 *r = &b->rows[i];
         if (!common_row(b, r)) {
+            b->first_bad[w] = i;
             atomic_store(&b->failed, 1);
             return;
         }
@@ -200,6 +214,8 @@ static size_t gather_apply(const bulk *b, const entry *e, size_t m, local *l, lo
         if (id) {
             x = &l[id - 1];
         } else {
+            if (d == b->locals_max)
+                return SIZE_MAX; /* keys crafted to share a partition */
             x = &l[d];
             fresh_record(&x->c, key);
             x->money = (money_run){0, 0, 0};
@@ -277,22 +293,61 @@ static int look_up(const bulk *b, const local *l, size_t d, gathered *g)
     return 1;
 }
 
+/* A partition's rows split once more, in cache, by the hash bits below
+ * the partition's, into parts of about 2k rows whose customers fit in L1
+ * (a split of the whole batch that fine would scatter its rows over too
+ * many streams). Stable: each part keeps its rows in batch order. */
+static unsigned split_rows(const bulk *b, const entry *e, size_t m, entry *into, uint8_t *part_of,
+                           size_t at[SPLIT_MAX + 1])
+{
+    unsigned bits = 0;
+    while (bits < SPLIT_LOG_MAX && (m >> bits) > SPLIT_ROWS)
+        bits++;
+    size_t n_parts = (size_t)1 << bits, count[SPLIT_MAX] = {0};
+    unsigned down = b->shift - bits;
+    for (size_t j = 0; j < m; j++) {
+        part_of[j] = (uint8_t)((rfm__hash_u64_with(e[j].key, b->seed) >> down) & (n_parts - 1));
+        count[part_of[j]]++;
+    }
+    at[0] = 0;
+    for (size_t s = 0; s < n_parts; s++)
+        at[s + 1] = at[s] + count[s];
+    size_t next[SPLIT_MAX];
+    memcpy(next, at, n_parts * sizeof *next);
+    for (size_t j = 0; j < m; j++)
+        into[next[part_of[j]]++] = e[j];
+    return (unsigned)n_parts;
+}
+
 static void partition_job(void *arg, unsigned w)
 {
     bulk *b = arg;
     local_table t;
     local *l = (local *)(void *)(b->scratch + (size_t)w * b->scratch_per);
-    t.keys = (uint64_t *)(void *)(l + b->largest);
+    t.keys = (uint64_t *)(void *)(l + b->locals_max);
     t.ids = (uint32_t *)(void *)(t.keys + b->local_cap);
+    entry *split = (entry *)(void *)(t.ids + b->local_cap);
+    uint8_t *part_of = (uint8_t *)(void *)(split + b->split_max);
     for (;;) {
         size_t p = atomic_fetch_add(&b->next_part, 1);
         if (p >= b->parts || atomic_load(&b->failed))
             return;
-        size_t first = b->start[p], m = b->start[p + 1] - first;
-        size_t d = gather_apply(b, b->buf + first, m, l, &t);
-        if (d == SIZE_MAX || !look_up(b, l, d, b->out + first)) {
-            atomic_store(&b->failed, 1);
-            return;
+        size_t first = b->start[p], m = b->start[p + 1] - first, at[SPLIT_MAX + 1], d = 0;
+        const entry *e = b->buf + first;
+        unsigned n_split = 1;
+        at[0] = 0;
+        at[1] = m;
+        if (m <= b->split_max) {
+            n_split = split_rows(b, e, m, split, part_of, at);
+            e = split;
+        }
+        for (unsigned s = 0; s < n_split; s++) {
+            size_t k = gather_apply(b, e + at[s], at[s + 1] - at[s], l, &t);
+            if (k == SIZE_MAX || !look_up(b, l, k, b->out + first + d)) {
+                atomic_store(&b->failed, 1);
+                return;
+            }
+            d += k;
         }
         b->gathered[p] = d;
     }
@@ -401,9 +456,12 @@ static int scratch_alloc(bulk *b, rfm_ctx *ctx)
     b->cursor = rfm__alloc_array(&ctx->mem, (size_t)b->workers * b->parts, sizeof *b->cursor);
     b->start = rfm__alloc_array(&ctx->mem, b->parts + 1, sizeof *b->start);
     b->gathered = rfm__alloc_array(&ctx->mem, b->parts, sizeof *b->gathered);
-    if (!b->cursor || !b->start || !b->gathered)
+    b->first_bad = rfm__alloc_array(&ctx->mem, b->workers, sizeof *b->first_bad);
+    if (!b->cursor || !b->start || !b->gathered || !b->first_bad)
         return 0;
     memset(b->cursor, 0, (size_t)b->workers * b->parts * sizeof *b->cursor);
+    for (unsigned w = 0; w < b->workers; w++)
+        b->first_bad[w] = b->n;
     memset(b->gathered, 0, b->parts * sizeof *b->gathered);
     return 1;
 }
@@ -413,34 +471,48 @@ static void scratch_free(bulk *b, rfm_ctx *ctx)
     rfm__free_array(&ctx->mem, b->cursor, (size_t)b->workers * b->parts, sizeof *b->cursor);
     rfm__free_array(&ctx->mem, b->start, b->parts + 1, sizeof *b->start);
     rfm__free_array(&ctx->mem, b->gathered, b->parts, sizeof *b->gathered);
+    rfm__free_array(&ctx->mem, b->first_bad, b->workers, sizeof *b->first_bad);
     rfm__free_array(&ctx->mem, b->scratch, (size_t)b->workers * b->scratch_per, sizeof *b->scratch);
 }
 
-int rfm__bulk_scratch_get(rfm_ctx *ctx, rfm__bulk_scratch *s, size_t rows)
+/* Room for runs of `rows` rows, kept from one run of a call to the next;
+ * 0 without memory. */
+static int scratch_get(rfm_ctx *ctx, rfm__bulk_scratch *s, size_t rows)
 {
     if (s->rows >= rows)
         return 1;
     rfm__bulk_scratch_free(ctx, s);
-    s->buf = rfm__alloc_array(&ctx->mem, rows, sizeof(entry));
-    s->out = rfm__alloc_array(&ctx->mem, rows, sizeof(gathered));
-    if (!s->buf || !s->out) {
-        rfm__bulk_scratch_free(ctx, s);
+    entry *buf = rfm__alloc_array(&ctx->mem, rows, sizeof *buf);
+    gathered *out = buf ? rfm__alloc_array(&ctx->mem, rows, sizeof *out) : NULL;
+    if (!out) {
+        rfm__free_array(&ctx->mem, buf, rows, sizeof *buf);
         return 0;
     }
+    s->buf = buf;
+    s->out = out;
     s->rows = rows;
     return 1;
 }
 
 void rfm__bulk_scratch_free(rfm_ctx *ctx, rfm__bulk_scratch *s)
 {
-    rfm__free_array(&ctx->mem, s->buf, s->buf ? (s->rows ? s->rows : 0) : 0, sizeof(entry));
-    rfm__free_array(&ctx->mem, s->out, s->out ? s->rows : 0, sizeof(gathered));
+    rfm__free_array(&ctx->mem, s->buf, s->rows, sizeof(entry));
+    rfm__free_array(&ctx->mem, s->out, s->rows, sizeof(gathered));
     s->buf = s->out = NULL;
     s->rows = 0;
 }
 
+/* The first row of rows[0..n) the bulk path cannot take, or n. */
+static size_t first_uncommon(const bulk *b, const rfm_row_u64 *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!common_row(b, &rows[i]))
+            return i;
+    return n;
+}
+
 int rfm__ingest_u64_bulk(rfm_ctx *ctx, rfm__bulk_scratch *scratch, const rfm_row_u64 *rows,
-                         size_t n)
+                         size_t n, size_t *stop)
 {
     bulk b;
     memset(&b, 0, sizeof b);
@@ -449,34 +521,50 @@ int rfm__ingest_u64_bulk(rfm_ctx *ctx, rfm__bulk_scratch *scratch, const rfm_row
     b.ctx = ctx;
     b.rows = rows;
     b.n = n;
-    b.workers = ctx->threads > 0 ? (unsigned)ctx->threads : 1;
     b.parts = (size_t)1 << parts_log;
+    b.workers = ctx->threads > 0 ? (unsigned)ctx->threads : 1;
+    b.workers = b.workers > b.parts ? (unsigned)b.parts : b.workers;
     b.shift = 64 - parts_log; /* parts_log >= 1: n >= RFM__BULK_MIN */
     b.seed = rfm__hash_seed_u64(ctx->seed);
     b.keyed = ctx->frequency_unit == RFM_FREQ_ORDER ? RFM_ROW_HAS_ORDER : 0;
     atomic_init(&b.next_part, 0);
     atomic_init(&b.failed, 0);
     int applied = 0;
+    *stop = n;
     /* With fewer rows than customers, most rows are a customer's only row
      * of the run: gathering saves no lookup, and the row-by-row loop is
      * faster (a 100k-row run into 1M customers: 3 ms row by row, 7 ms in
      * bulk). */
-    if (n < RFM__BULK_MIN || n < ctx->n_cust || n > RFM__BULK_CHUNK_MAX ||
-        !scratch_alloc(&b, ctx) || !rfm__bulk_scratch_get(ctx, scratch, n))
+    if (n < RFM__BULK_MIN || n < ctx->n_cust || n > RFM__BULK_CHUNK_MAX)
+        return 0;
+    /* Rows the bulk path cannot take may be frequent (purchase keys on some
+     * lines): a look at the first rows, before any thread or allocation,
+     * sends such batches row by row cheaply. */
+    if ((*stop = first_uncommon(&b, rows, RFM__BULK_MIN)) < RFM__BULK_MIN)
+        return 0;
+    *stop = n;
+    if (!scratch_alloc(&b, ctx) || !scratch_get(ctx, scratch, n))
         goto done;
     b.buf = scratch->buf;
     b.out = scratch->out;
 
     rfm__run_parallel(b.workers, count_job, &b);
-    if (atomic_load(&b.failed))
+    if (atomic_load(&b.failed)) {
+        for (unsigned w = 0; w < b.workers && *stop == n; w++)
+            *stop = b.first_bad[w];
         goto done;
+    }
     b.largest = place_parts(&b);
+    b.locals_max = b.largest < LOCALS_MAX ? b.largest : LOCALS_MAX;
+    b.split_max = b.largest < SPLIT_BUF_MAX ? b.largest : SPLIT_BUF_MAX;
     b.local_cap = 256;
-    while (b.local_cap < 2 * b.largest)
+    while (b.local_cap < 2 * b.locals_max)
         b.local_cap *= 2;
-    /* in u64 units: locals, keys, then ids (half a u64 each, rounded up) */
-    b.scratch_per =
-        b.largest * (sizeof(local) / sizeof(uint64_t)) + b.local_cap + (b.local_cap + 1) / 2;
+    /* in u64 units: locals, keys, ids (half a u64 each), the split rows,
+     * then a byte each */
+    b.scratch_per = b.locals_max * (sizeof(local) / sizeof(uint64_t)) + b.local_cap +
+                    b.local_cap / 2 + b.split_max * (sizeof(entry) / sizeof(uint64_t)) +
+                    (b.split_max + 7) / 8;
     b.scratch = rfm__alloc_array(&ctx->mem, (size_t)b.workers * b.scratch_per, sizeof *b.scratch);
     if (!b.scratch)
         goto done;

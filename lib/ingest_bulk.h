@@ -18,20 +18,18 @@
 
 #include "ctx.h"
 
-/* Rows per call of rfm__ingest_u64_bulk: its scratch memory (about 24
- * bytes a row, plus 48 a customer of the chunk) stays bounded. */
+/* Rows per call of rfm__ingest_u64_bulk, so that its scratch memory (72
+ * bytes a row: 24 written a row, 48 a distinct customer) stays bounded. */
 #define RFM__BULK_CHUNK_MAX ((size_t)1 << 24)
 /* Below this, the partitions would be too small to pay for the split. */
 #define RFM__BULK_MIN ((size_t)1 << 16)
 
-/* Scratch memory kept from one chunk of a call to the next. */
+/* Scratch memory kept from one run of a call to the next (zeroed at first). */
 typedef struct rfm__bulk_scratch {
     void *buf, *out;
     size_t rows;
 } rfm__bulk_scratch;
 
-/* Room for chunks of `rows` rows; 0 without memory. */
-int rfm__bulk_scratch_get(rfm_ctx *ctx, rfm__bulk_scratch *s, size_t rows);
 void rfm__bulk_scratch_free(rfm_ctx *ctx, rfm__bulk_scratch *s);
 
 /* Applies all rows[0..n), n <= RFM__BULK_CHUNK_MAX, and returns 1; or
@@ -39,9 +37,11 @@ void rfm__bulk_scratch_free(rfm_ctx *ctx, rfm__bulk_scratch *s);
  * row-by-row loop: the run is smaller than RFM__BULK_MIN or than the
  * customers already in the context, a row that loop would stop at is in
  * the batch (a bad time, a purchase key, a sum that would not fit), or
- * the scratch memory or room for the new customers was refused. The caller has checked
+ * the scratch memory or room for the new customers was refused. *stop is
+ * then the first row the bulk path cannot take, when that is why (rows
+ * before it may go in bulk), else n. The caller has checked
  * rfm__fast_applies(ctx, RFM__KEYS_U64). */
 int rfm__ingest_u64_bulk(rfm_ctx *ctx, rfm__bulk_scratch *scratch, const rfm_row_u64 *rows,
-                         size_t n);
+                         size_t n, size_t *stop);
 
 #endif

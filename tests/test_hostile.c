@@ -56,12 +56,14 @@ static void hash_flooding_is_defeated_by_reseeding(void **state)
     for (uint64_t k = 0; found < KEYS; k++)
         if ((rfm__hash_u64(k, known) >> 51) == 0)
             keys[found++] = k;
-    size_t worst_during = 0;
+    /* the probes under the known seed, then under the new (random) one */
+    size_t worst_during = 0, worst_reseeded = 0;
     for (size_t i = 0; i < KEYS; i++) {
         rfm_row_u64 r = {keys[i], 86400, 1, 0, 0};
         assert_int_equal(rfm_ingest_u64(victim, &r, 1, sizeof r, NULL), RFM_OK);
         size_t p = max_probe(victim);
-        worst_during = p > worst_during ? p : worst_during;
+        size_t *worst = victim->seed == known ? &worst_during : &worst_reseeded;
+        *worst = p > *worst ? p : *worst;
     }
     size_t after = max_probe(victim);
     print_message("flood of %d keys crafted for the seed: longest probe %zu while inserting, "
@@ -70,7 +72,11 @@ static void hash_flooding_is_defeated_by_reseeding(void **state)
     assert_true(victim->seed != known);
     /* re-seeded after at most 17 long probes: the flood never gets far */
     assert_true(worst_during <= 128 + 17 + 1);
-    assert_true(after < 128);
+    /* then the keys are random to the table: a 3/4-full table of random
+     * keys has clusters of a few dozen (36-79 in 80 runs); the new seed is
+     * unpredictable, so the bound leaves room for an unlucky one */
+    assert_true(worst_reseeded < 3 * 128);
+    assert_true(after < 3 * 128);
     /* and everything is still found */
     size_t customers;
     assert_int_equal(rfm_counts(victim, &customers, NULL, NULL), RFM_OK);
