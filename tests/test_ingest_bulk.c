@@ -162,8 +162,8 @@ static void expect_same_records(const rfm_ctx *a, const rfm_ctx *b)
         if (memcmp(&a->cust[i], &b->cust[i], sizeof a->cust[i])) {
             const rfm__cust *x = &a->cust[i], *y = &b->cust[i];
             fail_msg("record %zu: key %llu vs %llu, monetary %lld vs %lld, frequency %u vs %u", i,
-                     (unsigned long long)x->key, (unsigned long long)y->key,
-                     (long long)x->monetary, (long long)y->monetary, x->frequency, y->frequency);
+                     (unsigned long long)x->key, (unsigned long long)y->key, (long long)x->monetary,
+                     (long long)y->monetary, x->frequency, y->frequency);
         }
 }
 
@@ -247,8 +247,7 @@ static void small_batches(rfm_ctx *bulk, rfm_ctx *ref, const rfm_row_u64 *rows, 
 /* ------------------------------------------------------------------ */
 /* 1. One big batch into a fresh context                               */
 
-static void fresh_context(int unit, int small_first, int threads, const rfm_row_u64 *rows,
-                          size_t n)
+static void fresh_context(int unit, int small_first, int threads, const rfm_row_u64 *rows, size_t n)
 {
     ta_state st;
     memset(&st, 0, sizeof st);
@@ -354,6 +353,33 @@ static void consecutive_big_batches(void **state)
     expect_same(bulk, ref, 1);
     rfm_destroy(bulk);
     rfm_destroy(ref);
+    free(rows);
+}
+
+/* Purchases at the first and last valid second (the bulk path packs the
+ * time next to the row number in 64 bits). */
+static void extreme_timestamps(void **state)
+{
+    (void)state;
+    enum { N = 80000 };
+    rfm_row_u64 *rows = malloc(N * sizeof *rows);
+    assert_non_null(rows);
+    gen(rows, N, 101, 6000, 1);
+    for (size_t i = 500; i < N; i += 997)
+        rows[i].timestamp = i % 2 ? RFM_TIMESTAMP_MAX : RFM_TIMESTAMP_MIN;
+    for (int threads = 1; threads <= 2; threads++) {
+        rfm_ctx *bulk = make_ctx(RFM_FREQ_TRANSACTION, threads),
+                *ref = make_ctx(RFM_FREQ_TRANSACTION, 1);
+        small_batches(bulk, ref, rows, 20);
+        assert_int_equal(same_call(bulk, ref, rows + 20, N - 20, RFM_OK), N - 20);
+        expect_same(bulk, ref, 0);
+        const int64_t last_day = RFM_TIMESTAMP_MAX / DAY;
+        assert_int_equal(rfm_compute(bulk, last_day), RFM_OK);
+        assert_int_equal(rfm_compute(ref, last_day), RFM_OK);
+        expect_same(bulk, ref, 0); /* the fingerprint holds the results */
+        rfm_destroy(bulk);
+        rfm_destroy(ref);
+    }
     free(rows);
 }
 
@@ -579,10 +605,10 @@ static void keyed_purchase_mid_batch(void **state)
 
 typedef struct money_case {
     const char *name;
-    int64_t before;     /* X's monetary from a small batch first (0: none) */
-    int64_t amount[4];  /* X's rows in the big batch, 0 = unused */
-    size_t row[4];      /* at these rows */
-    size_t bad;         /* the row the general path stops at; SIZE_MAX = none */
+    int64_t before;    /* X's monetary from a small batch first (0: none) */
+    int64_t amount[4]; /* X's rows in the big batch, 0 = unused */
+    size_t row[4];     /* at these rows */
+    size_t bad;        /* the row the general path stops at; SIZE_MAX = none */
 } money_case;
 
 static void run_money(const money_case *mc, int threads)
@@ -615,7 +641,10 @@ static void money_overflow(void **state)
 {
     (void)state;
     const money_case cases[] = {
-        {"near INT64_MAX, then more", INT64_MAX - 1000, {100, -50, 2000}, {1000, 50000, 90000},
+        {"near INT64_MAX, then more",
+         INT64_MAX - 1000,
+         {100, -50, 2000},
+         {1000, 50000, 90000},
          90000},
         {"+big then -big: the first step does not fit",
          1000,
@@ -638,10 +667,12 @@ static void money_overflow(void **state)
          {80000, 80005, 80010, 80020},
          80010},
         {"a new customer past INT64_MAX", 0, {INT64_MAX, 1}, {75000, 76000}, 76000},
-        {"a new customer past INT64_MIN", 0, {INT64_MIN + 1, -1, -1}, {75000, 76000, 77000},
-         77000},
-        {"near INT64_MAX, touching it exactly", INT64_MAX - 1000, {400, 600, -1}, {1000, 2000,
-         3000}, SIZE_MAX},
+        {"a new customer past INT64_MIN", 0, {INT64_MIN + 1, -1, -1}, {75000, 76000, 77000}, 77000},
+        {"near INT64_MAX, touching it exactly",
+         INT64_MAX - 1000,
+         {400, 600, -1},
+         {1000, 2000, 3000},
+         SIZE_MAX},
     };
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
         for (int threads = 1; threads <= 2; threads++)
@@ -787,8 +818,7 @@ static void out_of_memory(void **state)
             if (o.ta.errors && known_scratch_free_bug(&o.ta))
                 known++;
             else if (o.ta.errors)
-                fail_msg("allocation %zu (%s): %s", k, once ? "once" : "from",
-                         o.ta.first_error);
+                fail_msg("allocation %zu (%s): %s", k, once ? "once" : "from", o.ta.first_error);
             assert_int_equal(o.ta.live_bytes, 0);
             free(o.ta.blocks);
         }
@@ -853,19 +883,13 @@ static int remove_dir(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(threads_param),
-        cmocka_unit_test(fresh_transaction),
-        cmocka_unit_test(fresh_order),
-        cmocka_unit_test(fresh_small_bulk),
-        cmocka_unit_test(existing_customers),
-        cmocka_unit_test(consecutive_big_batches),
-        cmocka_unit_test(removed_channels_loaded),
-        cmocka_unit_test(not_applicable),
-        cmocka_unit_test(crafted_keys),
-        cmocka_unit_test(bad_timestamp),
-        cmocka_unit_test(keyed_purchase_mid_batch),
-        cmocka_unit_test(money_overflow),
-        cmocka_unit_test(out_of_memory),
+        cmocka_unit_test(threads_param),      cmocka_unit_test(fresh_transaction),
+        cmocka_unit_test(fresh_order),        cmocka_unit_test(fresh_small_bulk),
+        cmocka_unit_test(existing_customers), cmocka_unit_test(consecutive_big_batches),
+        cmocka_unit_test(extreme_timestamps), cmocka_unit_test(removed_channels_loaded),
+        cmocka_unit_test(not_applicable),     cmocka_unit_test(crafted_keys),
+        cmocka_unit_test(bad_timestamp),      cmocka_unit_test(keyed_purchase_mid_batch),
+        cmocka_unit_test(money_overflow),     cmocka_unit_test(out_of_memory),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }
