@@ -304,6 +304,22 @@ static void fresh_small_bulk(void **state)
     free(rows);
 }
 
+/* One customer with half of the rows: one partition far larger than the
+ * others. */
+static void hot_customer(void **state)
+{
+    (void)state;
+    enum { N = 100000 };
+    rfm_row_u64 *rows = malloc(N * sizeof *rows);
+    assert_non_null(rows);
+    gen(rows, N, 111, 8000, 1);
+    for (size_t i = 0; i < N; i += 2)
+        rows[i].customer = key_of(4321);
+    fresh_context(RFM_FREQ_TRANSACTION, 1, 1, rows, N);
+    fresh_context(RFM_FREQ_TRANSACTION, 1, 4, rows, N);
+    free(rows);
+}
+
 /* ------------------------------------------------------------------ */
 /* 2. Customers that exist before the big batch                        */
 
@@ -883,13 +899,21 @@ static int remove_dir(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(threads_param),      cmocka_unit_test(fresh_transaction),
-        cmocka_unit_test(fresh_order),        cmocka_unit_test(fresh_small_bulk),
-        cmocka_unit_test(existing_customers), cmocka_unit_test(consecutive_big_batches),
-        cmocka_unit_test(extreme_timestamps), cmocka_unit_test(removed_channels_loaded),
-        cmocka_unit_test(not_applicable),     cmocka_unit_test(crafted_keys),
-        cmocka_unit_test(bad_timestamp),      cmocka_unit_test(keyed_purchase_mid_batch),
-        cmocka_unit_test(money_overflow),     cmocka_unit_test(out_of_memory),
+        cmocka_unit_test(threads_param),
+        cmocka_unit_test(fresh_transaction),
+        cmocka_unit_test(fresh_order),
+        cmocka_unit_test(fresh_small_bulk),
+        cmocka_unit_test(hot_customer),
+        cmocka_unit_test(existing_customers),
+        cmocka_unit_test(consecutive_big_batches),
+        cmocka_unit_test(extreme_timestamps),
+        cmocka_unit_test(removed_channels_loaded),
+        cmocka_unit_test(not_applicable),
+        cmocka_unit_test(crafted_keys),
+        cmocka_unit_test(bad_timestamp),
+        cmocka_unit_test(keyed_purchase_mid_batch),
+        cmocka_unit_test(money_overflow),
+        cmocka_unit_test(out_of_memory),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }
