@@ -271,11 +271,13 @@ static int ingest_mixed(rfm_ctx *ctx, int kind, const void *rows, size_t n, cons
         if (rfm__fast_applies(ctx, kind)) {
             if (kind == RFM__KEYS_U64 && n - done >= RFM__BULK_MIN) {
                 const rfm_row_u64 *run = (const rfm_row_u64 *)rows + done;
-                size_t chunk = n - done < RFM__BULK_CHUNK_MAX ? n - done : RFM__BULK_CHUNK_MAX, stop;
+                size_t chunk = n - done < RFM__BULK_CHUNK_MAX ? n - done : RFM__BULK_CHUNK_MAX,
+                       stop;
                 /* the rows before one the bulk path cannot take may still
                  * go in bulk; that row goes row by row */
                 if (rfm__ingest_u64_bulk(ctx, &scratch, run, chunk, &stop) ||
-                    (stop < chunk && rfm__ingest_u64_bulk(ctx, &scratch, run, chunk = stop, &stop))) {
+                    (stop < chunk &&
+                     rfm__ingest_u64_bulk(ctx, &scratch, run, chunk = stop, &stop))) {
                     done += chunk;
                     continue;
                 }

@@ -16,7 +16,7 @@ _Static_assert(RFM__TS_SPAN < (UINT64_C(1) << (64 - ROW_BITS)), "times fit besid
 #define PART_ROWS_LOG 14 /* about 16k rows a partition: its customers fit in L2 */
 #endif
 #define PARTS_LOG_MAX 12
-#define AHEAD 16 /* lookups warmed this far ahead */
+#define AHEAD 16        /* lookups warmed this far ahead */
 #define SPLIT_ROWS 2048 /* rows of a partition's part, about 200 customers */
 #define SPLIT_LOG_MAX 4
 #define SPLIT_MAX (1 << SPLIT_LOG_MAX)

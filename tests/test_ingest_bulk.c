@@ -738,26 +738,6 @@ static void oom_free(void *user, void *ptr, size_t size)
 
 enum { OOM_N = 70000, OOM_PRE = 20 };
 
-/* KNOWN BUG, left to the owner of lib/ingest_bulk.c: when one of the two
- * scratch arrays of rfm__bulk_scratch_get() is refused, the other is freed
- * through rfm__bulk_scratch_free() while s->rows is still 0, so the
- * allocator's free gets 1 byte instead of its size (rows * 24 for the row
- * array, rows * 48 for the customer array). Harmless for malloc, wrong for
- * an allocator that relies on the size. Exactly that error is counted and
- * reported instead of failing while TOLERATE_SCRATCH_FREE_SIZE is 1: set it
- * to 0 once the library is fixed. */
-#define TOLERATE_SCRATCH_FREE_SIZE 1
-
-static int known_scratch_free_bug(const ta_state *st)
-{
-    const size_t rows = OOM_N - OOM_PRE;
-    char buf_msg[160], out_msg[160];
-    snprintf(buf_msg, sizeof buf_msg, "free with a wrong size (1 vs %zu)", rows * 24);
-    snprintf(out_msg, sizeof out_msg, "free with a wrong size (1 vs %zu)", rows * 48);
-    return TOLERATE_SCRATCH_FREE_SIZE && st->errors == 1 &&
-           (!strcmp(st->first_error, buf_msg) || !strcmp(st->first_error, out_msg));
-}
-
 static rfm_ctx *oom_ctx(oom_state *o, const rfm_row_u64 *rows, int threads)
 {
     rfm_ctx *ctx = NULL;
@@ -798,7 +778,7 @@ static void out_of_memory(void **state)
     assert_int_equal(o.ta.errors, 0);
     free(o.ta.blocks);
 
-    size_t nomem = 0, runs = 0, known = 0;
+    size_t nomem = 0, runs = 0;
     for (int once = 0; once <= 1; once++)
         for (size_t k = 1; k <= calls + 2; k++) {
             memset(&o, 0, sizeof o);
@@ -831,19 +811,13 @@ static void out_of_memory(void **state)
             vfree(&fb);
             expect_same_snapshot(ctx, full);
             rfm_destroy(ctx);
-            if (o.ta.errors && known_scratch_free_bug(&o.ta))
-                known++;
-            else if (o.ta.errors)
+            if (o.ta.errors)
                 fail_msg("allocation %zu (%s): %s", k, once ? "once" : "from", o.ta.first_error);
             assert_int_equal(o.ta.live_bytes, 0);
             free(o.ta.blocks);
         }
     print_message("%zu allocations in the big call; %zu runs, %zu ended in RFM_E_NOMEM\n", calls,
                   runs, nomem);
-    if (known)
-        print_message("KNOWN BUG in %zu runs: rfm__bulk_scratch_get() freed half of its scratch "
-                      "with the wrong size (1 byte) after the other half was refused\n",
-                      known);
     assert_true(nomem > 0);
     rfm_destroy(full);
     free(rows);
