@@ -159,6 +159,7 @@ typedef struct local {
     rfm__cust c;
     money_run money;
     uint32_t first_row;
+    uint32_t pad; /* 72 bytes also where int64 aligns to 4 (i386) */
 } local;
 
 _Static_assert(sizeof(local) % sizeof(uint64_t) == 0, "locals tile the u64 scratch");
