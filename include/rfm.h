@@ -32,8 +32,10 @@
  *   context (such calls fail with RFM_E_MISUSE).
  *   The library starts threads of its own only where RFM_PARAM_THREADS
  *   (default 1) asks for them: rfm_ingest_u64() of a large batch (see
- *   there) shares its work among that many threads, all finished before
- *   the call returns. Every result is the same for any thread count.
+ *   there) and rfm_compute() with quantile or threshold scores over 65,536
+ *   customers or more share their work among that many threads, all
+ *   finished before the call returns. Every result is the same for any
+ *   thread count. Segment callbacks still run on the calling thread.
  *
  * Memory
  *   All memory of a context comes from its allocator (rfm_create_with_allocator)
@@ -217,9 +219,10 @@ typedef enum rfm_param {
     /* nested scoring, 0 or 1 (default 0): F within each R level, M within
        each (R, F) cell; see "Look-back windows and nested scoring". @since 0.2 */
     RFM_PARAM_NESTED = 405,
-    /* threads of rfm_ingest_u64() for large batches, 1..64 (default 1, the
-       calling thread only); may change at any time, and no result depends
-       on it: see "Threads" below. @since 0.2 */
+    /* threads of rfm_ingest_u64() for large batches and of rfm_compute()
+       over 65,536 customers or more, 1..64 (default 1: the calling thread
+       only); may change at any time, and no result depends on it (see
+       "Thread safety" above). @since 0.2 */
     RFM_PARAM_THREADS = 500
 } rfm_param;
 

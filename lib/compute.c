@@ -3,6 +3,7 @@
 #include "compute_direct.h"
 #include "customers.h"
 #include "hist_select.h"
+#include "parallel.h"
 #include "score.h"
 #include "view.h"
 #include "window.h"
@@ -280,6 +281,76 @@ static int assign_segments(rfm_ctx *ctx, work *w, int direct)
     return rc;
 }
 
+typedef struct history_work {
+    rfm_ctx *ctx;
+    const uint8_t *to_new;
+    int64_t as_of;
+    unsigned workers;
+} history_work;
+
+static void history_job(void *arg, unsigned w)
+{
+    const history_work *hw = arg;
+    rfm_ctx *ctx = hw->ctx;
+    const size_t n = ctx->n_cust;
+    for (size_t i = rfm__share(n, hw->workers, w), hi = rfm__share(n, hw->workers, w + 1); i < hi;
+         i++) {
+        rfm__cust *c = &ctx->cust[i];
+        const rfm__score *sc = &ctx->results.score[i];
+        uint8_t now = sc->r ? sc->segment : RFM__SEG_NONE;
+        if (now != RFM__SEG_NONE && (c->segment == RFM__SEG_NONE || hw->to_new[c->segment] != now))
+            c->segment_since = (int32_t)hw->as_of;
+        c->prev_segment = c->segment;
+        c->segment = now;
+    }
+}
+
+/* The scored customers and each dimension's smallest and largest value,
+ * worker by worker (ranges[w]), then together. */
+typedef struct range_work {
+    const rfm_ctx *ctx;
+    unsigned workers;
+    rfm__direct_in part[RFM__WORKERS_MAX];
+} range_work;
+
+static void range_job(void *arg, unsigned w)
+{
+    range_work *rw = arg;
+    rfm__direct_in in = {
+        0, 0, {INT64_MAX, INT64_MAX, INT64_MAX}, {INT64_MIN, INT64_MIN, INT64_MIN}};
+    const size_t n = rw->ctx->n_cust;
+    for (size_t i = rfm__share(n, rw->workers, w), hi = rfm__share(n, rw->workers, w + 1); i < hi;
+         i++) {
+        const rfm__cust *c = &rw->ctx->cust[i];
+        if (c->frequency) { /* scored: at least one purchase */
+            in.n++;
+            int64_t v[3] = {rfm__cust_last_day(c), (int64_t)c->frequency, c->monetary};
+            for (int d = 0; d < 3; d++) {
+                in.lo[d] = v[d] < in.lo[d] ? v[d] : in.lo[d];
+                in.hi[d] = v[d] > in.hi[d] ? v[d] : in.hi[d];
+            }
+        }
+    }
+    rw->part[w] = in;
+}
+
+static rfm__direct_in value_ranges(const rfm_ctx *ctx)
+{
+    range_work rw;
+    rw.ctx = ctx;
+    rw.workers = rfm__compute_workers(ctx);
+    rfm__run_parallel(rw.workers, range_job, &rw);
+    rfm__direct_in in = rw.part[0];
+    for (unsigned w = 1; w < rw.workers; w++) {
+        in.n += rw.part[w].n;
+        for (int d = 0; d < 3; d++) {
+            in.lo[d] = rw.part[w].lo[d] < in.lo[d] ? rw.part[w].lo[d] : in.lo[d];
+            in.hi[d] = rw.part[w].hi[d] > in.hi[d] ? rw.part[w].hi[d] : in.hi[d];
+        }
+    }
+    return in;
+}
+
 /* Moves this compute's segments into the customers' history: the old
  * segment becomes the previous one, and segment_since restarts where the
  * segment (compared by name, the scheme may have changed) differs. The only
@@ -296,15 +367,8 @@ static int commit_history(rfm_ctx *ctx, int64_t as_of)
         size_t id = rfm__names_find(&fresh, ctx->last_names.names[i]);
         to_new[i] = id < fresh.n ? (uint8_t)id : RFM__SEG_NONE;
     }
-    for (size_t i = 0; i < ctx->n_cust; i++) {
-        rfm__cust *c = &ctx->cust[i];
-        const rfm__score *sc = &ctx->results.score[i];
-        uint8_t now = sc->r ? sc->segment : RFM__SEG_NONE;
-        if (now != RFM__SEG_NONE && (c->segment == RFM__SEG_NONE || to_new[c->segment] != now))
-            c->segment_since = (int32_t)as_of;
-        c->prev_segment = c->segment;
-        c->segment = now;
-    }
+    history_work hw = {ctx, to_new, as_of, rfm__compute_workers(ctx)};
+    rfm__run_parallel(hw.workers, history_job, &hw);
     rfm__names_free(&ctx->prev_names, &ctx->mem);
     ctx->prev_names = ctx->last_names;
     ctx->last_names = fresh;
@@ -353,19 +417,7 @@ static int compute(rfm_ctx *ctx, int64_t requested, work *w)
     int rc = check_params(ctx, w);
     if (rc || (rc = rfm__window_slide(ctx, requested)))
         return rc;
-    rfm__direct_in in = {
-        0, 0, {INT64_MAX, INT64_MAX, INT64_MAX}, {INT64_MIN, INT64_MIN, INT64_MIN}};
-    for (size_t i = 0; i < ctx->n_cust; i++) {
-        const rfm__cust *c = &ctx->cust[i];
-        if (c->frequency) { /* scored: at least one purchase */
-            in.n++;
-            int64_t v[3] = {rfm__cust_last_day(c), (int64_t)c->frequency, c->monetary};
-            for (int d = 0; d < 3; d++) {
-                in.lo[d] = v[d] < in.lo[d] ? v[d] : in.lo[d];
-                in.hi[d] = v[d] > in.hi[d] ? v[d] : in.hi[d];
-            }
-        }
-    }
+    rfm__direct_in in = value_ranges(ctx);
     size_t n = in.n;
     if (n == 0)
         return rfm__fail(ctx, RFM_E_EMPTY,

@@ -18,6 +18,12 @@ typedef struct rfm__direct_in {
     int64_t lo[3], hi[3];
 } rfm__direct_in;
 
+/* Most workers a compute's passes use, and how many this one uses: the
+ * context's RFM_PARAM_THREADS, one for fewer customers than make a thread
+ * worth starting. */
+#define RFM__WORKERS_MAX 64
+unsigned rfm__compute_workers(const rfm_ctx *ctx);
+
 /* Whether ctx's settings allow the direct path (bounds: supplied ntile
  * boundaries per dimension, or NULL). */
 int rfm__direct_applies(const rfm_ctx *ctx, const void *const bounds[3]);

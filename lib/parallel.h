@@ -5,6 +5,8 @@
 #ifndef RFM_PARALLEL_H
 #define RFM_PARALLEL_H
 
+#include <stddef.h>
+
 /* One worker's share of a job; worker runs 0..workers-1. */
 typedef void (*rfm__job_fn)(void *arg, unsigned worker);
 
@@ -14,5 +16,11 @@ typedef void (*rfm__job_fn)(void *arg, unsigned worker);
  * afterwards, so a job never depends on its workers running at the same
  * time. */
 void rfm__run_parallel(unsigned workers, rfm__job_fn job, void *arg);
+
+/* Start of worker w's share of n items split evenly among `workers`. */
+static inline size_t rfm__share(size_t n, unsigned workers, unsigned w)
+{
+    return (size_t)((unsigned long long)n * w / workers);
+}
 
 #endif

@@ -354,6 +354,35 @@ static void existing_customers(void **state)
     run_existing(RFM_FREQ_ORDER, 2);
 }
 
+/* More customers than a compute shares among threads below (64k): its
+ * passes over the records (value ranges, histograms, scores, history) run
+ * on 1, 2, 3 and 5 threads and must give the same scores, cutoffs, level
+ * counts and segment history, also at a second compute. */
+static void threaded_compute(void **state)
+{
+    (void)state;
+    enum { N = 400000, CUSTOMERS = 150000 };
+    rfm_row_u64 *rows = malloc(N * sizeof *rows);
+    assert_non_null(rows);
+    gen(rows, N, 77, CUSTOMERS, 1);
+    const int threads[] = {2, 3, 5};
+    for (size_t t = 0; t < sizeof threads / sizeof *threads; t++) {
+        rfm_ctx *bulk = make_ctx(RFM_FREQ_TRANSACTION, threads[t]);
+        rfm_ctx *ref = make_ctx(RFM_FREQ_TRANSACTION, 1);
+        assert_int_equal(same_call(bulk, ref, rows, N / 2, RFM_OK), N / 2);
+        assert_true(bulk->n_cust >= ((size_t)1 << 16));
+        expect_same(bulk, ref, 1);
+        /* more rows, a coarser scheme, a second compute: the history */
+        small_batches(bulk, ref, rows + N / 2, N / 2);
+        assert_int_equal(rfm_set_param(bulk, RFM_PARAM_BINS, 7), RFM_OK);
+        assert_int_equal(rfm_set_param(ref, RFM_PARAM_BINS, 7), RFM_OK);
+        expect_same(bulk, ref, 1);
+        rfm_destroy(bulk);
+        rfm_destroy(ref);
+    }
+    free(rows);
+}
+
 /* Two big batches in a row, without a compute between them. */
 static void consecutive_big_batches(void **state)
 {
@@ -880,6 +909,7 @@ int main(void)
         cmocka_unit_test(hot_customer),
         cmocka_unit_test(existing_customers),
         cmocka_unit_test(consecutive_big_batches),
+        cmocka_unit_test(threaded_compute),
         cmocka_unit_test(extreme_timestamps),
         cmocka_unit_test(removed_channels_loaded),
         cmocka_unit_test(not_applicable),
