@@ -281,10 +281,16 @@ int rfm__cust_reseed(rfm_ctx *ctx)
 
 int rfm__cust_note_probe(rfm_ctx *ctx, size_t distance)
 {
-    ctx->probe_inserts++;
-    if (distance <= RFM__PROBE_LIMIT)
+    return rfm__cust_note_probes(ctx, 1, distance > RFM__PROBE_LIMIT);
+}
+
+int rfm__cust_note_probes(rfm_ctx *ctx, size_t inserts, size_t long_ones)
+{
+    ctx->probe_inserts += inserts;
+    if (!long_ones)
         return 0;
-    return ++ctx->long_probes > 16 + ctx->probe_inserts / 4096;
+    ctx->long_probes += long_ones;
+    return ctx->long_probes > 16 + ctx->probe_inserts / 4096;
 }
 
 int rfm__cust_lookup_u64(rfm_ctx *ctx, uint64_t key, uint32_t *idx)

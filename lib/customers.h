@@ -108,6 +108,8 @@ int rfm__cust_remove(rfm_ctx *ctx, uint32_t idx);
  * became too many (more than 16 plus one per 4096 inserts since the seed
  * or the table last changed) and the table should be re-seeded. */
 int rfm__cust_note_probe(rfm_ctx *ctx, size_t distance);
+/* The same for `inserts` inserts at once, `long_ones` of them long. */
+int rfm__cust_note_probes(rfm_ctx *ctx, size_t inserts, size_t long_ones);
 
 /* Moves the table to a new, unpredictable seed, so keys crafted against
  * the old one spread out. On failure (out of memory) nothing changes. */

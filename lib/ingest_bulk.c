@@ -42,6 +42,15 @@ typedef struct gathered {
                            customer, its number among them once ranked */
 } gathered;
 
+/* A worker's part of the inserts of new customers. */
+#define DEFER_MAX 1024
+typedef struct insert_share {
+    size_t inserts, long_probes;
+    size_t deferred[DEFER_MAX]; /* out indices of customers left for later */
+    size_t n_deferred;
+    size_t stop_part, stop_k; /* where it stopped, with too many deferred */
+} insert_share;
+
 typedef struct bulk {
     rfm_ctx *ctx; /* only read while the partitions are gathered */
     const rfm_row_u64 *rows;
@@ -64,6 +73,8 @@ typedef struct bulk {
     size_t split_max;  /* rows a worker can split (larger partitions are not) */
     size_t local_cap;  /* slots its customers may need */
     size_t scratch_per;
+    insert_share *shares; /* [worker] */
+    unsigned insert_workers;
     atomic_size_t next_part;
     atomic_int failed;
 } bulk;
@@ -413,33 +424,93 @@ done:
     return total;
 }
 
-/* Puts the new customers in the table. Partition by partition, their homes
- * lie in one stretch of it (the table's homes are the hashes' top bits),
- * so the probes stay in cache. Room was reserved. */
+/* Puts new customer out[at] in the table, probing from its home up to
+ * slot `end`, exclusive (SIZE_MAX: around the end of the table as usual).
+ * Returns 0 when the probe reached `end` first. */
+static int insert_one(bulk *b, size_t at, size_t end, insert_share *sh)
+{
+    rfm__table *t = &b->ctx->table;
+    const gathered *g = &b->out[at];
+    uint64_t hash = rfm__hash_u64_with(g->c.key, b->seed);
+    size_t home = rfm__table_home(t, hash), pos = home;
+    while (t->slots[pos] != RFM__SLOT_EMPTY) {
+        if (++pos == end)
+            return 0;
+        pos &= t->mask;
+    }
+    t->slots[pos] = rfm__slot_make(hash, (uint32_t)(b->ctx->n_cust + g->first_row));
+    sh->inserts++;
+    sh->long_probes += ((pos - home) & t->mask) > RFM__PROBE_LIMIT;
+    return 1;
+}
+
+/* Worker w's partitions and the stretch of slots their homes lie in (the
+ * table's homes are the hashes' top bits); worker w writes no slot
+ * outside it. */
+static size_t parts_lo(const bulk *b, unsigned w)
+{
+    return rfm__share(b->parts, b->insert_workers, w);
+}
+
+static void insert_job(void *arg, unsigned w)
+{
+    bulk *b = arg;
+    insert_share *sh = &b->shares[w];
+    const size_t per_part = rfm__table_capacity(&b->ctx->table) / b->parts;
+    const size_t end = parts_lo(b, w + 1) * per_part;
+    sh->stop_part = parts_lo(b, w + 1);
+    for (size_t p = parts_lo(b, w); p < parts_lo(b, w + 1); p++)
+        for (size_t k = 0; k < b->gathered[p]; k++) {
+            size_t at = b->start[p] + k;
+            if (b->out[at].idx != RFM__NO_CUSTOMER || insert_one(b, at, end, sh))
+                continue;
+            /* its cluster runs into the next worker's stretch: later */
+            if (sh->n_deferred == DEFER_MAX) {
+                sh->stop_part = p;
+                sh->stop_k = k;
+                return;
+            }
+            sh->deferred[sh->n_deferred++] = at;
+        }
+}
+
+/* Puts the new customers in the table: each worker those of its
+ * partitions, whose homes lie in a stretch of the table of its own, so the
+ * probes stay in cache and apart; then, on this thread, the few whose
+ * cluster ran past the stretch, and whatever a worker left. Room was
+ * reserved. */
 static void insert_new(bulk *b, rfm_ctx *ctx, size_t total)
 {
-    int reseed = 0;
     rfm__table *t = &ctx->table;
-    const size_t first_new = ctx->n_cust;
-    for (size_t p = 0; p < b->parts; p++) {
-        const gathered *g = b->out + b->start[p];
-        for (size_t k = 0; k < b->gathered[p]; k++) {
-            if (g[k].idx != RFM__NO_CUSTOMER)
-                continue;
-            uint64_t hash = rfm__hash_u64_with(g[k].c.key, b->seed);
-            size_t home = rfm__table_home(t, hash), pos = home;
-            while (t->slots[pos] != RFM__SLOT_EMPTY)
-                pos = (pos + 1) & t->mask;
-            rfm__table_put(t, pos, rfm__slot_make(hash, (uint32_t)(first_new + g[k].first_row)));
-            reseed |= rfm__cust_note_probe(ctx, (pos - home) & t->mask);
-        }
+    const size_t cap = rfm__table_capacity(t);
+    /* a worker's stretch must hold whole partitions */
+    b->insert_workers = total >= RFM__BULK_MIN && cap >= b->parts ? b->workers : 1;
+    memset(b->shares, 0, b->insert_workers * sizeof *b->shares);
+    if (b->insert_workers > 1)
+        rfm__run_parallel(b->insert_workers, insert_job, b);
+    else
+        b->shares[0].stop_part = b->shares[0].stop_k = 0;
+    insert_share rest;
+    memset(&rest, 0, sizeof rest);
+    size_t inserts = 0, long_probes = 0;
+    for (unsigned w = 0; w < b->insert_workers; w++) {
+        insert_share *sh = &b->shares[w];
+        for (size_t i = 0; i < sh->n_deferred; i++)
+            (void)insert_one(b, sh->deferred[i], SIZE_MAX, &rest);
+        for (size_t p = sh->stop_part, k = sh->stop_k; p < parts_lo(b, w + 1); p++, k = 0)
+            for (; k < b->gathered[p]; k++)
+                if (b->out[b->start[p] + k].idx == RFM__NO_CUSTOMER)
+                    (void)insert_one(b, b->start[p] + k, SIZE_MAX, &rest);
+        inserts += sh->inserts;
+        long_probes += sh->long_probes;
     }
+    t->count += total;
     ctx->n_cust += total;
     if (total)
         ctx->keyset_version += total;
     /* keys crafted against the seed: change it (without memory for that,
      * the table still works) */
-    if (reseed)
+    if (rfm__cust_note_probes(ctx, inserts + rest.inserts, long_probes + rest.long_probes))
         (void)rfm__cust_reseed(ctx);
 }
 
@@ -458,7 +529,8 @@ static int scratch_alloc(bulk *b, rfm_ctx *ctx)
     b->start = rfm__alloc_array(&ctx->mem, b->parts + 1, sizeof *b->start);
     b->gathered = rfm__alloc_array(&ctx->mem, b->parts, sizeof *b->gathered);
     b->first_bad = rfm__alloc_array(&ctx->mem, b->workers, sizeof *b->first_bad);
-    if (!b->cursor || !b->start || !b->gathered || !b->first_bad)
+    b->shares = rfm__alloc_array(&ctx->mem, b->workers, sizeof *b->shares);
+    if (!b->cursor || !b->start || !b->gathered || !b->first_bad || !b->shares)
         return 0;
     memset(b->cursor, 0, (size_t)b->workers * b->parts * sizeof *b->cursor);
     for (unsigned w = 0; w < b->workers; w++)
@@ -473,6 +545,7 @@ static void scratch_free(bulk *b, rfm_ctx *ctx)
     rfm__free_array(&ctx->mem, b->start, b->parts + 1, sizeof *b->start);
     rfm__free_array(&ctx->mem, b->gathered, b->parts, sizeof *b->gathered);
     rfm__free_array(&ctx->mem, b->first_bad, b->workers, sizeof *b->first_bad);
+    rfm__free_array(&ctx->mem, b->shares, b->workers, sizeof *b->shares);
     rfm__free_array(&ctx->mem, b->scratch, (size_t)b->workers * b->scratch_per, sizeof *b->scratch);
 }
 

@@ -31,6 +31,7 @@
 #include <cmocka.h>
 
 #include "ctx.h"
+#include "customers.h"
 #include "hash.h"
 #include "ingest_bulk.h"
 #include "rfm.h"
@@ -528,6 +529,35 @@ static uint64_t unmix64(uint64_t x)
     return x;
 }
 
+/* Each key of ctx is found through the table at its own record. */
+static void expect_table_finds_all(const rfm_ctx *ctx)
+{
+    assert_int_equal(ctx->table.count, ctx->n_cust);
+    for (size_t i = 0; i < ctx->n_cust; i++) {
+        size_t pos;
+        uint64_t key = ctx->cust[i].key;
+        assert_int_equal(rfm__cust_find_u64(ctx, key, rfm__cust_hash_u64(ctx, key), &pos), i);
+    }
+}
+
+/* The same customers and results where the seeds may differ (re-seeded
+ * tables): everything but the seed and the snapshot bytes. */
+static void expect_records_and_results(rfm_ctx *bulk, rfm_ctx *ref)
+{
+    size_t na = 0, nb = 0;
+    assert_int_equal(rfm_counts(bulk, &na, NULL, NULL), RFM_OK);
+    assert_int_equal(rfm_counts(ref, &nb, NULL, NULL), RFM_OK);
+    assert_int_equal(na, nb);
+    expect_same_records(bulk, ref);
+    assert_int_equal(rfm_compute(bulk, RFM_AS_OF_AUTO), RFM_OK);
+    assert_int_equal(rfm_compute(ref, RFM_AS_OF_AUTO), RFM_OK);
+    expect_same_records(bulk, ref);
+    vec fa = fp_of(bulk, FP_NO_SEED), fb = fp_of(ref, FP_NO_SEED);
+    vec_assert_equal(&fa, &fb, "crafted keys");
+    vfree(&fa);
+    vfree(&fb);
+}
+
 /* Thousands of new customers whose hashes share their top 28 bits: one
  * home slot in the table and one partition. The inserts probe far, and
  * both paths re-seed the table (to a seed of their own: the seed and the
@@ -558,18 +588,42 @@ static void crafted_keys(void **state)
                       sa != SEED, sb != SEED);
         /* lookups under the new seed, in a second big batch */
         assert_int_equal(same_call(bulk, ref, rows + 75020, N - 75020, RFM_OK), N - 75020);
-        size_t na = 0, nb = 0;
-        assert_int_equal(rfm_counts(bulk, &na, NULL, NULL), RFM_OK);
-        assert_int_equal(rfm_counts(ref, &nb, NULL, NULL), RFM_OK);
-        assert_int_equal(na, nb);
-        expect_same_records(bulk, ref);
-        assert_int_equal(rfm_compute(bulk, RFM_AS_OF_AUTO), RFM_OK);
-        assert_int_equal(rfm_compute(ref, RFM_AS_OF_AUTO), RFM_OK);
-        expect_same_records(bulk, ref);
-        vec fa = fp_of(bulk, FP_NO_SEED), fb = fp_of(ref, FP_NO_SEED);
-        vec_assert_equal(&fa, &fb, "crafted keys");
-        vfree(&fa);
-        vfree(&fb);
+        expect_records_and_results(bulk, ref);
+        expect_table_finds_all(bulk);
+        rfm_destroy(bulk);
+        rfm_destroy(ref);
+    }
+    free(rows);
+}
+
+/* New customers go into the table on several threads, each in the stretch
+ * of slots its partitions' homes lie in; a customer whose cluster runs
+ * past the stretch is left for later (more than a worker keeps: the rest
+ * of its partitions go on one thread). Two clusters of crafted hashes end
+ * stretches: the middle of the table (worker 0 of 2) and its end (the
+ * last worker, which must not wrap around into worker 0's). */
+static void insert_stretches(void **state)
+{
+    (void)state;
+    enum { N = 300000, CRAFTED = 2000 };
+    const uint64_t mixed = rfm__hash_seed_u64((uint64_t)SEED);
+    rfm_row_u64 *rows = malloc(N * sizeof *rows);
+    assert_non_null(rows);
+    gen(rows, N, 93, 200000, 0);
+    for (size_t j = 0; j < CRAFTED; j++) {
+        uint64_t below_middle = (UINT64_C(1) << 63) - 1 - (uint64_t)j * (UINT64_C(1) << 40);
+        uint64_t below_end = UINT64_MAX - (uint64_t)j * (UINT64_C(1) << 40);
+        rows[20 + 2 * j].customer = unmix64(below_middle) ^ mixed;
+        rows[21 + 2 * j].customer = unmix64(below_end) ^ mixed;
+    }
+    for (int threads = 2; threads <= 3; threads++) {
+        rfm_ctx *bulk = make_ctx(RFM_FREQ_TRANSACTION, threads),
+                *ref = make_ctx(RFM_FREQ_TRANSACTION, 1);
+        small_batches(bulk, ref, rows, 20);
+        assert_int_equal(same_call(bulk, ref, rows + 20, N - 20, RFM_OK), N - 20);
+        assert_true(bulk->n_cust >= RFM__BULK_MIN + 2 * CRAFTED);
+        expect_records_and_results(bulk, ref);
+        expect_table_finds_all(bulk);
         rfm_destroy(bulk);
         rfm_destroy(ref);
     }
@@ -914,6 +968,7 @@ int main(void)
         cmocka_unit_test(removed_channels_loaded),
         cmocka_unit_test(not_applicable),
         cmocka_unit_test(crafted_keys),
+        cmocka_unit_test(insert_stretches),
         cmocka_unit_test(bad_timestamp),
         cmocka_unit_test(keyed_purchase_mid_batch),
         cmocka_unit_test(money_overflow),
