@@ -139,7 +139,7 @@ const duckThreads = duck ? duck.threads : duckCsv ? duckCsv.threads : null;
 out(`${name}: librfm ${lib.version} (${revision}) vs ${duckName}`);
 out(`data: ${fmtN(lib.rows)} transactions (+${fmtN(lib.increment)} increment), ${fmtN(lib.customers)} customers ` +
     `(${fmtN(lib.scored)} scored), ${lib.keys} keys in memory, Zipf-like s=${lib.zipf}, seed ${lib.seed}, ` +
-    `${lib.bins} bins, ${lib.batch >= lib.rows ? 'one batch' : `batches of ${fmtN(lib.batch)}`}, best of ${lib.repeat}`);
+    `${lib.bins} bins, ${lib.layout === 'columns' ? 'columns' : 'row structs'} in ${lib.batch >= lib.rows ? 'one batch' : `batches of ${fmtN(lib.batch)}`}, best of ${lib.repeat}`);
 out(`machine: ${mach.nproc} cores, ${mach.cpu}, ${mach.memory_gib} GiB RAM; threads: librfm ${lib.threads ?? 1}, DuckDB ${duckThreads ?? '-'}`);
 if (duck || rfmScore) {
   const list = Object.entries(checks).map(([k, v]) => `${k} ${v.ok ? `ok${v.rows != null ? ` (${fmtN(v.rows)} rows)` : ''}` : 'DIFFERENT'}`);
@@ -158,7 +158,9 @@ const results = { name, revision, machine: mach, librfm: lib, duckdb: duck, duck
 out('in memory (librfm: rows already in memory; DuckDB: table already loaded)');
 row('ingest rows', fmtT(s.ingest), '', '');
 row('  transactions/s', mrate(lib.rows, s.ingest), '', '');
-row(`  MB/s (${lib.row_bytes}-byte rfm_row_u64 structs)`, (lib.rows * lib.row_bytes / 1e6 / s.ingest).toFixed(0), '', '');
+row(lib.layout === 'columns' ? `  MB/s (${lib.row_bytes} bytes a row, in three columns)`
+  : `  MB/s (${lib.row_bytes}-byte ${lib.layout ?? 'rfm_row_u64'} structs)`,
+  (lib.rows * lib.row_bytes / 1e6 / s.ingest).toFixed(0), '', '');
 row('DuckDB: load CSV into table (not compared)', '', fmtT(d.load), '');
 row('compute / query (quantile)', fmtT(s.compute), fmtT(d.query), ratio(d.query, s.compute, inmemOk));
 const rIC = duck && inmemOk ? d.query / ingestCompute : null;

@@ -3,6 +3,10 @@
  *   rfmbench -n ROWS -c CUSTOMERS [--keys u64|str] [--increment K] [--repeat R]
  *            [--bins B] [--batch N] [--seed S] [--zipf S] [--out PREFIX]
  *            [--json FILE] [--snapshot PATH] [--no-ntile] [--quiet] [--threads T]
+ *            [--columns]
+ *
+ * --threads T sets RFM_PARAM_THREADS; --columns passes u64 rows as three
+ * columns (rfm_ingest_columns_u64, 24 bytes a row) instead of row structs.
  *
  * Phases, timed separately (wall clock, CLOCK_MONOTONIC):
  *   ingest       rfm_ingest_u64/_str of the ROWS rows in batches of N; only
@@ -123,7 +127,7 @@ typedef struct opts {
     uint64_t rows, customers, seed, increment, batch;
     double zipf;
     uint64_t threads;
-    int bins, str_keys, repeat, ntile, quiet;
+    int bins, str_keys, repeat, ntile, quiet, columns;
     const char *out, *json, *snapshot;
 } opts;
 
@@ -132,7 +136,7 @@ static int usage(void)
     fputs("usage: rfmbench -n ROWS -c CUSTOMERS [--keys u64|str] [--increment K] [--repeat R]\n"
           "                [--bins B] [--batch N] [--seed S] [--zipf S] [--out PREFIX]\n"
           "                [--json FILE] [--snapshot PATH] [--no-ntile] [--quiet]\n"
-          "                [--threads T]\n",
+          "                [--threads T] [--columns]\n",
           stderr);
     return 1;
 }
@@ -168,6 +172,10 @@ static int parse_opts(int argc, char **argv, opts *o)
         }
         if (!strcmp(a, "--quiet")) {
             o->quiet = 1;
+            continue;
+        }
+        if (!strcmp(a, "--columns")) {
+            o->columns = 1;
             continue;
         }
         if (!v)
@@ -235,12 +243,22 @@ typedef struct batch {
     rfm_row_u64 *u;
     rfm_row_str *s;
     char *keys;
+    uint64_t *col_key; /* --columns */
+    int64_t *col_ts, *col_amount;
 } batch;
 
 static int fail(rfm_ctx *ctx, const char *what)
 {
     fprintf(stderr, "rfmbench: %s: %s\n", what, rfm_errmsg(ctx));
     return -1;
+}
+
+/* Bytes of one row as the library gets it. */
+static size_t row_bytes(const opts *o)
+{
+    return o->str_keys  ? sizeof(rfm_row_str) + GEN_KEY_TEXT
+           : o->columns ? sizeof(uint64_t) + 2 * sizeof(int64_t)
+                        : sizeof(rfm_row_u64);
 }
 
 /* Generates rows [from, from+n) into b (timed into *gen_t) and ingests them
@@ -262,21 +280,26 @@ static int feed(rfm_ctx *ctx, const gen *g, const opts *o, batch *b, uint64_t fr
                                         .customer_len = GEN_KEY_TEXT,
                                         .timestamp = ts,
                                         .amount = amount};
+            } else if (o->columns) {
+                b->col_key[j] = key;
+                b->col_ts[j] = ts;
+                b->col_amount[j] = amount;
             } else {
                 b->u[j] = (rfm_row_u64){.customer = key, .timestamp = ts, .amount = amount};
             }
         }
         double t1 = now();
         size_t applied = 0;
-        int rc = o->str_keys ? rfm_ingest_str(ctx, b->s, k, sizeof b->s[0], &applied)
-                             : rfm_ingest_u64(ctx, b->u, k, sizeof b->u[0], &applied);
+        int rc = o->str_keys  ? rfm_ingest_str(ctx, b->s, k, sizeof b->s[0], &applied)
+                 : o->columns ? rfm_ingest_columns_u64(ctx, k, b->col_key, b->col_ts, b->col_amount,
+                                                       NULL, NULL, &applied)
+                              : rfm_ingest_u64(ctx, b->u, k, sizeof b->u[0], &applied);
         double t2 = now();
         if (rc != RFM_OK)
             return fail(ctx, "ingest");
         *gen_t += t1 - t0;
         *ing_t += t2 - t1;
-        *input_bytes += o->str_keys ? (double)k * (sizeof(rfm_row_str) + GEN_KEY_TEXT)
-                                    : (double)k * sizeof(rfm_row_u64);
+        *input_bytes += (double)k * (double)row_bytes(o);
     }
     return 0;
 }
@@ -499,8 +522,7 @@ static double rate(double n, double t)
 static void print_table(const opts *o, const result *best, long rss_kib)
 {
     const double n = (double)o->rows, mb = 1e6;
-    const double row_bytes =
-        o->str_keys ? (double)(sizeof(rfm_row_str) + GEN_KEY_TEXT) : (double)sizeof(rfm_row_u64);
+    const double row_size = (double)row_bytes(o);
     printf("librfm %s, %llu rows, %zu customers (%s keys), batches of %llu, best of %d, "
            "%llu thread(s)\n",
            rfm_version_string(), (unsigned long long)o->rows, best->customers,
@@ -508,7 +530,7 @@ static void print_table(const opts *o, const result *best, long rss_kib)
            (unsigned long long)o->threads);
     printf("%-22s %10s %14s %10s\n", "phase", "seconds", "rows/s", "MB/s");
     printf("%-22s %10.4f %14.0f %10.1f\n", "ingest", best->t[P_INGEST], rate(n, best->t[P_INGEST]),
-           rate(n * row_bytes / mb, best->t[P_INGEST]));
+           rate(n * row_size / mb, best->t[P_INGEST]));
     printf("%-22s %10.4f %14.0f\n", "compute (quantile)", best->t[P_COMPUTE],
            rate(n, best->t[P_COMPUTE]));
     printf("%-22s %10.4f %14.0f\n", "ingest + compute", best->t[P_INGEST] + best->t[P_COMPUTE],
@@ -559,8 +581,11 @@ static int write_json(const opts *o, const result *runs, const result *best, lon
             o->str_keys ? "str" : "u64");
     fprintf(f, "  \"seed\": %llu,\n  \"zipf\": %g,\n  \"batch\": %llu,\n  \"repeat\": %d,\n",
             (unsigned long long)o->seed, o->zipf, (unsigned long long)o->batch, o->repeat);
-    fprintf(f, "  \"increment\": %llu,\n  \"row_bytes\": %zu,\n", (unsigned long long)o->increment,
-            o->str_keys ? sizeof(rfm_row_str) + GEN_KEY_TEXT : sizeof(rfm_row_u64));
+    fprintf(f, "  \"increment\": %llu,\n  \"row_bytes\": %zu,\n  \"layout\": \"%s\",\n",
+            (unsigned long long)o->increment, row_bytes(o),
+            o->str_keys  ? "rfm_row_str"
+            : o->columns ? "columns"
+                         : "rfm_row_u64");
     fprintf(f, "  \"customers\": %zu,\n  \"scored\": %zu,\n  \"unscored\": %zu,\n", best->customers,
             best->scored, best->unscored);
     fprintf(f, "  \"customers_after_increment\": %zu,\n", best->customers_after);
@@ -619,11 +644,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "rfmbench: note: header %d, library %u\n", RFM_VERSION_NUMBER,
                 rfm_version_number());
     batch b = {0};
-    b.u = calloc(o.batch, sizeof *b.u);
-    b.s = calloc(o.batch, sizeof *b.s);
-    b.keys = malloc(o.batch * GEN_KEY_TEXT);
+    int cols = o.columns && !o.str_keys;
+    b.u = calloc(o.str_keys || cols ? 1 : o.batch, sizeof *b.u);
+    b.s = calloc(o.str_keys ? o.batch : 1, sizeof *b.s);
+    b.keys = malloc(o.str_keys ? o.batch * GEN_KEY_TEXT : 1);
+    b.col_key = calloc(cols ? o.batch : 1, sizeof *b.col_key);
+    b.col_ts = calloc(cols ? o.batch : 1, sizeof *b.col_ts);
+    b.col_amount = calloc(cols ? o.batch : 1, sizeof *b.col_amount);
     result *runs = calloc((size_t)o.repeat, sizeof *runs);
-    if (!b.u || !b.s || !b.keys || !runs) {
+    if (!b.u || !b.s || !b.keys || !b.col_key || !b.col_ts || !b.col_amount || !runs) {
         fputs("rfmbench: out of memory\n", stderr);
         return 1;
     }
@@ -666,6 +695,9 @@ int main(int argc, char **argv)
     free(b.u);
     free(b.s);
     free(b.keys);
+    free(b.col_key);
+    free(b.col_ts);
+    free(b.col_amount);
     free(runs);
     return rc ? 1 : 0;
 }

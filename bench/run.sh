@@ -143,13 +143,19 @@ config() {
     inc=$(csv_file "$rows" "$customers" "$rows" "$incr")
     say "data: $csv, $inc ($(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'))"
 
-    # the rows in memory as one batch (as DuckDB has them in one table), on
-    # DuckDB's thread count; then the same in batches of 32768 on one thread
-    step "librfm in memory, u64 keys, one batch, $threads threads" "$bench" -n "$rows" \
-        -c "$customers" --seed "$seed" --batch "$rows" --threads "$threads" \
+    # the rows in memory as columns in one batch (as DuckDB has them in one
+    # columnar table), on DuckDB's thread count; then as row structs in one
+    # batch, and in batches of 32768 on one thread
+    step "librfm in memory, u64 keys, columns, one batch, $threads threads" "$bench" -n "$rows" \
+        -c "$customers" --seed "$seed" --batch "$rows" --threads "$threads" --columns \
         --increment "$incr" --repeat "$repeat" --out "$dir/lib" --json "$dir/librfm.json" \
         --snapshot "$dir/state.rfmsnap" --quiet > "$dir/librfm.txt" ||
         echo "rfmbench (u64 keys) failed with exit status $?" >> "$dir/notes.txt"
+    step "librfm in memory, u64 keys, row structs, one batch, $threads threads" "$bench" \
+        -n "$rows" -c "$customers" --seed "$seed" --batch "$rows" --threads "$threads" \
+        --increment "$incr" --repeat "$repeat" --out "$dir/lib-rows" \
+        --json "$dir/librfm-rows.json" --no-ntile --quiet > "$dir/librfm-rows.txt" ||
+        echo "rfmbench (u64 keys, row structs) failed with exit status $?" >> "$dir/notes.txt"
     step "librfm in memory, u64 keys, batches of 32768, 1 thread" "$bench" -n "$rows" \
         -c "$customers" --seed "$seed" --batch 32768 --threads 1 --increment "$incr" \
         --repeat "$repeat" --out "$dir/lib-stream" --json "$dir/librfm-stream.json" --no-ntile \
@@ -184,8 +190,10 @@ config() {
     [ -s "$dir/lib-str-quantile.csv" ] && ! cmp -s "$dir/lib-quantile.csv" "$dir/lib-str-quantile.csv" &&
         echo "string-key results differ from u64-key results" >> "$dir/notes.txt"
     for f in quantile increment; do
-        [ -s "$dir/lib-stream-$f.csv" ] && ! cmp -s "$dir/lib-$f.csv" "$dir/lib-stream-$f.csv" &&
-            echo "results in batches of 32768 on 1 thread differ ($f)" >> "$dir/notes.txt"
+        for v in stream rows; do
+            [ -s "$dir/lib-$v-$f.csv" ] && ! cmp -s "$dir/lib-$f.csv" "$dir/lib-$v-$f.csv" &&
+                echo "results of the $v run differ ($f)" >> "$dir/notes.txt"
+        done
     done
     echo "load average (1 min) at start $load_at, at end $(loadavg) (other processes share the machine)" \
         >> "$dir/notes.txt"
@@ -200,12 +208,15 @@ config() {
             `compute ${(s.compute * 1000).toFixed(1)} ms, ${(j.bytes_live_after_compute / j.customers).toFixed(1)} bytes/customer`);
     ' "$dir/librfm-str.json" 2>/dev/null | tee -a "$dir/table.txt" || true
     # shellcheck disable=SC2016 # JavaScript template literals, not shell
-    node -e '
-        const j = require(process.argv[1]), s = j.seconds, d = require(process.argv[2]).seconds;
-        console.log(`  librfm, u64 keys in batches of ${j.batch} on ${j.threads} thread: ingest ${s.ingest.toFixed(3)} s, ` +
-            `ingest + compute ${(s.ingest + s.compute).toFixed(3)} s (${(d.query / (s.ingest + s.compute)).toFixed(2)}x vs the query), ` +
-            `increment + recompute ${((s.increment + s.recompute) * 1000).toFixed(1)} ms`);
-    ' "$dir/librfm-stream.json" "$dir/duckdb.json" 2>/dev/null | tee -a "$dir/table.txt" || true
+    for v in rows stream; do
+        node -e '
+            const j = require(process.argv[1]), s = j.seconds, d = require(process.argv[2]).seconds;
+            const how = j.batch >= j.rows ? "in one batch" : `in batches of ${j.batch}`;
+            console.log(`  librfm, u64 keys as ${j.layout} structs ${how} on ${j.threads} thread(s): ingest ${s.ingest.toFixed(3)} s, ` +
+                `ingest + compute ${(s.ingest + s.compute).toFixed(3)} s (${(d.query / (s.ingest + s.compute)).toFixed(2)}x vs the query), ` +
+                `increment + recompute ${((s.increment + s.recompute) * 1000).toFixed(1)} ms`);
+        ' "$dir/librfm-$v.json" "$dir/duckdb.json" 2>/dev/null | tee -a "$dir/table.txt" || true
+    done
     echo
     return $rc
 }

@@ -270,14 +270,15 @@ static int ingest_mixed(rfm_ctx *ctx, int kind, const void *rows, size_t n, cons
     while (done < n && !rc) {
         if (rfm__fast_applies(ctx, kind)) {
             if (kind == RFM__KEYS_U64 && n - done >= RFM__BULK_MIN) {
-                const rfm_row_u64 *run = (const rfm_row_u64 *)rows + done;
+                rfm__bulk_src run = {
+                    (const rfm_row_u64 *)rows + done, NULL, NULL, NULL, NULL, NULL};
                 size_t chunk = n - done < RFM__BULK_CHUNK_MAX ? n - done : RFM__BULK_CHUNK_MAX,
                        stop;
                 /* the rows before one the bulk path cannot take may still
                  * go in bulk; that row goes row by row */
-                if (rfm__ingest_u64_bulk(ctx, &scratch, run, chunk, &stop) ||
+                if (rfm__ingest_u64_bulk(ctx, &scratch, &run, chunk, &stop) ||
                     (stop < chunk &&
-                     rfm__ingest_u64_bulk(ctx, &scratch, run, chunk = stop, &stop))) {
+                     rfm__ingest_u64_bulk(ctx, &scratch, &run, chunk = stop, &stop))) {
                     done += chunk;
                     continue;
                 }
@@ -447,6 +448,34 @@ static void fetch_cols_str(const void *b, size_t i, row *out)
     }
 }
 
+/* u64 columns: large runs in bulk (lib/ingest_bulk.c), the rest, and the
+ * row a run stopped at, through the general path. */
+static int ingest_columns_u64(rfm_ctx *ctx, const rfm__bulk_src *src, size_t n, const void *batch,
+                              size_t *applied)
+{
+    size_t done = 0;
+    int rc = RFM_OK;
+    rfm__bulk_scratch scratch = {NULL, NULL, 0};
+    while (done < n && !rc) {
+        size_t to = n;
+        if (rfm__fast_applies(ctx, RFM__KEYS_U64) && n - done >= RFM__BULK_MIN) {
+            rfm__bulk_src run = rfm__bulk_src_at(src, done);
+            size_t chunk = n - done < RFM__BULK_CHUNK_MAX ? n - done : RFM__BULK_CHUNK_MAX, stop;
+            if (rfm__ingest_u64_bulk(ctx, &scratch, &run, chunk, &stop) ||
+                (stop < chunk && rfm__ingest_u64_bulk(ctx, &scratch, &run, chunk = stop, &stop))) {
+                done += chunk;
+                continue;
+            }
+            to = stop < chunk ? done + stop + 1 : n;
+        } else if (!ctx->table.slots && n - done >= RFM__BULK_MIN) {
+            to = done + 16; /* a first few make the table, then the rest may go in bulk */
+        }
+        rc = run_general(ctx, batch, done, to, fetch_cols_u64, &done);
+    }
+    rfm__bulk_scratch_free(ctx, &scratch);
+    return finish(ctx, done, applied, rc);
+}
+
 int rfm_ingest_columns_u64(rfm_ctx *ctx, size_t n, const uint64_t *customers,
                            const int64_t *timestamps, const int64_t *amounts,
                            const uint64_t *orders, const uint8_t *has_order, size_t *applied)
@@ -457,7 +486,8 @@ int rfm_ingest_columns_u64(rfm_ctx *ctx, size_t n, const uint64_t *customers,
     if (n && (!timestamps || !amounts))
         return rfm__fail(ctx, RFM_E_INVALID, "timestamps and amounts are required");
     columns c = {customers, NULL, NULL, timestamps, amounts, orders, has_order, NULL, NULL};
-    return ingest(ctx, &c, n, fetch_cols_u64, applied);
+    rfm__bulk_src src = {NULL, customers, timestamps, amounts, orders, has_order};
+    return ingest_columns_u64(ctx, &src, n, &c, applied);
 }
 
 /* Offsets must ascend, or a row's length would be garbage. */

@@ -53,13 +53,13 @@ typedef struct insert_share {
 
 typedef struct bulk {
     rfm_ctx *ctx; /* only read while the partitions are gathered */
-    const rfm_row_u64 *rows;
+    rfm__bulk_src src;
     size_t n;
     unsigned workers;
     unsigned shift; /* hash >> shift = partition */
     size_t parts;
-    uint64_t seed; /* mixed */
-    uint32_t keyed;
+    uint64_t seed;     /* mixed */
+    int by_order;      /* a purchase line with a purchase key goes row by row */
     size_t *cursor;    /* [worker * parts + part]: rows counted, then where the next goes */
     size_t *first_bad; /* [worker]: its first row the bulk path cannot take, or n */
     size_t *start;     /* [part], parts + 1 entries: its rows in buf, its customers in out */
@@ -96,9 +96,29 @@ static size_t worker_lo(const bulk *b, unsigned w)
     return (size_t)((uint64_t)b->n * w / b->workers);
 }
 
-static int common_row(const bulk *b, const rfm_row_u64 *r)
+/* Row i of the batch, and whether the bulk path can take it. */
+static inline int row_at(const bulk *b, size_t i, uint64_t *key, int64_t *ts, int64_t *amount)
 {
-    return rfm__fast_ts_ok(r->timestamp) && !(r->amount >= 0 && (r->flags & b->keyed));
+    const rfm__bulk_src *s = &b->src;
+    int keyed;
+    if (s->rows) {
+        const rfm_row_u64 *r = &s->rows[i];
+        *key = r->customer;
+        *ts = r->timestamp;
+        *amount = r->amount;
+        keyed = (r->flags & RFM_ROW_HAS_ORDER) != 0;
+    } else {
+        *key = s->customers[i];
+        *ts = s->timestamps[i];
+        *amount = s->amounts[i];
+        keyed = s->orders && (!s->has_order || s->has_order[i]);
+    }
+    return rfm__fast_ts_ok(*ts) && !(*amount >= 0 && keyed && b->by_order);
+}
+
+static inline uint64_t key_at(const bulk *b, size_t i)
+{
+    return b->src.rows ? b->src.rows[i].customer : b->src.customers[i];
 }
 
 static void count_job(void *arg, unsigned w)
@@ -106,13 +126,14 @@ static void count_job(void *arg, unsigned w)
     bulk *b = arg;
     size_t *count = b->cursor + (size_t)w * b->parts;
     for (size_t i = worker_lo(b, w), hi = worker_lo(b, w + 1); i < hi; i++) {
-        const rfm_row_u64 *r = &b->rows[i];
-        if (!common_row(b, r)) {
+        uint64_t key;
+        int64_t ts, amount;
+        if (!row_at(b, i, &key, &ts, &amount)) {
             b->first_bad[w] = i;
             atomic_store(&b->failed, 1);
             return;
         }
-        count[rfm__hash_u64_with(r->customer, b->seed) >> b->shift]++;
+        count[rfm__hash_u64_with(key, b->seed) >> b->shift]++;
     }
 }
 
@@ -140,11 +161,12 @@ static void scatter_job(void *arg, unsigned w)
     bulk *b = arg;
     size_t *cursor = b->cursor + (size_t)w * b->parts;
     for (size_t i = worker_lo(b, w), hi = worker_lo(b, w + 1); i < hi; i++) {
-        const rfm_row_u64 *r = &b->rows[i];
-        size_t p = rfm__hash_u64_with(r->customer, b->seed) >> b->shift;
+        uint64_t key;
+        int64_t ts, amount;
+        (void)row_at(b, i, &key, &ts, &amount);
+        size_t p = rfm__hash_u64_with(key, b->seed) >> b->shift;
         b->buf[cursor[p]++] =
-            (entry){r->customer, r->amount,
-                    (uint64_t)(r->timestamp - RFM_TIMESTAMP_MIN) << ROW_BITS | (uint64_t)i};
+            (entry){key, amount, (uint64_t)(ts - RFM_TIMESTAMP_MIN) << ROW_BITS | (uint64_t)i};
     }
 }
 
@@ -577,15 +599,34 @@ void rfm__bulk_scratch_free(rfm_ctx *ctx, rfm__bulk_scratch *s)
 }
 
 /* The first row of rows[0..n) the bulk path cannot take, or n. */
-static size_t first_uncommon(const bulk *b, const rfm_row_u64 *rows, size_t n)
+static size_t first_uncommon(const bulk *b, size_t n)
 {
+    uint64_t key;
+    int64_t ts, amount;
     for (size_t i = 0; i < n; i++)
-        if (!common_row(b, &rows[i]))
+        if (!row_at(b, i, &key, &ts, &amount))
             return i;
     return n;
 }
 
-int rfm__ingest_u64_bulk(rfm_ctx *ctx, rfm__bulk_scratch *scratch, const rfm_row_u64 *rows,
+rfm__bulk_src rfm__bulk_src_at(const rfm__bulk_src *s, size_t from)
+{
+    rfm__bulk_src at = *s;
+    if (s->rows) {
+        at.rows += from;
+        return at;
+    }
+    at.customers += from;
+    at.timestamps += from;
+    at.amounts += from;
+    if (at.orders)
+        at.orders += from;
+    if (at.has_order)
+        at.has_order += from;
+    return at;
+}
+
+int rfm__ingest_u64_bulk(rfm_ctx *ctx, rfm__bulk_scratch *scratch, const rfm__bulk_src *src,
                          size_t n, size_t *stop)
 {
     bulk b;
@@ -593,14 +634,14 @@ int rfm__ingest_u64_bulk(rfm_ctx *ctx, rfm__bulk_scratch *scratch, const rfm_row
     unsigned parts_log = log2_floor(n) > PART_ROWS_LOG ? log2_floor(n) - PART_ROWS_LOG : 0;
     parts_log = parts_log > PARTS_LOG_MAX ? PARTS_LOG_MAX : parts_log;
     b.ctx = ctx;
-    b.rows = rows;
+    b.src = *src;
     b.n = n;
     b.parts = (size_t)1 << parts_log;
     b.workers = ctx->threads > 0 ? (unsigned)ctx->threads : 1;
     b.workers = b.workers > b.parts ? (unsigned)b.parts : b.workers;
     b.shift = 64 - parts_log; /* parts_log >= 1: n >= RFM__BULK_MIN */
     b.seed = rfm__hash_seed_u64(ctx->seed);
-    b.keyed = ctx->frequency_unit == RFM_FREQ_ORDER ? RFM_ROW_HAS_ORDER : 0;
+    b.by_order = ctx->frequency_unit == RFM_FREQ_ORDER;
     atomic_init(&b.next_part, 0);
     atomic_init(&b.failed, 0);
     int applied = 0;
@@ -614,7 +655,7 @@ int rfm__ingest_u64_bulk(rfm_ctx *ctx, rfm__bulk_scratch *scratch, const rfm_row
     /* Rows the bulk path cannot take may be frequent (purchase keys on some
      * lines): a look at the first rows, before any thread or allocation,
      * sends such batches row by row cheaply. */
-    if ((*stop = first_uncommon(&b, rows, RFM__BULK_MIN)) < RFM__BULK_MIN)
+    if ((*stop = first_uncommon(&b, RFM__BULK_MIN)) < RFM__BULK_MIN)
         return 0;
     *stop = n;
     if (!scratch_alloc(&b, ctx) || !scratch_get(ctx, scratch, n))

@@ -24,6 +24,19 @@
 /* Below this, the partitions would be too small to pay for the split. */
 #define RFM__BULK_MIN ((size_t)1 << 16)
 
+/* A batch of u64 rows: this version's row structs, or columns (as
+ * rfm_ingest_columns_u64 takes them). */
+typedef struct rfm__bulk_src {
+    const rfm_row_u64 *rows; /* NULL: the columns */
+    const uint64_t *customers;
+    const int64_t *timestamps, *amounts;
+    const uint64_t *orders;   /* may be NULL */
+    const uint8_t *has_order; /* may be NULL */
+} rfm__bulk_src;
+
+/* The same batch from its row `from` on. */
+rfm__bulk_src rfm__bulk_src_at(const rfm__bulk_src *s, size_t from);
+
 /* Scratch memory kept from one run of a call to the next (zeroed at first). */
 typedef struct rfm__bulk_scratch {
     void *buf, *out;
@@ -41,7 +54,7 @@ void rfm__bulk_scratch_free(rfm_ctx *ctx, rfm__bulk_scratch *s);
  * then the first row the bulk path cannot take, when that is why (rows
  * before it may go in bulk), else n. The caller has checked
  * rfm__fast_applies(ctx, RFM__KEYS_U64). */
-int rfm__ingest_u64_bulk(rfm_ctx *ctx, rfm__bulk_scratch *scratch, const rfm_row_u64 *rows,
+int rfm__ingest_u64_bulk(rfm_ctx *ctx, rfm__bulk_scratch *scratch, const rfm__bulk_src *src,
                          size_t n, size_t *stop);
 
 #endif

@@ -95,8 +95,41 @@ static int ingest_long(rfm_ctx *ctx, const rfm_row_u64 *rows, size_t n, size_t *
     return rc;
 }
 
+/* The bulk side's API: row structs, or (set by the columns_ tests) the
+ * same rows as columns through rfm_ingest_columns_u64. */
+static int columns_mode;
+
+static int ingest_columns(rfm_ctx *ctx, const rfm_row_u64 *rows, size_t n, size_t *applied)
+{
+    size_t m = n ? n : 1;
+    uint64_t *customers = malloc(m * sizeof *customers), *orders = malloc(m * sizeof *orders);
+    int64_t *ts = malloc(m * sizeof *ts), *amounts = malloc(m * sizeof *amounts);
+    uint8_t *has_order = malloc(m);
+    assert_true(customers && orders && ts && amounts && has_order);
+    int any_order = 0;
+    for (size_t i = 0; i < n; i++) {
+        customers[i] = rows[i].customer;
+        ts[i] = rows[i].timestamp;
+        amounts[i] = rows[i].amount;
+        orders[i] = rows[i].order;
+        has_order[i] = (rows[i].flags & RFM_ROW_HAS_ORDER) != 0;
+        any_order |= has_order[i];
+    }
+    /* without any purchase key, no order columns at all (the common case) */
+    int rc = rfm_ingest_columns_u64(ctx, n, customers, ts, amounts, any_order ? orders : NULL,
+                                    any_order ? has_order : NULL, applied);
+    free(customers);
+    free(orders);
+    free(ts);
+    free(amounts);
+    free(has_order);
+    return rc;
+}
+
 static int ingest_bulk(rfm_ctx *ctx, const rfm_row_u64 *rows, size_t n, size_t *applied)
 {
+    if (columns_mode)
+        return ingest_columns(ctx, rows, n, applied);
     return rfm_ingest_u64(ctx, rows, n, sizeof *rows, applied);
 }
 
@@ -940,6 +973,20 @@ static void threads_param(void **state)
     rfm_destroy(ctx);
 }
 
+/* The same cases through rfm_ingest_columns_u64, whose large runs take
+ * the bulk path too. */
+static void columns_cases(void **state)
+{
+    columns_mode = 1;
+    fresh_transaction(state);
+    fresh_order(state);
+    existing_customers(state);
+    bad_timestamp(state);
+    keyed_purchase_mid_batch(state);
+    money_overflow(state);
+    columns_mode = 0;
+}
+
 static int setup_dir(void **state)
 {
     (void)state;
@@ -973,6 +1020,7 @@ int main(void)
         cmocka_unit_test(keyed_purchase_mid_batch),
         cmocka_unit_test(money_overflow),
         cmocka_unit_test(out_of_memory),
+        cmocka_unit_test(columns_cases),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }
