@@ -292,19 +292,19 @@ typedef struct rfm_row_str {
  * `row_size` is sizeof(rfm_row_u64) (or rfm_row_str) as the caller compiled
  * it; it lets later versions add fields without breaking callers.
  *
- * Large batches (0.2): rfm_ingest_u64() with row_size == sizeof(rfm_row_u64)
- * takes runs of 65,536 rows or more (up to 4M at a time, and at least as
- * many as the context has customers) that have no purchase key (or count
- * transactions), in a context without a window or BTYD sums and not
- * counting days, in bulk: the rows are grouped by
+ * Large batches (0.2): rfm_ingest_u64() with row_size == sizeof(rfm_row_u64),
+ * and rfm_ingest_columns_u64(), take runs of 65,536 rows or more (up to 16M at a time, and at least
+ * as many as the context has customers) that have no purchase key (or count transactions), in a
+ * context without a window or BTYD sums and not counting days, in bulk: the rows are grouped by
  * customer, each customer's rows applied in their order, and customers new
  * in the batch are numbered in the order of their first rows. The result
  * is exactly that of applying the rows one by one, including where a
  * failing row stops the call (such a batch is then applied row by row).
  * The work is shared among RFM_PARAM_THREADS threads. It allocates
  * scratch memory of 72 bytes a row of the run (of which 24 a row and 48 a
- * distinct customer are written), freed before the call returns, and
- * goes row by row when the allocator refuses it. Pass the rows you
+ * distinct customer are written) and at most about 8 MB a thread, freed
+ * before the call returns, and goes row by row when the allocator refuses
+ * it. Pass the rows you
  * have in one call rather than in small batches. @since 0.1 */
 RFM_API int rfm_ingest_u64(rfm_ctx *ctx, const rfm_row_u64 *rows, size_t n, size_t row_size,
                            size_t *applied);

@@ -31,6 +31,7 @@
 #include <cmocka.h>
 
 #include "ctx.h"
+#include "test_util.h"
 #include "customers.h"
 #include "hash.h"
 #include "ingest_bulk.h"
@@ -547,20 +548,6 @@ static void not_applicable(void **state)
 
 /* ------------------------------------------------------------------ */
 /* Keys crafted against the seed                                        */
-
-/* The inverse of rfm__mix64 (lib/hash.h): each step is a bijection. */
-static uint64_t unmix64(uint64_t x)
-{
-    uint64_t c = UINT64_C(0xd6e8feb86659fd93), inv = c;
-    for (int i = 0; i < 6; i++)
-        inv *= 2 - c * inv;
-    x ^= x >> 32;
-    x *= inv;
-    x ^= x >> 32;
-    x *= inv;
-    x ^= x >> 32;
-    return x;
-}
 
 /* Each key of ctx is found through the table at its own record. */
 static void expect_table_finds_all(const rfm_ctx *ctx)

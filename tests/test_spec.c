@@ -22,6 +22,7 @@
 /* White-box, for one test only: the hash functions, to build keys whose
  * hashes are equal (spec_1_keys_with_equal_hashes_stay_distinct). */
 #include "hash.h"
+#include "test_util.h"
 #include "pset.h"
 
 #define DAY INT64_C(86400)
@@ -377,20 +378,6 @@ static uint64_t t_mix64(uint64_t x)
     return x;
 }
 
-static uint64_t t_unmix64(uint64_t x)
-{
-    const uint64_t c = UINT64_C(0xd6e8feb86659fd93);
-    uint64_t inv = c; /* Newton: correct to 3, 6, 12, 24, 48, 96 bits */
-    for (int i = 0; i < 5; i++)
-        inv *= 2 - c * inv;
-    x ^= x >> 32;
-    x *= inv;
-    x ^= x >> 32;
-    x *= inv;
-    x ^= x >> 32;
-    return x;
-}
-
 static uint64_t t_h1(uint64_t a, uint64_t seed)
 {
     uint64_t h = t_mix64(seed ^ (16 * UINT64_C(0x9e3779b97f4a7c15)));
@@ -406,7 +393,7 @@ static int colliding_keys(uint64_t seed, unsigned char k1[16], unsigned char k2[
     memcpy(&a1, k1, 8);
     memcpy(&b1, k1 + 8, 8);
     memcpy(&a2, k2, 8);
-    b2 = t_unmix64(t_h1(a1, seed) ^ t_h1(a2, seed) ^ t_mix64(b1));
+    b2 = unmix64(t_h1(a1, seed) ^ t_h1(a2, seed) ^ t_mix64(b1));
     memcpy(k2 + 8, &b2, 8);
     return memcmp(k1, k2, 16) != 0 &&
            rfm__hash_bytes(k1, 16, seed) == rfm__hash_bytes(k2, 16, seed);

@@ -13,4 +13,21 @@ static inline uint64_t splitmix64(uint64_t *state)
     return z ^ (z >> 31);
 }
 
+/* The inverse of rfm__mix64 (lib/hash.h), each of whose steps is a
+ * bijection, for hashes chosen by a test: Newton's iteration gives the
+ * multiplier's inverse mod 2^64 (correct to 3, 6, 12, 24, 48, 96 bits). */
+static inline uint64_t unmix64(uint64_t x)
+{
+    const uint64_t c = UINT64_C(0xd6e8feb86659fd93);
+    uint64_t inv = c;
+    for (int i = 0; i < 5; i++)
+        inv *= 2 - c * inv;
+    x ^= x >> 32;
+    x *= inv;
+    x ^= x >> 32;
+    x *= inv;
+    x ^= x >> 32;
+    return x;
+}
+
 #endif
