@@ -258,6 +258,24 @@ static int ingest(rfm_ctx *ctx, const void *batch, size_t n, fetch_fn fetch, siz
     return finish(ctx, done, applied, rc);
 }
 
+/* Rows [done, n) of src in bulk (lib/ingest_bulk.c), at most a chunk: how
+ * many it applied, 0 when none; then *stop is the first row (counted from
+ * done) the bulk path cannot take, or n - done for another reason. The
+ * rows before such a row may still go in bulk (a run of their own). */
+static size_t bulk_run(rfm_ctx *ctx, rfm__bulk_scratch *scratch, const rfm__bulk_src *src,
+                       size_t done, size_t n, size_t *stop)
+{
+    const rfm__bulk_src run = rfm__bulk_src_at(src, done);
+    size_t chunk = n - done < RFM__BULK_CHUNK_MAX ? n - done : RFM__BULK_CHUNK_MAX, again;
+    if (rfm__ingest_u64_bulk(ctx, scratch, &run, chunk, stop))
+        return chunk;
+    if (*stop < chunk && rfm__ingest_u64_bulk(ctx, scratch, &run, *stop, &again))
+        return *stop;
+    if (*stop == chunk)
+        *stop = n - done;
+    return 0;
+}
+
 /* Runs of common rows go through the lean loop (lib/ingest_fast.c), the
  * others through the general path in stretches that grow while the lean
  * loop keeps stopping at once (a first batch is mostly new customers). */
@@ -270,18 +288,11 @@ static int ingest_mixed(rfm_ctx *ctx, int kind, const void *rows, size_t n, cons
     while (done < n && !rc) {
         if (rfm__fast_applies(ctx, kind)) {
             if (kind == RFM__KEYS_U64 && n - done >= RFM__BULK_MIN) {
-                rfm__bulk_src run = {
-                    (const rfm_row_u64 *)rows + done, NULL, NULL, NULL, NULL, NULL};
-                size_t chunk = n - done < RFM__BULK_CHUNK_MAX ? n - done : RFM__BULK_CHUNK_MAX,
-                       stop;
-                /* the rows before one the bulk path cannot take may still
-                 * go in bulk; that row goes row by row */
-                if (rfm__ingest_u64_bulk(ctx, &scratch, &run, chunk, &stop) ||
-                    (stop < chunk &&
-                     rfm__ingest_u64_bulk(ctx, &scratch, &run, chunk = stop, &stop))) {
-                    done += chunk;
+                const rfm__bulk_src src = {rows, NULL, NULL, NULL, NULL, NULL};
+                size_t stop, k = bulk_run(ctx, &scratch, &src, done, n, &stop);
+                done += k;
+                if (k)
                     continue;
-                }
             }
             size_t k = kind == RFM__KEYS_U64
                            ? rfm__ingest_u64_fast(ctx, (const rfm_row_u64 *)rows + done, n - done)
@@ -459,14 +470,11 @@ static int ingest_columns_u64(rfm_ctx *ctx, const rfm__bulk_src *src, size_t n, 
     while (done < n && !rc) {
         size_t to = n;
         if (rfm__fast_applies(ctx, RFM__KEYS_U64) && n - done >= RFM__BULK_MIN) {
-            rfm__bulk_src run = rfm__bulk_src_at(src, done);
-            size_t chunk = n - done < RFM__BULK_CHUNK_MAX ? n - done : RFM__BULK_CHUNK_MAX, stop;
-            if (rfm__ingest_u64_bulk(ctx, &scratch, &run, chunk, &stop) ||
-                (stop < chunk && rfm__ingest_u64_bulk(ctx, &scratch, &run, chunk = stop, &stop))) {
-                done += chunk;
+            size_t stop, k = bulk_run(ctx, &scratch, src, done, n, &stop);
+            done += k;
+            if (k)
                 continue;
-            }
-            to = stop < chunk ? done + stop + 1 : n;
+            to = done + stop < n ? done + stop + 1 : n;
         } else if (!ctx->table.slots && n - done >= RFM__BULK_MIN) {
             to = done + 16; /* a first few make the table, then the rest may go in bulk */
         }
