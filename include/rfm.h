@@ -31,8 +31,9 @@
  *   inside the call that triggers them, and must not call into the same
  *   context (such calls fail with RFM_E_MISUSE).
  *   The library starts threads of its own only where RFM_PARAM_THREADS
- *   (default 1) asks for them: rfm_ingest_u64() of a large batch (see
- *   there) and rfm_compute() with quantile or threshold scores over 65,536
+ *   (default 1) asks for them: rfm_ingest_u64() and
+ *   rfm_ingest_columns_u64() of a large batch (see rfm_ingest_u64) and
+ *   rfm_compute() with quantile or threshold scores over 65,536
  *   customers or more share their work among that many threads, all
  *   finished before the call returns. Every result is the same for any
  *   thread count. Segment callbacks still run on the calling thread.
@@ -219,7 +220,8 @@ typedef enum rfm_param {
     /* nested scoring, 0 or 1 (default 0): F within each R level, M within
        each (R, F) cell; see "Look-back windows and nested scoring". @since 0.2 */
     RFM_PARAM_NESTED = 405,
-    /* threads of rfm_ingest_u64() for large batches and of rfm_compute()
+    /* threads of rfm_ingest_u64() and rfm_ingest_columns_u64() for large
+       batches and of rfm_compute()
        over 65,536 customers or more, 1..64 (default 1: the calling thread
        only); may change at any time, and no result depends on it (see
        "Thread safety" above). @since 0.2 */
