@@ -96,11 +96,6 @@ static inline unsigned popcount64(uint64_t v)
 #endif
 }
 
-static inline size_t worker_lo(const bulk *b, unsigned w)
-{
-    return (size_t)((uint64_t)b->n * w / b->workers);
-}
-
 /* Row i of the batch, and whether the bulk path can take it. */
 static inline int row_at(const bulk *b, size_t i, uint64_t *key, int64_t *ts, int64_t *amount)
 {

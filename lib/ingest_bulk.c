@@ -6,7 +6,8 @@ static void count_job(void *arg, unsigned w)
 {
     bulk *b = arg;
     size_t *count = b->cursor + (size_t)w * b->parts;
-    for (size_t i = worker_lo(b, w), hi = worker_lo(b, w + 1); i < hi; i++) {
+    for (size_t i = rfm__share(b->n, b->workers, w), hi = rfm__share(b->n, b->workers, w + 1);
+         i < hi; i++) {
         uint64_t key;
         int64_t ts, amount;
         if (!row_at(b, i, &key, &ts, &amount)) {
@@ -41,7 +42,8 @@ static void scatter_job(void *arg, unsigned w)
 {
     bulk *b = arg;
     size_t *cursor = b->cursor + (size_t)w * b->parts;
-    for (size_t i = worker_lo(b, w), hi = worker_lo(b, w + 1); i < hi; i++) {
+    for (size_t i = rfm__share(b->n, b->workers, w), hi = rfm__share(b->n, b->workers, w + 1);
+         i < hi; i++) {
         uint64_t key;
         int64_t ts, amount;
         (void)row_at(b, i, &key, &ts, &amount);
