@@ -80,6 +80,15 @@ static inline const void *rfm__order_record_addr(const rfm_ctx *ctx, const uint3
     return i + RFM__ORDER_AHEAD < ctx->n_cust ? &ctx->cust[order[i + RFM__ORDER_AHEAD]] : NULL;
 }
 
+/* The record's score and segment live in a separate array whose loads
+ * stall as long as the record's. */
+static inline const void *rfm__order_score_addr(const rfm_ctx *ctx, const uint32_t *order, size_t i)
+{
+    if (!ctx->results.score || i + RFM__ORDER_AHEAD >= ctx->n_cust)
+        return NULL;
+    return &ctx->results.score[order[i + RFM__ORDER_AHEAD]];
+}
+
 static inline const void *rfm__order_key_addr(const rfm_ctx *ctx, const uint32_t *order, size_t i)
 {
     if (ctx->key_kind != RFM__KEYS_STR || i + RFM__ORDER_AHEAD / 2 >= ctx->n_cust)

@@ -88,6 +88,8 @@ int rfm_customer_at(rfm_ctx *ctx, size_t i, rfm_customer *out)
     const void *ahead = rfm__order_record_addr(ctx, order, i);
     if (ahead)
         RFM__PREFETCH(ahead);
+    if ((ahead = rfm__order_score_addr(ctx, order, i)) != NULL)
+        RFM__PREFETCH(ahead);
     if ((ahead = rfm__order_key_addr(ctx, order, i)) != NULL)
         RFM__PREFETCH(ahead);
     return fill(ctx, order[i], out);
