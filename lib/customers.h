@@ -129,7 +129,8 @@ const unsigned char *rfm__cust_key(const rfm_ctx *ctx, uint32_t idx, size_t *len
 /* Orders two customers by key: u64 numerically, strings bytewise with a
  * proper prefix first. */
 int rfm__cust_key_cmp(uint32_t a, uint32_t b, const void *ctx);
-/* Every record number in key order, rebuilt when customers changed. */
+/* Every record number in key order, rebuilt when customers changed
+ * (lib/key_order.c). */
 int rfm__key_order(rfm_ctx *ctx, const uint32_t **order);
 
 #endif
