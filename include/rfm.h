@@ -316,7 +316,9 @@ RFM_API int rfm_ingest_str(rfm_ctx *ctx, const rfm_row_str *rows, size_t n, size
 /** Columnar batch for bindings: n rows spread over parallel arrays.
  *  `orders` and `has_order` may be NULL (no purchase keys); when `orders`
  *  is given without `has_order` every row has a purchase key. Same applied
- *  rule as the row batches. @since 0.1 */
+ *  rule as the row batches, and about their cost: large batches go in bulk
+ *  (see rfm_ingest_u64), smaller ones through the same row loop as row
+ *  structs. @since 0.1 */
 RFM_API int rfm_ingest_columns_u64(rfm_ctx *ctx, size_t n, const uint64_t *customers,
                                    const int64_t *timestamps, const int64_t *amounts,
                                    const uint64_t *orders, const uint8_t *has_order,

@@ -276,34 +276,43 @@ static size_t bulk_run(rfm_ctx *ctx, rfm__bulk_scratch *scratch, const rfm__bulk
     return 0;
 }
 
-/* Runs of common rows go through the lean loop (lib/ingest_fast.c), the
+/* The lean loop (lib/ingest_fast.c) over rows [from, n) of a batch: how
+ * many rows it applied before the first it leaves to the general path. */
+typedef size_t (*lean_fn)(rfm_ctx *ctx, const void *batch, size_t from, size_t n);
+
+/* How to read one batch layout: row by row (fetch), in the lean loop, and
+ * in bulk (u64 keys only; bulk NULL for none). */
+typedef struct layout {
+    int kind;
+    fetch_fn fetch;
+    lean_fn lean;
+    const rfm__bulk_src *bulk;
+} layout;
+
+/* Large runs go in bulk, runs of common rows through the lean loop, the
  * others through the general path in stretches that grow while the lean
  * loop keeps stopping at once (a first batch is mostly new customers). */
-static int ingest_mixed(rfm_ctx *ctx, int kind, const void *rows, size_t n, const void *batch,
-                        fetch_fn fetch, size_t *applied)
+static int ingest_mixed(rfm_ctx *ctx, const layout *l, const void *batch, size_t n, size_t *applied)
 {
     size_t done = 0, stretch = 16;
     int rc = RFM_OK;
     rfm__bulk_scratch scratch = {NULL, NULL, 0};
     while (done < n && !rc) {
-        if (rfm__fast_applies(ctx, kind)) {
-            if (kind == RFM__KEYS_U64 && n - done >= RFM__BULK_MIN) {
-                const rfm__bulk_src src = {rows, NULL, NULL, NULL, NULL, NULL};
-                size_t stop, k = bulk_run(ctx, &scratch, &src, done, n, &stop);
+        if (rfm__fast_applies(ctx, l->kind)) {
+            if (l->bulk && n - done >= RFM__BULK_MIN) {
+                size_t stop, k = bulk_run(ctx, &scratch, l->bulk, done, n, &stop);
                 done += k;
                 if (k)
                     continue;
             }
-            size_t k = kind == RFM__KEYS_U64
-                           ? rfm__ingest_u64_fast(ctx, (const rfm_row_u64 *)rows + done, n - done)
-                           : rfm__ingest_str_fast(ctx, (const rfm_row_str *)rows + done, n - done);
+            size_t k = l->lean(ctx, batch, done, n);
             done += k;
             stretch = k ? 16 : (stretch < 4096 ? 2 * stretch : stretch);
             if (done == n)
                 break;
         }
         size_t to = n - done < stretch ? n : done + stretch;
-        rc = run_general(ctx, batch, done, to, fetch, &done);
+        rc = run_general(ctx, batch, done, to, l->fetch, &done);
     }
     rfm__bulk_scratch_free(ctx, &scratch);
     return finish(ctx, done, applied, rc);
@@ -375,6 +384,18 @@ static void fetch_str(const void *b, size_t i, row *out)
     put_str(&in, out);
 }
 
+static size_t lean_u64(rfm_ctx *ctx, const void *b, size_t from, size_t n)
+{
+    const rfm_row_u64 *rows = (const void *)((const row_batch *)b)->rows;
+    return rfm__ingest_u64_fast(ctx, rows + from, n - from);
+}
+
+static size_t lean_str(rfm_ctx *ctx, const void *b, size_t from, size_t n)
+{
+    const rfm_row_str *rows = (const void *)((const row_batch *)b)->rows;
+    return rfm__ingest_str_fast(ctx, rows + from, n - from);
+}
+
 /* The smallest caller struct we accept ends with the amount. */
 #define MIN_ROW_U64 (offsetof(rfm_row_u64, amount) + sizeof(int64_t))
 #define MIN_ROW_STR (offsetof(rfm_row_str, amount) + sizeof(int64_t))
@@ -402,9 +423,11 @@ int rfm_ingest_u64(rfm_ctx *ctx, const rfm_row_u64 *rows, size_t n, size_t row_s
     if (rc)
         return rc;
     row_batch b = {(const unsigned char *)rows, row_size};
-    if (row_size == sizeof *rows)
-        return ingest_mixed(ctx, RFM__KEYS_U64, rows, n, &b, fetch_u64_exact, applied);
-    return ingest(ctx, &b, n, fetch_u64, applied);
+    if (row_size != sizeof *rows)
+        return ingest(ctx, &b, n, fetch_u64, applied);
+    const rfm__bulk_src bulk = {rows, NULL, NULL, NULL, NULL, NULL};
+    const layout l = {RFM__KEYS_U64, fetch_u64_exact, lean_u64, &bulk};
+    return ingest_mixed(ctx, &l, &b, n, applied);
 }
 
 int rfm_ingest_str(rfm_ctx *ctx, const rfm_row_str *rows, size_t n, size_t row_size,
@@ -414,9 +437,10 @@ int rfm_ingest_str(rfm_ctx *ctx, const rfm_row_str *rows, size_t n, size_t row_s
     if (rc)
         return rc;
     row_batch b = {(const unsigned char *)rows, row_size};
-    if (row_size == sizeof *rows)
-        return ingest_mixed(ctx, RFM__KEYS_STR, rows, n, &b, fetch_str_exact, applied);
-    return ingest(ctx, &b, n, fetch_str, applied);
+    if (row_size != sizeof *rows)
+        return ingest(ctx, &b, n, fetch_str, applied);
+    const layout l = {RFM__KEYS_STR, fetch_str_exact, lean_str, NULL};
+    return ingest_mixed(ctx, &l, &b, n, applied);
 }
 
 typedef struct columns {
@@ -459,29 +483,30 @@ static void fetch_cols_str(const void *b, size_t i, row *out)
     }
 }
 
-/* u64 columns: large runs in bulk (lib/ingest_bulk.c), the rest, and the
- * row a run stopped at, through the general path. */
-static int ingest_columns_u64(rfm_ctx *ctx, const rfm__bulk_src *src, size_t n, const void *batch,
-                              size_t *applied)
+/* Column rows go through the lean loop a tile at a time, transposed into
+ * row structs, so that small column batches cost what row structs cost. */
+#define TILE 512
+
+static size_t lean_cols_u64(rfm_ctx *ctx, const void *b, size_t from, size_t n)
 {
-    size_t done = 0;
-    int rc = RFM_OK;
-    rfm__bulk_scratch scratch = {NULL, NULL, 0};
-    while (done < n && !rc) {
-        size_t to = n;
-        if (rfm__fast_applies(ctx, RFM__KEYS_U64) && n - done >= RFM__BULK_MIN) {
-            size_t stop, k = bulk_run(ctx, &scratch, src, done, n, &stop);
-            done += k;
-            if (k)
-                continue;
-            to = done + stop < n ? done + stop + 1 : n;
-        } else if (!ctx->table.slots && n - done >= RFM__BULK_MIN) {
-            to = done + 16; /* a first few make the table, then the rest may go in bulk */
+    const columns *c = b;
+    rfm_row_u64 tile[TILE];
+    size_t done = from;
+    while (done < n) {
+        size_t k = n - done < TILE ? n - done : TILE;
+        for (size_t i = 0; i < k; i++) {
+            const size_t j = done + i;
+            const int has = c->orders && (!c->has_order || c->has_order[j]);
+            tile[i] =
+                (rfm_row_u64){c->customers[j], c->timestamps[j], c->amounts[j],
+                              c->orders ? c->orders[j] : 0, has ? (uint32_t)RFM_ROW_HAS_ORDER : 0u};
         }
-        rc = run_general(ctx, batch, done, to, fetch_cols_u64, &done);
+        size_t applied = rfm__ingest_u64_fast(ctx, tile, k);
+        done += applied;
+        if (applied < k)
+            break;
     }
-    rfm__bulk_scratch_free(ctx, &scratch);
-    return finish(ctx, done, applied, rc);
+    return done - from;
 }
 
 int rfm_ingest_columns_u64(rfm_ctx *ctx, size_t n, const uint64_t *customers,
@@ -494,8 +519,9 @@ int rfm_ingest_columns_u64(rfm_ctx *ctx, size_t n, const uint64_t *customers,
     if (n && (!timestamps || !amounts))
         return rfm__fail(ctx, RFM_E_INVALID, "timestamps and amounts are required");
     columns c = {customers, NULL, NULL, timestamps, amounts, orders, has_order, NULL, NULL};
-    rfm__bulk_src src = {NULL, customers, timestamps, amounts, orders, has_order};
-    return ingest_columns_u64(ctx, &src, n, &c, applied);
+    const rfm__bulk_src bulk = {NULL, customers, timestamps, amounts, orders, has_order};
+    const layout l = {RFM__KEYS_U64, fetch_cols_u64, lean_cols_u64, &bulk};
+    return ingest_mixed(ctx, &l, &c, n, applied);
 }
 
 /* Offsets must ascend, or a row's length would be garbage. */

@@ -1009,7 +1009,7 @@ static void test_columns_u64(void **state)
 {
     (void)state;
     uint64_t rng = 1234;
-    enum { N = 3000 };
+    enum { N = 6000 };
     rfm_row_u64 *rows = xcalloc(N, sizeof *rows);
     uint64_t *cust = xcalloc(N, sizeof *cust), *ord = xcalloc(N, sizeof *ord);
     int64_t *ts = xcalloc(N, sizeof *ts), *amt = xcalloc(N, sizeof *amt);
@@ -1029,7 +1029,8 @@ static void test_columns_u64(void **state)
             ingest_split(a, &bb, &rng, 700);
             size_t i = 0;
             while (i < N) {
-                size_t len = rnd(&rng, 500);
+                /* past the lean loop's tile of 512 rows, too */
+                size_t len = rnd(&rng, 1500);
                 if (len > N - i)
                     len = N - i;
                 size_t applied = 99;
@@ -1049,7 +1050,8 @@ static void test_columns_u64(void **state)
             rfm_destroy(b);
         }
     }
-    /* columnar failures: same applied rule */
+    /* columnar failures: same applied rule, before the table exists and
+     * in a later tile of the lean loop */
     rfm_ctx *ctx = new_ctx(RFM_FREQ_ORDER);
     ts[5] = RFM_TIMESTAMP_MAX + 1;
     size_t applied;
@@ -1057,6 +1059,16 @@ static void test_columns_u64(void **state)
                      RFM_E_RANGE);
     assert_int_equal(applied, 5);
     assert_names_row(ctx, 5);
+    rfm_ctx *late = new_ctx(RFM_FREQ_ORDER);
+    const int64_t keep = ts[1700];
+    ts[1700] = RFM_TIMESTAMP_MAX + 1;
+    assert_int_equal(
+        rfm_ingest_columns_u64(late, 2000, cust + 6, ts + 6, amt + 6, NULL, NULL, &applied),
+        RFM_E_RANGE);
+    assert_int_equal(applied, 1694);
+    assert_names_row(late, 1694);
+    ts[1700] = keep;
+    rfm_destroy(late);
     batch bb = {0, rows, NULL, N};
     for (size_t i = 0; i < 5; i++)
         rows[i].flags = 0;
