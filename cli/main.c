@@ -165,6 +165,9 @@ static int write_outputs(rfm_ctx *ctx, const options *o, const load_counts *coun
         fprintf(stderr, "rfm: %s: %s\n", o->output, strerror(errno));
         return EXIT_DATA;
     }
+    static char file_buf[1 << 16]; /* a million lines: fewer, larger writes */
+    if (out != stdout)
+        setvbuf(out, file_buf, _IOFBF, sizeof file_buf);
     int rc = o->report_only ? 0 : write_customers(ctx, o, out);
     if (out != stdout && fclose(out) != 0)
         rc = -1;

@@ -75,7 +75,7 @@ static void put_field(const char *s, size_t len, FILE *out)
 /* The columns every per-customer line has, formatted into `line` and
  * written at once; 0 (nothing written) if they might not fit. */
 static int write_core(FILE *out, const rfm_customer *c, int scale, const char *seg, size_t seg_len,
-                      char *line, size_t cap)
+                      int end_line, char *line, size_t cap)
 {
     /* key + 3 numbers of at most 21 bytes + money + 3 scores + commas */
     if (LINE_FIELD_ROOM(c->key_len) + LINE_FIELD_ROOM(seg_len) + 200 > cap)
@@ -95,6 +95,8 @@ static int write_core(FILE *out, const rfm_customer *c, int scale, const char *s
     p = line_i64(p, c->m);
     *p++ = ',';
     p = line_field(p, seg, seg_len);
+    if (end_line)
+        *p++ = '\n';
     fwrite(line, 1, (size_t)(p - line), out);
     return 1;
 }
@@ -105,6 +107,7 @@ int write_customers(rfm_ctx *ctx, const options *o, FILE *out)
     if (rfm_counts(ctx, &customers, NULL, NULL) != RFM_OK)
         return -1;
     const int history = o->state || o->transitions;
+    const int core_only = !history && !o->btyd && !o->clv; /* the line ends with the core */
     fputs("customer_id,recency_days,frequency,monetary,r,f,m,segment", out);
     fputs(history ? ",previous_segment,segment_since" : "", out);
     fputs(o->btyd ? ",btyd_frequency,btyd_recency,btyd_T,btyd_monetary" : "", out);
@@ -121,7 +124,10 @@ int write_customers(rfm_ctx *ctx, const options *o, FILE *out)
             continue;
         const char *seg = rfm_segment_name(ctx, c.segment);
         size_t seg_len = strlen(seg);
-        if (!write_core(out, &c, o->scale, seg, seg_len, line, sizeof line)) {
+        const int whole = write_core(out, &c, o->scale, seg, seg_len, core_only, line, sizeof line);
+        if (whole && core_only)
+            continue;
+        if (!whole) {
             /* a segment name too long for the line buffer */
             put_field(c.key, c.key_len, out);
             format_money(c.monetary, o->scale, money, sizeof money);
