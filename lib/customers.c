@@ -70,7 +70,7 @@ uint32_t rfm__cust_find_str(const rfm_ctx *ctx, const void *key, size_t len, uin
         if (rfm__slot_matches(s, hash)) {
             size_t have_len;
             const unsigned char *have = rfm__cust_key(ctx, rfm__slot_idx(s), &have_len);
-            if (have_len == len && memcmp(have, key, len) == 0)
+            if (have_len == len && rfm__bytes_equal(have, key, len))
                 return rfm__slot_idx(s);
         }
         p = (p + 1) & t->mask;

@@ -18,13 +18,6 @@ uint64_t rfm__arena_put(rfm__arena *a, const void *key, size_t len)
     return off;
 }
 
-const unsigned char *rfm__arena_get(const rfm__arena *a, uint64_t off, size_t *len)
-{
-    const unsigned char *p = a->bytes + off;
-    *len = (size_t)p[0] | ((size_t)p[1] << 8);
-    return p + 2;
-}
-
 void rfm__arena_wipe(rfm__arena *a, uint64_t off)
 {
     size_t len;

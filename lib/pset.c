@@ -32,7 +32,7 @@ static int same_key(const rfm__arena *arena, const rfm__pentry *e, uint32_t cust
     if (k->kind != RFM__PK_BYTES)
         return e->val == k->val;
     rfm__pkey have = stored_key(arena, e);
-    return have.len == k->len && memcmp(have.bytes, k->bytes, k->len) == 0;
+    return have.len == k->len && rfm__bytes_equal(have.bytes, k->bytes, k->len);
 }
 
 /* Fills a fresh slot array from the current entries, renaming or dropping

@@ -739,13 +739,38 @@ static void test_hash_tail(void **state)
     }
 }
 
+/* rfm__bytes_equal against memcmp: every length to 40, both alignments
+ * offset, a difference at each position in turn, and none. */
+static void test_bytes_equal(void **state)
+{
+    (void)state;
+    unsigned char a[48 + 8], b[48 + 8];
+    uint64_t rng = 9;
+    for (size_t i = 0; i < sizeof a; i++)
+        a[i] = (unsigned char)splitmix64(&rng);
+    for (size_t len = 0; len <= 40; len++)
+        for (size_t at_a = 0; at_a < 4; at_a++)
+            for (size_t at_b = 0; at_b < 4; at_b++) {
+                memset(b, 0xee, sizeof b);
+                memcpy(b + at_b, a + at_a, len);
+                assert_true(rfm__bytes_equal(a + at_a, b + at_b, len));
+                for (size_t d = 0; d < len; d++) {
+                    b[at_b + d] ^= (unsigned char)(1u << (d % 8));
+                    assert_false(rfm__bytes_equal(a + at_a, b + at_b, len));
+                    assert_int_equal(rfm__bytes_equal(a + at_a, b + at_b, len),
+                                     memcmp(a + at_a, b + at_b, len) == 0);
+                    b[at_b + d] ^= (unsigned char)(1u << (d % 8));
+                }
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_u64_keys),          cmocka_unit_test(test_str_keys),
         cmocka_unit_test(test_forced_collisions), cmocka_unit_test(test_churn),
         cmocka_unit_test(test_iteration_order),   cmocka_unit_test(test_bytes_per_customer),
-        cmocka_unit_test(test_hash_tail),
+        cmocka_unit_test(test_hash_tail),         cmocka_unit_test(test_bytes_equal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
