@@ -29,7 +29,11 @@ void options_usage(FILE *to)
         "  --delimiter C         ',', ';' or 'tab' (default: detected)\n"
         "  --scale N             decimals of the money unit (default 2)\n"
         "  --threads N           1: read the file, then ingest, in turn; 2 or more: read and\n"
-        "                        parse in a second thread (default 2 on two or more cores)\n"
+        "                        parse in a second thread, and write the per-customer lines\n"
+        "                        from one (default 2 on two or more cores)\n",
+        to);
+    /* two literals: C11 compilers need only take 4095 bytes in one */
+    fputs(
         "Scoring:\n"
         "  --as-of YYYY-MM-DD    as-of date (default: day after the latest purchase)\n"
         "  --bins N | R,F,M      score levels per dimension, 2..100 (default 5)\n"

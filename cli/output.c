@@ -1,6 +1,8 @@
 #include "output.h"
 #include "clv_cmd.h"
 #include "line_buf.h"
+#include "load_pipe.h"
+#include "output_pipe.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -72,33 +74,41 @@ static void put_field(const char *s, size_t len, FILE *out)
     fputc('"', out);
 }
 
-/* The columns every per-customer line has, formatted into `line` and
- * written at once; 0 (nothing written) if they might not fit. */
-static int write_core(FILE *out, const rfm_customer *c, int scale, const char *seg, size_t seg_len,
-                      int end_line, char *line, size_t cap)
+int write_core_line(FILE *out, const core_line *l, int scale, int end_line)
 {
     /* key + 3 numbers of at most 21 bytes + money + 3 scores + commas */
-    if (LINE_FIELD_ROOM(c->key_len) + LINE_FIELD_ROOM(seg_len) + 200 > cap)
+    char line[LINE_FIELD_ROOM(RFM_KEY_MAX) + 512];
+    if (LINE_FIELD_ROOM(l->key_len) + LINE_FIELD_ROOM(l->seg_len) + 200 > sizeof line) {
+        /* a segment name too long for the line buffer */
+        char money[40];
+        put_field(l->key, l->key_len, out);
+        format_money(l->monetary, scale, money, sizeof money);
+        fprintf(out, ",%lld,%llu,%s,%d,%d,%d,", (long long)l->recency_days,
+                (unsigned long long)l->frequency, money, l->r, l->f, l->m);
+        put_field(l->seg, l->seg_len, out);
+        if (end_line)
+            fputc('\n', out);
         return 0;
-    char *p = line_field(line, c->key, c->key_len);
+    }
+    char *p = line_field(line, l->key, l->key_len);
     *p++ = ',';
-    p = line_i64(p, c->recency_days);
+    p = line_i64(p, l->recency_days);
     *p++ = ',';
-    p = line_u64(p, c->frequency);
+    p = line_u64(p, l->frequency);
     *p++ = ',';
-    p = line_money(p, c->monetary, scale);
+    p = line_money(p, l->monetary, scale);
     *p++ = ',';
-    p = line_i64(p, c->r);
+    p = line_i64(p, l->r);
     *p++ = ',';
-    p = line_i64(p, c->f);
+    p = line_i64(p, l->f);
     *p++ = ',';
-    p = line_i64(p, c->m);
+    p = line_i64(p, l->m);
     *p++ = ',';
-    p = line_field(p, seg, seg_len);
+    p = line_field(p, l->seg, l->seg_len);
     if (end_line)
         *p++ = '\n';
     fwrite(line, 1, (size_t)(p - line), out);
-    return 1;
+    return 0;
 }
 
 int write_customers(rfm_ctx *ctx, const options *o, FILE *out)
@@ -114,27 +124,27 @@ int write_customers(rfm_ctx *ctx, const options *o, FILE *out)
     if (o->clv)
         clv_customer_header(out);
     fputc('\n', out);
-    char money[40];
-    char line[LINE_FIELD_ROOM(RFM_KEY_MAX) + 512];
+    /* plain lines are formatted and written on a second thread while this
+     * one walks the customers */
+    out_pipe *pipe = core_only && load_threads(o) >= 2 ? out_pipe_start(out, o->scale) : NULL;
     for (size_t i = 0; i < customers; i++) {
         rfm_customer c = {.size = sizeof c};
-        if (rfm_customer_at(ctx, i, &c) != RFM_OK)
+        if (rfm_customer_at(ctx, i, &c) != RFM_OK) {
+            out_pipe_end(pipe);
             return -1;
+        }
         if (!c.scored)
             continue;
         const char *seg = rfm_segment_name(ctx, c.segment);
-        size_t seg_len = strlen(seg);
-        const int whole = write_core(out, &c, o->scale, seg, seg_len, core_only, line, sizeof line);
-        if (whole && core_only)
+        const core_line l = {c.key,      c.key_len,   seg, strlen(seg), c.recency_days,
+                             c.monetary, c.frequency, c.r, c.f,         c.m};
+        if (pipe) {
+            out_pipe_put(pipe, &l);
             continue;
-        if (!whole) {
-            /* a segment name too long for the line buffer */
-            put_field(c.key, c.key_len, out);
-            format_money(c.monetary, o->scale, money, sizeof money);
-            fprintf(out, ",%lld,%llu,%s,%d,%d,%d,", (long long)c.recency_days,
-                    (unsigned long long)c.frequency, money, c.r, c.f, c.m);
-            put_field(seg, seg_len, out);
         }
+        write_core_line(out, &l, o->scale, core_only);
+        if (core_only)
+            continue;
         if (history) {
             const char *prev =
                 c.previous_segment < 0 ? "new" : rfm_previous_segment_name(ctx, c.previous_segment);
@@ -157,6 +167,7 @@ int write_customers(rfm_ctx *ctx, const options *o, FILE *out)
             return -1;
         fputc('\n', out);
     }
+    out_pipe_end(pipe);
     return ferror(out) ? -1 : 0;
 }
 
