@@ -8,33 +8,21 @@
 #   RFM_RUN_WRAPPER  command prefix, e.g. "valgrind -q --error-exitcode=99"
 set -u
 
-RFM=${RFM:-out/rfm}
-WRAP=${RFM_RUN_WRAPPER:-}
-DATA=examples/data/cdnow.csv
+NAME=cli_window_test
+. "$(dirname "$0")/cli_lib.sh"
+CDNOW=$DATA/cdnow.csv
 W=60
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/rfm-window.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-
-# rfm ARGS...: stdout to $tmp/out, stderr to $tmp/err, status in $status;
-# >= 99 is a crash or a memory error report.
+# rfm ARGS...: cli_lib's run with stdout in $tmp/out and stderr in $tmp/err
 rfm() {
-    # shellcheck disable=SC2086
-    $WRAP "$RFM" "$@" >"$tmp/out" 2>"$tmp/err"
-    status=$?
-    if [ "$status" -ge 99 ]; then
-        bad "rfm $*: crashed or memory error (status $status)"
-        sed 's/^/    /' "$tmp/err" | head -20
-    fi
+    run last "$@"
+    mv "$tmp/last.out" "$tmp/out"
+    mv "$tmp/last.err" "$tmp/err"
 }
 
 # rows FROM TO FILE: the CDNOW rows dated FROM <= date < TO (YYYYMMDD), with the header
 rows() {
-    awk -F, -v from="$1" -v to="$2" 'NR == 1 || ($2 >= from && $2 < to)' "$DATA" >"$3"
+    awk -F, -v from="$1" -v to="$2" 'NR == 1 || ($2 >= from && $2 < to)' "$CDNOW" >"$3"
 }
 
 next_day() { date -u -d "$1 + 1 day" +%Y%m%d; }
@@ -108,16 +96,15 @@ if [ "$status" -eq 1 ] && grep -q 'switched on or off' "$tmp/err"; then ok; else
 
 # Usage errors
 for v in -1 x 110001 ""; do
-    rfm score --window "$v" "$DATA"
+    rfm score --window "$v" "$CDNOW"
     if [ "$status" -eq 1 ] && grep -q -- '--window' "$tmp/err"; then ok; else
         bad "--window '$v': status $status"; fi
 done
 
 # The account line counts customers after the window moved.
-rfm score --window 90 --as-of 1998-07-01 "$DATA"
+rfm score --window 90 --as-of 1998-07-01 "$CDNOW"
 if [ "$status" -eq 0 ] && grep -q '23570 customers, 3301 scored, 20269 unscored (no purchase in the window)' "$tmp/err" &&
     grep -q 'rfm: window: 90 days, transactions from 1998-04-02' "$tmp/err"; then ok; else
     bad "account line of a windowed run"; sed 's/^/    /' "$tmp/err"; fi
 
-echo "cli_window_test: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+cli_done
