@@ -31,6 +31,24 @@ static int skey_cmp(const void *pa, const void *pb)
     return (a->len > b->len) - (a->len < b->len);
 }
 
+static void assert_customers(rfm_ctx *ctx, size_t n)
+{
+    size_t count = 0;
+    assert_int_equal(rfm_counts(ctx, &count, NULL, NULL), RFM_OK);
+    assert_int_equal(count, n);
+}
+
+/* The customer at place i in key order has exactly these key bytes. */
+static void assert_key_at(rfm_ctx *ctx, size_t i, const void *key, size_t len)
+{
+    rfm_customer c;
+    memset(&c, 0, sizeof c);
+    c.size = sizeof c;
+    assert_int_equal(rfm_customer_at(ctx, i, &c), RFM_OK);
+    assert_int_equal(c.key_len, len);
+    assert_memory_equal(c.key, key, len);
+}
+
 static void string_key_order(void **state)
 {
     (void)state;
@@ -58,17 +76,9 @@ static void string_key_order(void **state)
     for (size_t i = 0; i < N; i++) /* drop duplicates */
         if (i == 0 || skey_cmp(&keys[i], &keys[i - 1]) != 0)
             keys[n++] = keys[i];
-    size_t count = 0;
-    assert_int_equal(rfm_counts(ctx, &count, NULL, NULL), RFM_OK);
-    assert_int_equal(count, n);
-    for (size_t i = 0; i < n; i++) {
-        rfm_customer c;
-        memset(&c, 0, sizeof c);
-        c.size = sizeof c;
-        assert_int_equal(rfm_customer_at(ctx, i, &c), RFM_OK);
-        assert_int_equal(c.key_len, keys[i].len);
-        assert_memory_equal(c.key, keys[i].b, keys[i].len);
-    }
+    assert_customers(ctx, n);
+    for (size_t i = 0; i < n; i++)
+        assert_key_at(ctx, i, keys[i].b, keys[i].len);
     rfm_destroy(ctx);
     free(keys);
 }
@@ -136,17 +146,9 @@ static void id_shaped_key_order(void **state)
         sorted[lo] = i;
         n++;
     }
-    size_t count = 0;
-    assert_int_equal(rfm_counts(ctx, &count, NULL, NULL), RFM_OK);
-    assert_int_equal(count, n);
-    for (size_t i = 0; i < n; i++) {
-        rfm_customer c;
-        memset(&c, 0, sizeof c);
-        c.size = sizeof c;
-        assert_int_equal(rfm_customer_at(ctx, i, &c), RFM_OK);
-        assert_int_equal(c.key_len, long_len[sorted[i]]);
-        assert_memory_equal(c.key, long_keys[sorted[i]], c.key_len);
-    }
+    assert_customers(ctx, n);
+    for (size_t i = 0; i < n; i++)
+        assert_key_at(ctx, i, long_keys[sorted[i]], long_len[sorted[i]]);
     rfm_destroy(ctx);
     free(sorted);
     free(long_len);
