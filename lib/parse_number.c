@@ -104,9 +104,42 @@ static void push_digit(uint64_t *mag, int digit, int *overflow)
     *mag = *mag * 10 + (uint64_t)digit;
 }
 
+/* The shape nearly every amount has: an optional minus, then at most 18
+ * digits with at most `scale` of them after a point, and nothing else. It
+ * needs no rounding and cannot overflow, so it takes one pass; 0 (not
+ * handled) for anything else, which the general path below decides. */
+static int parse_plain(const char *text, size_t len, int scale, int64_t *out)
+{
+    const char *p = text, *end = text + len;
+    const int neg = p < end && *p == '-';
+    uint64_t mag = 0;
+    size_t digits = 0, after_point = 0;
+    int point = 0;
+    for (p += neg; p < end; p++) {
+        const unsigned d = (unsigned)(unsigned char)*p - '0';
+        if (d <= 9) {
+            mag = mag * 10 + d; /* wraps only past 19 digits, refused below */
+            digits++;
+            after_point += (size_t)point;
+        } else if (*p == '.' && !point) {
+            point = 1;
+        } else {
+            return 0;
+        }
+    }
+    if (digits == 0 || after_point > (size_t)scale || digits + (size_t)scale - after_point > 18)
+        return 0;
+    for (size_t i = after_point; i < (size_t)scale; i++)
+        mag *= 10;
+    *out = neg ? -(int64_t)mag : (int64_t)mag;
+    return 1;
+}
+
 int rfm_parse_amount(const char *text, size_t len, int scale, int64_t *out)
 {
     int rc = check_args(text, len, scale, out);
+    if (!rc && parse_plain(text, len, scale, out))
+        return RFM_OK;
     decimal d;
     if (rc || (rc = scan_decimal(text, len, &d)) != RFM_OK)
         return rc;

@@ -418,6 +418,53 @@ static void amount_limits(void **state)
 /* ------------------------------------------------------------------ */
 /* Products                                                            */
 
+/* Amounts of the plain shape (optional minus, digits, a point) take a
+ * one-pass path; a leading blank, which the parser trims, sends the same
+ * text down the general one. Both must agree on every text: random mixes
+ * of digits, points and minus signs, lengths 1..24, every scale. */
+static void plain_and_general_amounts_agree(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "0123456789012345678901234567890123456789.-";
+    uint64_t rng = 77;
+    char text[32];
+    for (int round = 0; round < 200000; round++) {
+        rng = rng * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+        uint64_t r = rng;
+        const size_t len = 1 + (size_t)(r % 24);
+        const int scale = (int)((r >> 8) % 19);
+        text[0] = ' ';
+        for (size_t i = 0; i < len; i++) {
+            rng = rng * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+            /* mostly digits with one point, sometimes anything */
+            const size_t pick = (size_t)(rng >> 33) % (sizeof alphabet - 1);
+            text[1 + i] = (r >> 20) % 4 ? alphabet[pick % 40] : alphabet[pick];
+        }
+        if ((r >> 24) % 3 == 0)
+            text[1 + (r >> 32) % len] = '.';
+        if ((r >> 28) % 5 == 0)
+            text[1] = '-';
+        int64_t plain = SENTINEL, general = SENTINEL;
+        int rc_plain = rfm_parse_amount(text + 1, len, scale, &plain);
+        int rc_general = rfm_parse_amount(text, len + 1, scale, &general);
+        if (rc_plain != rc_general || (rc_plain == RFM_OK && plain != general))
+            fail_msg("\"%.*s\" scale %d: rc %d, %lld; with a leading blank rc %d, %lld", (int)len,
+                     text + 1, scale, rc_plain, (long long)plain, rc_general, (long long)general);
+    }
+    amount_ok("-.5", 2, -50);
+    amount_ok("5.", 2, 500);
+    amount_ok("-0", 2, 0);
+    amount_ok("999999999999999999", 0, INT64_C(999999999999999999));
+    amount_ok("9999999999999999.99", 2, INT64_C(999999999999999999));
+    /* 19 digits: the general path */
+    amount_ok("1234567890123456789", 0, INT64_C(1234567890123456789));
+    amount_ok("12345678901234567.89", 2, INT64_C(1234567890123456789));
+    amount_err("-99999999999999999.99", 2, RFM_E_OVERFLOW);
+    amount_err("-", 2, RFM_E_PARSE);
+    amount_err(".", 2, RFM_E_PARSE);
+    amount_err("1.2.3", 2, RFM_E_PARSE);
+}
+
 static void products(void **state)
 {
     (void)state;
@@ -611,6 +658,7 @@ int main(void)
         cmocka_unit_test(amount_rounding),
         cmocka_unit_test(amount_rejects),
         cmocka_unit_test(amount_limits),
+        cmocka_unit_test(plain_and_general_amounts_agree),
         cmocka_unit_test(products),
         cmocka_unit_test(product_rounding),
         cmocka_unit_test(product_limits),
