@@ -15,6 +15,7 @@
 
 #include "csv.h"
 #include "rfm.h"
+#include "test_util.h"
 
 #define RETAIL "examples/data/online_retail_head.csv"
 #define CDNOW "examples/data/cdnow.csv"
@@ -110,15 +111,6 @@ static void result_free(result *r)
     memset(r, 0, sizeof *r);
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
-    /* splitmix64: fixed seeds make every failure reproducible */
-    uint64_t z = (*s += UINT64_C(0x9E3779B97F4A7C15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
-}
-
 /* Reads `in` whole (chunk 0), in chunks of `chunk` bytes, or (chunk < 0) in
  * random chunks of 1..-chunk bytes. Every chunk is a fresh heap copy freed
  * right after its feed, so a pointer kept into it would be caught. */
@@ -136,7 +128,7 @@ static result run_chunked(const char *in, size_t n, int delim, size_t max, long 
         if (chunk > 0 && (size_t)chunk < len)
             len = (size_t)chunk;
         if (chunk < 0) {
-            size_t want = 1 + (size_t)(rng_next(&seed) % (uint64_t)-chunk);
+            size_t want = 1 + (size_t)(splitmix64(&seed) % (uint64_t)-chunk);
             len = want < len ? want : len;
         }
         char *copy = malloc(len);
@@ -183,22 +175,6 @@ static void expect_error(const char *in, size_t max, int code, const char *want,
         assert_string_equal(r.msg, msg);
         result_free(&r);
     }
-}
-
-static char *read_file(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    long size = ftell(f);
-    assert_true(size > 0);
-    rewind(f);
-    char *buf = malloc((size_t)size);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    *n = (size_t)size;
-    return buf;
 }
 
 static void assert_same(const result *a, const result *b)
@@ -526,7 +502,7 @@ static void long_line_fails_cleanly(void **state)
                 if (chunks[i] > 0 && (size_t)chunks[i] < c)
                     c = (size_t)chunks[i];
                 if (chunks[i] < 0) {
-                    size_t want = 1 + (size_t)(rng_next(&seed) % (uint64_t)-chunks[i]);
+                    size_t want = 1 + (size_t)(splitmix64(&seed) % (uint64_t)-chunks[i]);
                     c = want < c ? want : c;
                 }
                 rc = rfm_csv_feed(csv, in + off, c, on_record, &k);
@@ -560,11 +536,11 @@ static void nul_bytes_and_garbage(void **state)
     const char alphabet[] = "ab,;\t\"\r\n\0";
     for (uint64_t seed = 1; seed <= 40; seed++) {
         uint64_t s = seed;
-        size_t n = 1 + (size_t)(rng_next(&s) % 20000);
+        size_t n = 1 + (size_t)(splitmix64(&s) % 20000);
         char *in = malloc(n);
         assert_non_null(in);
         for (size_t i = 0; i < n; i++) {
-            uint64_t v = rng_next(&s);
+            uint64_t v = splitmix64(&s);
             in[i] = seed % 2 ? (char)(v & 0xff) : alphabet[v % (sizeof alphabet - 1)];
         }
         const int delim = (int)(seed % 4 == 0 ? 0 : ",;\t"[seed % 3]);
@@ -709,10 +685,10 @@ static void matches_reference(void **state)
     const char alphabet[] = "ab,;\"\"\r\n\n";
     for (uint64_t seed = 100; seed < 400; seed++) {
         uint64_t s = seed;
-        size_t n = (size_t)(rng_next(&s) % 300);
+        size_t n = (size_t)(splitmix64(&s) % 300);
         char in[300];
         for (size_t i = 0; i < n; i++)
-            in[i] = alphabet[rng_next(&s) % (sizeof alphabet - 1)];
+            in[i] = alphabet[splitmix64(&s) % (sizeof alphabet - 1)];
         if (seed % 10 == 0 && n >= 3)
             memcpy(in, "\xEF\xBB\xBF", 3);
         const char d = seed % 2 ? ',' : ';';
@@ -740,11 +716,11 @@ static void matches_reference_long_fields(void **state)
     const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789abcdefghij,;\"\r\n";
     for (uint64_t seed = 500; seed < 800; seed++) {
         uint64_t s = seed;
-        size_t n = (size_t)(rng_next(&s) % 600);
+        size_t n = (size_t)(splitmix64(&s) % 600);
         char in[600];
         for (size_t i = 0; i < n; i++) {
             /* mostly runs without a quote: quotes make the rest one field */
-            size_t k = (size_t)(rng_next(&s) % (sizeof alphabet - 1));
+            size_t k = (size_t)(splitmix64(&s) % (sizeof alphabet - 1));
             in[i] = alphabet[k] == '"' && seed % 4 ? 'q' : alphabet[k];
         }
         const char d = seed % 2 ? ',' : ';';
@@ -770,7 +746,7 @@ static void matches_reference_long_fields(void **state)
 static void real_file(const char *path, size_t records, size_t min_fields, size_t max_fields)
 {
     size_t n;
-    char *in = read_file(path, &n);
+    char *in = read_whole_file(path, &n);
     result whole = run_chunked(in, n, 0, 0, 0, 0);
     assert_int_equal(whole.rc, RFM_OK);
     assert_int_equal(whole.delimiter, ',');
@@ -796,7 +772,7 @@ static void online_retail_chunk_independent(void **state)
      * between Description and Quantity in the public copy and have 7. */
     real_file(RETAIL, 184, 7, 8);
     size_t n;
-    char *in = read_file(RETAIL, &n);
+    char *in = read_whole_file(RETAIL, &n);
     result r = run_chunked(in, n, 0, 0, 0, 0);
     assert_non_null(strstr(r.out.s, "1:InvoiceNo|StockCode|Description|Quantity|InvoiceDate|"
                                     "UnitPrice|CustomerID|Country\n2:536365|85123A|"));

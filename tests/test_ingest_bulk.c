@@ -152,22 +152,6 @@ static rfm_ctx *make_ctx(int unit, int threads)
 /* ------------------------------------------------------------------ */
 /* Comparing two contexts                                              */
 
-static unsigned char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    long size = ftell(f);
-    assert_true(size > 0);
-    rewind(f);
-    unsigned char *p = malloc((size_t)size);
-    assert_non_null(p);
-    assert_int_equal(fread(p, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    *len = (size_t)size;
-    return p;
-}
-
 static void expect_same_snapshot(rfm_ctx *a, rfm_ctx *b)
 {
     char pa[128], pb[128];
@@ -176,7 +160,7 @@ static void expect_same_snapshot(rfm_ctx *a, rfm_ctx *b)
     assert_int_equal(rfm_save(a, pa), RFM_OK);
     assert_int_equal(rfm_save(b, pb), RFM_OK);
     size_t la, lb;
-    unsigned char *x = read_all(pa, &la), *y = read_all(pb, &lb);
+    char *x = read_whole_file(pa, &la), *y = read_whole_file(pb, &lb);
     if (la != lb || memcmp(x, y, la)) {
         size_t i = 0;
         while (i < la && i < lb && x[i] == y[i])

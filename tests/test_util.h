@@ -3,6 +3,8 @@
 #define RFM_TEST_UTIL_H
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 /* Fixed-seed PRNG (splitmix64): the same stream on every run and machine. */
 static inline uint64_t splitmix64(uint64_t *state)
@@ -28,6 +30,25 @@ static inline uint64_t unmix64(uint64_t x)
     x *= inv;
     x ^= x >> 32;
     return x;
+}
+
+/* A whole file in memory (malloc'd, the caller frees it). Uses cmocka's
+ * asserts, so cmocka.h comes first: a missing or empty file fails the
+ * test. */
+static inline char *read_whole_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    long size = ftell(f);
+    assert_true(size > 0);
+    rewind(f);
+    char *p = malloc((size_t)size);
+    assert_non_null(p);
+    assert_int_equal(fread(p, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    *len = (size_t)size;
+    return p;
 }
 
 #endif
