@@ -74,7 +74,7 @@ static void put_field(const char *s, size_t len, FILE *out)
     fputc('"', out);
 }
 
-int write_core_line(FILE *out, const core_line *l, int scale, int end_line)
+void write_core_line(FILE *out, const core_line *l, int scale, int end_line)
 {
     /* key + 3 numbers of at most 21 bytes + money + 3 scores + commas */
     char line[LINE_FIELD_ROOM(RFM_KEY_MAX) + 512];
@@ -88,7 +88,7 @@ int write_core_line(FILE *out, const core_line *l, int scale, int end_line)
         put_field(l->seg, l->seg_len, out);
         if (end_line)
             fputc('\n', out);
-        return 0;
+        return;
     }
     char *p = line_field(line, l->key, l->key_len);
     *p++ = ',';
@@ -108,7 +108,6 @@ int write_core_line(FILE *out, const core_line *l, int scale, int end_line)
     if (end_line)
         *p++ = '\n';
     fwrite(line, 1, (size_t)(p - line), out);
-    return 0;
 }
 
 int write_customers(rfm_ctx *ctx, const options *o, FILE *out)

@@ -27,8 +27,8 @@ typedef struct core_line {
     int r, f, m;
 } core_line;
 
-/* Writes them, then a line break when end_line; returns 0. */
-int write_core_line(FILE *out, const core_line *l, int scale, int end_line);
+/* Writes them, then a line break when end_line; errors show in ferror(out). */
+void write_core_line(FILE *out, const core_line *l, int scale, int end_line);
 int write_summary_csv(rfm_ctx *ctx, const options *o, FILE *out);
 int write_summary_table(rfm_ctx *ctx, const options *o, FILE *out);
 /* from,to,customers of the last compute, non-zero cells only */
