@@ -32,9 +32,11 @@ _Static_assert(RFM__TS_SPAN < (UINT64_C(1) << (64 - ROW_BITS)), "times fit besid
 #define SPLIT_BUF_MAX ((size_t)1 << 16) /* rows: 1.6 MB a worker */
 #define LOCALS_MAX ((size_t)1 << 16)    /* customers: 6 MB a worker with their table */
 
-/* A row as its partition keeps it. */
+/* A row as its partition keeps it. The customer is there as its hash,
+ * which the split and the gathering need and which stands for the key
+ * (rfm__unhash_u64_with), so each row is hashed once. */
 typedef struct entry {
-    uint64_t key;
+    uint64_t hash;
     int64_t amount;
     uint64_t time_row; /* time offset << ROW_BITS | row number */
 } entry;

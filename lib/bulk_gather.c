@@ -30,10 +30,11 @@ typedef struct local {
 
 _Static_assert(sizeof(local) % sizeof(uint64_t) == 0, "locals tile the u64 scratch");
 
-/* The partition's customers by key: open addressing with the keys in the
- * slots, so a probe reads one array; grown by doubling. */
+/* The partition's customers by key: open addressing with the keys'
+ * hashes in the slots (equal exactly when the keys are), so a probe reads
+ * one array; grown by doubling. */
 typedef struct local_table {
-    uint64_t *keys;
+    uint64_t *hashes;
     uint32_t *ids; /* id + 1, 0 = empty */
     size_t mask;
 } local_table;
@@ -44,10 +45,11 @@ static void local_grow(const bulk *b, local_table *t, const local *l, size_t n)
     memset(t->ids, 0, cap * sizeof *t->ids);
     t->mask = cap - 1;
     for (size_t i = 0; i < n; i++) {
-        size_t at = (size_t)rfm__hash_u64_with(l[i].c.key, b->seed) & t->mask;
+        uint64_t hash = rfm__hash_u64_with(l[i].c.key, b->seed);
+        size_t at = (size_t)hash & t->mask;
         while (t->ids[at])
             at = (at + 1) & t->mask;
-        t->keys[at] = l[i].c.key;
+        t->hashes[at] = hash;
         t->ids[at] = (uint32_t)i + 1;
     }
 }
@@ -57,25 +59,21 @@ static void local_grow(const bulk *b, local_table *t, const local *l, size_t n)
  * not fit (the row-by-row loop then decides). */
 static size_t gather_apply(const bulk *b, const entry *e, size_t m, local *l, local_table *t)
 {
-    enum { LOCAL_AHEAD = 8, RING = 16 };
-    uint64_t hash[RING];
+    enum { LOCAL_AHEAD = 8 };
     size_t d = 0;
     t->mask = 255;
     memset(t->ids, 0, 256 * sizeof *t->ids);
-    for (size_t j = 0; j < m && j < LOCAL_AHEAD; j++)
-        hash[j] = rfm__hash_u64_with(e[j].key, b->seed);
     for (size_t j = 0; j < m; j++) {
         if (j + LOCAL_AHEAD < m) {
             /* the probes of rows a little ahead, out of L2 while this one runs */
-            uint64_t h = rfm__hash_u64_with(e[j + LOCAL_AHEAD].key, b->seed);
-            hash[(j + LOCAL_AHEAD) % RING] = h;
-            RFM__PREFETCH(&t->ids[h & t->mask]);
-            RFM__PREFETCH(&t->keys[h & t->mask]);
+            size_t ahead = (size_t)e[j + LOCAL_AHEAD].hash & t->mask;
+            RFM__PREFETCH(&t->ids[ahead]);
+            RFM__PREFETCH(&t->hashes[ahead]);
         }
-        uint64_t key = e[j].key;
-        size_t at = (size_t)hash[j % RING] & t->mask;
+        uint64_t hash = e[j].hash;
+        size_t at = (size_t)hash & t->mask;
         uint32_t id;
-        while ((id = t->ids[at]) != 0 && t->keys[at] != key)
+        while ((id = t->ids[at]) != 0 && t->hashes[at] != hash)
             at = (at + 1) & t->mask;
         local *x;
         if (id) {
@@ -84,10 +82,10 @@ static size_t gather_apply(const bulk *b, const entry *e, size_t m, local *l, lo
             if (d == b->locals_max)
                 return SIZE_MAX; /* keys crafted to share a partition */
             x = &l[d];
-            fresh_record(&x->c, key);
+            fresh_record(&x->c, rfm__unhash_u64_with(hash, b->seed));
             x->money = (money_run){0, 0, 0};
             x->first_row = (uint32_t)(e[j].time_row & ((UINT64_C(1) << ROW_BITS) - 1));
-            t->keys[at] = key;
+            t->hashes[at] = hash;
             t->ids[at] = (uint32_t)++d;
             if (2 * d > t->mask + 1)
                 local_grow(b, t, l, d);
@@ -130,16 +128,21 @@ static int combine(const rfm__cust *have, const local *x, gathered *out)
  * worker inserts while they run. 0 when a sum would not fit. */
 static int look_up(const bulk *b, const local *l, size_t d, gathered *g)
 {
+    enum { RING = 2 * AHEAD }; /* a power of two > AHEAD */
     const rfm_ctx *ctx = b->ctx;
-    for (size_t k = 0; k < d && k < AHEAD; k++)
-        RFM__PREFETCH(rfm__cust_slot_addr(ctx, rfm__hash_u64_with(l[k].c.key, b->seed)));
+    uint64_t hash[RING];
+    for (size_t k = 0; k < d && k < AHEAD; k++) {
+        hash[k] = rfm__hash_u64_with(l[k].c.key, b->seed);
+        RFM__PREFETCH(rfm__cust_slot_addr(ctx, hash[k]));
+    }
     for (size_t k = 0; k < d; k++) {
-        if (k + AHEAD < d)
-            RFM__PREFETCH(
-                rfm__cust_slot_addr(ctx, rfm__hash_u64_with(l[k + AHEAD].c.key, b->seed)));
+        if (k + AHEAD < d) {
+            uint64_t h = rfm__hash_u64_with(l[k + AHEAD].c.key, b->seed);
+            hash[(k + AHEAD) % RING] = h;
+            RFM__PREFETCH(rfm__cust_slot_addr(ctx, h));
+        }
         if (k + AHEAD / 2 < d) {
-            const void *rec =
-                rfm__cust_record_addr(ctx, rfm__hash_u64_with(l[k + AHEAD / 2].c.key, b->seed));
+            const void *rec = rfm__cust_record_addr(ctx, hash[(k + AHEAD / 2) % RING]);
             if (rec) {
                 RFM__PREFETCH(rec);
                 RFM__PREFETCH((const char *)rec + sizeof(rfm__cust) - 1);
@@ -147,7 +150,7 @@ static int look_up(const bulk *b, const local *l, size_t d, gathered *g)
         }
         uint64_t key = l[k].c.key;
         size_t pos;
-        uint32_t idx = rfm__cust_find_u64(ctx, key, rfm__hash_u64_with(key, b->seed), &pos);
+        uint32_t idx = rfm__cust_find_u64(ctx, key, hash[k % RING], &pos);
         g[k].idx = idx;
         g[k].first_row = l[k].first_row;
         if (idx == RFM__NO_CUSTOMER) {
@@ -173,7 +176,7 @@ static unsigned split_rows(const bulk *b, const entry *e, size_t m, entry *into,
     size_t n_parts = (size_t)1 << bits, count[SPLIT_MAX] = {0};
     unsigned down = b->shift - bits;
     for (size_t j = 0; j < m; j++) {
-        part_of[j] = (uint8_t)((rfm__hash_u64_with(e[j].key, b->seed) >> down) & (n_parts - 1));
+        part_of[j] = (uint8_t)((e[j].hash >> down) & (n_parts - 1));
         count[part_of[j]]++;
     }
     at[0] = 0;
@@ -191,8 +194,8 @@ void rfm__bulk_partition_job(void *arg, unsigned w)
     bulk *b = arg;
     local_table t;
     local *l = (local *)(void *)(b->scratch + (size_t)w * b->scratch_per);
-    t.keys = (uint64_t *)(void *)(l + b->locals_max);
-    t.ids = (uint32_t *)(void *)(t.keys + b->local_cap);
+    t.hashes = (uint64_t *)(void *)(l + b->locals_max);
+    t.ids = (uint32_t *)(void *)(t.hashes + b->local_cap);
     entry *split = (entry *)(void *)(t.ids + b->local_cap);
     uint8_t *part_of = (uint8_t *)(void *)(split + b->split_max);
     for (;;) {
@@ -227,7 +230,7 @@ void rfm__bulk_size_workers(bulk *b)
     b->local_cap = 256;
     while (b->local_cap < 2 * b->locals_max)
         b->local_cap *= 2;
-    /* in u64 units: locals, keys, ids (half a u64 each), the split rows,
+    /* in u64 units: locals, hashes, ids (half a u64 each), the split rows,
      * then a byte each */
     b->scratch_per = b->locals_max * (sizeof(local) / sizeof(uint64_t)) + b->local_cap +
                      b->local_cap / 2 + b->split_max * (sizeof(entry) / sizeof(uint64_t)) +

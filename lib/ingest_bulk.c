@@ -47,9 +47,9 @@ static void scatter_job(void *arg, unsigned w)
         uint64_t key;
         int64_t ts, amount;
         (void)row_at(b, i, &key, &ts, &amount);
-        size_t p = rfm__hash_u64_with(key, b->seed) >> b->shift;
-        b->buf[cursor[p]++] =
-            (entry){key, amount, (uint64_t)(ts - RFM_TIMESTAMP_MIN) << ROW_BITS | (uint64_t)i};
+        uint64_t hash = rfm__hash_u64_with(key, b->seed);
+        b->buf[cursor[hash >> b->shift]++] =
+            (entry){hash, amount, (uint64_t)(ts - RFM_TIMESTAMP_MIN) << ROW_BITS | (uint64_t)i};
     }
 }
 

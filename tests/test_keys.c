@@ -739,6 +739,29 @@ static void test_hash_tail(void **state)
     }
 }
 
+/* The bulk ingest carries a u64 key as its hash and takes the key back
+ * from it: the inverse must give every key back, edge values included. */
+static void test_unhash_u64(void **state)
+{
+    (void)state;
+    uint64_t rng = 11;
+    const uint64_t edges[] = {0,
+                              1,
+                              UINT64_MAX,
+                              UINT64_MAX - 1,
+                              UINT64_C(1) << 63,
+                              UINT64_C(0xffffffff),
+                              UINT64_C(0x100000000)};
+    for (int round = 0; round < 100000; round++) {
+        const uint64_t seed = rfm__hash_seed_u64(splitmix64(&rng));
+        const uint64_t key = round < 7 ? edges[round] : splitmix64(&rng) >> (round % 64);
+        const uint64_t h = rfm__hash_u64_with(key, seed);
+        assert_true(rfm__unhash_u64_with(h, seed) == key);
+        assert_true(rfm__unmix64(rfm__mix64(key)) == key);
+        assert_true(rfm__mix64(rfm__unmix64(key)) == key);
+    }
+}
+
 /* rfm__bytes_equal against memcmp: every length to 40, both alignments
  * offset, a difference at each position in turn, and none. */
 static void test_bytes_equal(void **state)
@@ -771,6 +794,7 @@ int main(void)
         cmocka_unit_test(test_forced_collisions), cmocka_unit_test(test_churn),
         cmocka_unit_test(test_iteration_order),   cmocka_unit_test(test_bytes_per_customer),
         cmocka_unit_test(test_hash_tail),         cmocka_unit_test(test_bytes_equal),
+        cmocka_unit_test(test_unhash_u64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
