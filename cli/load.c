@@ -2,19 +2,23 @@
 #include "columns.h"
 #include "date_cache.h"
 #include "load_pipe.h"
+#include "numeric_key.h"
 #include "progress.h"
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define SHOWN_BAD_ROWS 20
 #define READ_CHUNK (1 << 20)
+#define MAP_WINDOW ((size_t)16 << 20) /* a multiple of any page size */
 
 /* The reader: parses the file into batches (load_pipe.h), in the second
  * thread when there is one. It never touches the context or the counts;
@@ -26,8 +30,9 @@ typedef struct reader {
     columns cols;
     date_cache dates;
     int have_header;
-    int stop;              /* a bad row under --strict, or the ingester stopped */
-    double started, ended; /* read_all's reading loop */
+    int stop;                   /* a bad row under --strict, or the ingester stopped */
+    const atomic_int *pack_ids; /* the ingester still takes packed ids */
+    double started, ended;      /* read_all's reading loop */
     uint64_t bytes;
 } reader;
 
@@ -37,6 +42,12 @@ typedef struct ingester {
     rfm_ctx *ctx;
     load_counts *counts;
     int status; /* exit status once the run must stop */
+    /* packed ids (numeric_key.h): while pack_ids, ctx has only ever been
+     * given u64 rows (if any: packed_any), built in rows64 */
+    atomic_int pack_ids;
+    int packed_any;
+    rfm_row_u64 *rows64;
+    ctx_maker remake;
 } ingester;
 
 /* Quotes a field value for a message: at most 40 bytes, control bytes as
@@ -224,7 +235,12 @@ static int on_record(const rfm_csv_record *rec, void *user)
                 RFM_KEY_MAX);
         return R->stop;
     }
-    if (batch_add(b, id, id_len, ts, amount, order, order_len, line)) {
+    uint64_t packed;
+    if (!b->mixed_ids && !order_len && atomic_load_explicit(R->pack_ids, memory_order_relaxed) &&
+        numeric_key_pack(id, id_len, &packed)) {
+        batch_add_packed(b, packed, ts, amount, line);
+    } else if (batch_unpack_ids(b) ||
+               batch_add(b, id, id_len, ts, amount, order, order_len, line)) {
         fatal(R, "rfm: out of memory\n");
         return 1;
     }
@@ -252,7 +268,30 @@ static void read_all(reader *R, rfm_csv *csv, int fd, uint64_t size)
     int rc = RFM_OK;
     uint64_t total = 0;
     R->started = progress_now();
-    for (;;) {
+    /* A regular file is parsed where the page cache has it, without read()
+     * copying it first (a tenth of the reading side's time), a window at a
+     * time so that little of it is mapped at once. The rest (past a window
+     * that cannot be mapped, or what the file gained meanwhile) is read. */
+    const int mappable = sizeof(off_t) >= 8 || size <= (uint64_t)INT32_MAX;
+    while (mappable && rc == RFM_OK && total < size) {
+        size_t len = size - total < MAP_WINDOW ? (size_t)(size - total) : MAP_WINDOW;
+        void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, (off_t)total);
+        if (map == MAP_FAILED)
+            break;
+        (void)posix_madvise(map, len, POSIX_MADV_SEQUENTIAL);
+        for (size_t at = 0; at < len && rc == RFM_OK; progress_update(&pg, total)) {
+            size_t part = len - at < READ_CHUNK ? len - at : READ_CHUNK;
+            rc = rfm_csv_feed(csv, (const char *)map + at, part, on_record, R);
+            at += part;
+            total += part;
+        }
+        munmap(map, len);
+    }
+    if (total && rc == RFM_OK && lseek(fd, (off_t)total, SEEK_SET) < 0) {
+        fatal(R, "rfm: %s: %s\n", R->o->input, strerror(errno));
+        rc = RFM_E_IO;
+    }
+    while (rc == RFM_OK) {
         ssize_t got = read(fd, buf, READ_CHUNK);
         if (got < 0 && errno == EINTR)
             continue;
@@ -309,10 +348,75 @@ static const char *without_row_prefix(const char *msg)
     return msg;
 }
 
+/* The batch's rows with packed ids, up to the first the context refuses
+ * (which the string keys then take, and report as they would); the rows
+ * applied. */
+static size_t ingest_packed(ingester *I, const batch *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        I->rows64[i] = (rfm_row_u64){b->packed[i], b->rows[i].timestamp, b->rows[i].amount, 0, 0};
+    size_t applied = 0;
+    I->packed_any = 1;
+    int rc = rfm_ingest_u64(I->ctx, I->rows64, b->n, sizeof *I->rows64, &applied);
+    I->counts->used += applied;
+    if (rc == RFM_E_NOMEM) {
+        fprintf(stderr, "rfm: %s\n", rfm_errmsg(I->ctx));
+        I->status = EXIT_DATA;
+    }
+    return applied;
+}
+
+static int import_unpacked(const rfm_record *rec, void *user)
+{
+    char id[NUMERIC_KEY_DIGITS];
+    rfm_record r = *rec;
+    r.size = sizeof r;
+    r.key = id;
+    r.key_len = numeric_key_unpack(rec->key_u64, id);
+    r.key_u64 = 0;
+    size_t applied = 0;
+    return rfm_import(user, &r, 1, &applied) != RFM_OK;
+}
+
+/* From here on the ids are strings: the customers so far (if any) move to
+ * a new context with their ids unpacked. */
+static void to_string_ids(ingester *I)
+{
+    atomic_store_explicit(&I->pack_ids, 0, memory_order_relaxed);
+    if (!I->packed_any)
+        return; /* no key kind chosen yet */
+    rfm_ctx *to = I->remake(I->o);
+    if (!to) {
+        I->status = EXIT_DATA;
+        return;
+    }
+    int rc = rfm_export(I->ctx, import_unpacked, to);
+    if (rc != RFM_OK) {
+        fprintf(stderr, "rfm: %s\n", rfm_errmsg(rc == RFM_E_CALLBACK ? to : I->ctx));
+        rfm_destroy(to);
+        I->status = EXIT_DATA;
+        return;
+    }
+    rfm_destroy(I->ctx);
+    I->ctx = to;
+}
+
 static void ingest_rows(ingester *I, batch *b)
 {
-    batch_fix_pointers(b);
     size_t done = 0;
+    if (atomic_load_explicit(&I->pack_ids, memory_order_relaxed)) {
+        if (!b->mixed_ids && (done = ingest_packed(I, b)) == b->n)
+            return;
+        if (!I->status)
+            to_string_ids(I);
+    }
+    if (!I->status && batch_unpack_ids(b)) {
+        fprintf(stderr, "rfm: out of memory\n");
+        I->status = EXIT_DATA;
+    }
+    if (I->status)
+        return;
+    batch_fix_pointers(b);
     while (done < b->n && !I->status) {
         size_t applied = 0;
         int rc = rfm_ingest_str(I->ctx, b->rows + done, b->n - done, sizeof *b->rows, &applied);
@@ -390,13 +494,21 @@ static void run_reader(void *arg)
     read_all(j->R, j->csv, j->fd, j->size);
 }
 
-int load_input(rfm_ctx *ctx, const options *o, load_counts *counts)
+int load_numeric_ids_allowed(const options *o)
+{
+    return !o->state && !o->transitions && !o->channels && !o->report && !o->col_order &&
+           !o->btyd && !o->clv && o->window_days < 0 && o->frequency_unit < 0;
+}
+
+int load_input(rfm_ctx **ctx, const options *o, ctx_maker remake, load_counts *counts)
 {
     memset(counts, 0, sizeof *counts);
     reader R;
-    ingester I = {o, ctx, counts, 0};
+    ingester I = {.o = o, .ctx = *ctx, .counts = counts, .remake = remake};
+    atomic_init(&I.pack_ids, 0);
     memset(&R, 0, sizeof R);
     R.o = o;
+    R.pack_ids = &I.pack_ids;
     rfm_csv *csv = NULL;
     int fd = -1;
     uint64_t size = 0;
@@ -411,9 +523,15 @@ int load_input(rfm_ctx *ctx, const options *o, load_counts *counts)
             close(fd);
         return EXIT_DATA;
     }
+    /* without room for the u64 rows, string keys from the start */
+    I.rows64 = remake ? malloc(BATCH_ROWS * sizeof *I.rows64) : NULL;
+    atomic_store(&I.pack_ids, I.rows64 != NULL);
     R.b = load_pipe_first(R.pipe);
     read_job job = {&R, csv, fd, size};
     load_pipe_run(R.pipe, run_reader, &job);
+    *ctx = I.ctx;
+    counts->packed_ids = I.packed_any && atomic_load(&I.pack_ids);
+    free(I.rows64);
     status = I.status;
     counts->bytes = R.bytes;
     counts->read_busy = R.ended - R.started - load_pipe_reader_idle(R.pipe);

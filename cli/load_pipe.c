@@ -1,5 +1,6 @@
 #include "load_pipe.h"
 
+#include "numeric_key.h"
 #include "progress.h"
 
 #include <pthread.h>
@@ -68,6 +69,29 @@ int batch_add(batch *b, const char *id, size_t id_len, int64_t ts, int64_t amoun
     return 0;
 }
 
+void batch_add_packed(batch *b, uint64_t packed, int64_t ts, int64_t amount, uint64_t line)
+{
+    size_t i = b->n++;
+    b->packed[i] = packed;
+    b->rows[i] = (rfm_row_str){NULL, 0, ts, amount, NULL, 0};
+    b->line[i] = line;
+}
+
+int batch_unpack_ids(batch *b)
+{
+    if (b->mixed_ids)
+        return 0;
+    for (size_t i = 0; i < b->n; i++) {
+        char id[NUMERIC_KEY_DIGITS];
+        size_t len = numeric_key_unpack(b->packed[i], id);
+        if (copy_bytes(b, id, len, &b->key_off[i]))
+            return -1;
+        b->rows[i].customer_len = len;
+    }
+    b->mixed_ids = 1;
+    return 0;
+}
+
 int batch_report(batch *b, uint64_t line, int reason, const char *msg)
 {
     size_t len = strlen(msg) + 1;
@@ -93,7 +117,7 @@ static void batch_reset(batch *b)
 {
     b->n = b->bytes_len = b->nreports = b->text_len = 0;
     b->rows_read = b->empty_id = 0;
-    b->status = 0;
+    b->status = b->mixed_ids = 0;
     b->final[0] = '\0';
 }
 

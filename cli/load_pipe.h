@@ -29,6 +29,10 @@ typedef struct batch {
     rfm_row_str rows[BATCH_ROWS];
     size_t key_off[BATCH_ROWS], order_off[BATCH_ROWS];
     uint64_t line[BATCH_ROWS];
+    /* Until an id that does not pack (numeric_key.h) turns the batch to
+     * mixed_ids, its rows' ids are in packed[] alone (no bytes copied). */
+    uint64_t packed[BATCH_ROWS];
+    int mixed_ids;
     size_t n;
     char *bytes;
     size_t bytes_len, bytes_cap;
@@ -45,6 +49,10 @@ typedef struct batch {
 int batch_add(batch *b, const char *id, size_t id_len, int64_t ts, int64_t amount,
               const char *order, size_t order_len, uint64_t line);
 int batch_report(batch *b, uint64_t line, int reason, const char *msg);
+/* A row whose id is packed; only while the batch is not mixed_ids. */
+void batch_add_packed(batch *b, uint64_t packed, int64_t ts, int64_t amount, uint64_t line);
+/* Turns the batch to mixed_ids: the packed ids so far become bytes. */
+int batch_unpack_ids(batch *b);
 void batch_fix_pointers(batch *b);
 
 /* Applies a full batch; non-zero: stop reading. */

@@ -119,6 +119,24 @@ static int configure(rfm_ctx *ctx, const options *o, int loaded)
     return o->segments ? rules_file_apply(ctx, o, o->segments) : 0;
 }
 
+/* A second context like the first, for load_input() when the ids stop
+ * being digits. The rules file was reported on the first time. */
+static rfm_ctx *remake_ctx(const options *o)
+{
+    options quiet = *o;
+    quiet.quiet = 1;
+    rfm_ctx *ctx;
+    if (rfm_create(&ctx) != RFM_OK) {
+        fprintf(stderr, "rfm: out of memory\n");
+        return NULL;
+    }
+    if (configure(ctx, &quiet, 0)) {
+        rfm_destroy(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
 static void account(rfm_ctx *ctx, const options *o, const load_counts *c)
 {
     size_t customers = 0, scored = 0, unscored = 0;
@@ -236,7 +254,8 @@ static int run(int argc, char **argv, int report_mode, clv_opts *clv)
     timings tm = {progress_now(), 0, 0, 0};
     int loaded = 0;
     if (!(status = load_state(ctx, &o, &loaded)) && !(status = configure(ctx, &o, loaded))) {
-        status = load_input(ctx, &o, &counts);
+        status = load_input(&ctx, &o, !loaded && load_numeric_ids_allowed(&o) ? remake_ctx : NULL,
+                            &counts);
         tm.loaded = progress_now();
     }
     if (!status && o.channels)

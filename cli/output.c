@@ -2,6 +2,7 @@
 #include "clv_cmd.h"
 #include "line_buf.h"
 #include "load_pipe.h"
+#include "numeric_key.h"
 #include "output_pipe.h"
 
 #include <math.h>
@@ -77,7 +78,14 @@ static void put_field(const char *s, size_t len, FILE *out)
 void write_core_line(FILE *out, const core_line *l, int scale, int end_line)
 {
     /* key + 3 numbers of at most 21 bytes + money + 3 scores + commas */
-    char line[LINE_FIELD_ROOM(RFM_KEY_MAX) + 512];
+    char line[LINE_FIELD_ROOM(RFM_KEY_MAX) + 512], digits[NUMERIC_KEY_DIGITS];
+    if (!l->key) {
+        core_line unpacked = *l;
+        unpacked.key = digits;
+        unpacked.key_len = numeric_key_unpack(l->packed_key, digits);
+        write_core_line(out, &unpacked, scale, end_line);
+        return;
+    }
     if (LINE_FIELD_ROOM(l->key_len) + LINE_FIELD_ROOM(l->seg_len) + 200 > sizeof line) {
         /* a segment name too long for the line buffer */
         char money[40];
@@ -135,8 +143,8 @@ int write_customers(rfm_ctx *ctx, const options *o, FILE *out)
         if (!c.scored)
             continue;
         const char *seg = rfm_segment_name(ctx, c.segment);
-        const core_line l = {c.key,      c.key_len,   seg, strlen(seg), c.recency_days,
-                             c.monetary, c.frequency, c.r, c.f,         c.m};
+        const core_line l = {c.key,      c.key_len,   c.key_u64, seg, strlen(seg), c.recency_days,
+                             c.monetary, c.frequency, c.r,       c.f, c.m};
         if (pipe) {
             out_pipe_put(pipe, &l);
             continue;

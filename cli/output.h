@@ -18,8 +18,9 @@ int write_customers(rfm_ctx *ctx, const options *o, FILE *out);
 /* The columns every per-customer line starts with. The strings are the
  * library's (valid while the context is unchanged) or the caller's. */
 typedef struct core_line {
-    const char *key;
+    const char *key; /* NULL: the id is packed_key (numeric_key.h) */
     size_t key_len;
+    uint64_t packed_key;
     const char *seg;
     size_t seg_len;
     int64_t recency_days, monetary;

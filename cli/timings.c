@@ -12,6 +12,8 @@ void timings_print(const timings *t, const options *o, const load_counts *c)
             c->read_busy, mb, c->read_busy > 0 ? mb / c->read_busy : 0.0,
             threads >= 2 ? "the reading thread; ingesting ran alongside"
                          : "one thread, ingesting excluded");
+    fprintf(stderr, "rfm: timings: customer ids held as %s\n",
+            c->packed_ids ? "numbers (every id was 1 to 16 digits)" : "strings");
     if (!t->loaded)
         return;
     fprintf(stderr, "rfm: timings: loading %.3f s (%.0f MB/s end to end)", t->loaded - t->start,

@@ -132,7 +132,7 @@ for n in 1 2 3; do
     fi
 done
 
-# --timings: two lines on stderr after everything else, the byte count of
+# --timings: three lines on stderr after everything else, the byte count of
 # the file read, figures that are numbers; stdout unchanged
 bytes=$(wc -c <"$tmp/t.csv" | tr -d ' ')
 mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')

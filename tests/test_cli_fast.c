@@ -1,7 +1,8 @@
 /* The rfm command's fast paths against plain references: the per-customer
- * line writers against snprintf and a naive RFC 4180 quoter, and the date
+ * line writers against snprintf and a naive RFC 4180 quoter, the date
  * cache against rfm_parse_time() itself (tested on its own in test_parse),
- * over sequences where the cached day is hit, missed and invalid. */
+ * over sequences where the cached day is hit, missed and invalid, and the
+ * packing of digit ids against a digit-by-digit packer. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 /* The command's sources are not a library: compile them in. */
 #include "../cli/date_cache.c"
 #include "../cli/line_buf.c"
+#include "../cli/numeric_key.c"
 
 static uint64_t next(uint64_t *s)
 {
@@ -184,12 +186,94 @@ static void dates(void **state)
     }
 }
 
+/* One place of four bits per digit, digit + 1, from the top. */
+static int pack_ref(const char *s, size_t len, uint64_t *key)
+{
+    if (len == 0 || len > 16)
+        return 0;
+    uint64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v |= (uint64_t)(s[i] - '0' + 1) << (60 - 4 * i);
+    }
+    *key = v;
+    return 1;
+}
+
+/* Bytewise, a proper prefix first (the library's order of string keys). */
+static int bytewise(const char *a, size_t na, const char *b, size_t nb)
+{
+    int c = memcmp(a, b, na < nb ? na : nb);
+    return c ? c : (na > nb) - (na < nb);
+}
+
+static void packed_ids(void **state)
+{
+    (void)state;
+    /* bytes next to the digits, and non-digits whose low half is a digit's */
+    const char odd[] = {'/', ':',  '?',        '@',        'P',       'p',
+                        ' ', '\0', (char)0xb0, (char)0xb9, (char)0xf0};
+    uint64_t r = 5;
+    char buf[24 + 8], prev[24];
+    size_t prev_len = 0;
+    uint64_t prev_key = 0;
+    for (int i = 0; i < 300000; i++) {
+        uint64_t x = next(&r);
+        size_t len = (size_t)(x % 19), at = 8; /* ids from byte 8: loads stay inside buf */
+        for (size_t k = 0; k < len; k++)
+            buf[at + k] = (char)('0' + next(&r) % 10);
+        memset(buf, 'x', at);
+        memset(buf + at + len, 'x', sizeof buf - at - len);
+        if (len && (x >> 20) % 4 == 0)
+            buf[at + (x >> 24) % len] = odd[(x >> 32) % sizeof odd];
+        uint64_t got = 0, want = 0;
+        int ok = numeric_key_pack(buf + at, len, &got);
+        assert_int_equal(ok, pack_ref(buf + at, len, &want));
+        if (!ok)
+            continue;
+        assert_true(got == want);
+        char back[NUMERIC_KEY_DIGITS];
+        size_t back_len = numeric_key_unpack(got, back);
+        assert_int_equal(back_len, len);
+        assert_memory_equal(back, buf + at, len);
+        /* packed keys sort as their ids do, equal exactly when they are */
+        int by_bytes = bytewise(prev, prev_len, buf + at, len);
+        int by_keys = (prev_key > got) - (prev_key < got);
+        if (prev_len)
+            assert_int_equal((by_bytes > 0) - (by_bytes < 0), by_keys);
+        memcpy(prev, buf + at, len);
+        prev_len = len;
+        prev_key = got;
+    }
+    const struct {
+        const char *id;
+        uint64_t key;
+    } fixed[] = {{"0", UINT64_C(1) << 60},
+                 {"9", UINT64_C(10) << 60},
+                 {"07", UINT64_C(0x1800000000000000)},
+                 {"12345678", UINT64_C(0x23456789) << 32},
+                 {"123456789", UINT64_C(0x23456789a) << 28},
+                 {"9999999999999999", UINT64_C(0xaaaaaaaaaaaaaaaa)}};
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) {
+        uint64_t key = 0;
+        assert_true(numeric_key_pack(fixed[i].id, strlen(fixed[i].id), &key));
+        assert_true(key == fixed[i].key);
+    }
+    uint64_t key;
+    assert_false(numeric_key_pack("12345678901234567", 17, &key));
+    assert_false(numeric_key_pack("", 0, &key));
+    assert_false(numeric_key_pack("-1", 2, &key));
+    assert_false(numeric_key_pack("1.5", 3, &key));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(numbers),
         cmocka_unit_test(fields),
         cmocka_unit_test(dates),
+        cmocka_unit_test(packed_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
