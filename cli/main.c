@@ -2,6 +2,7 @@
 #include "channels_file.h"
 #include "clv_cmd.h"
 #include "load.h"
+#include "load_pipe.h"
 #include "options.h"
 #include "progress.h"
 #include "timings.h"
@@ -137,6 +138,16 @@ static rfm_ctx *remake_ctx(const options *o)
     return ctx;
 }
 
+/* The compute shares its work among the --threads the loading used
+ * (results are the same for any count), within the library's bounds. */
+static int set_compute_threads(rfm_ctx *ctx, const options *o)
+{
+    int64_t lo = 1, hi = 1;
+    rfm_param_bounds(RFM_PARAM_THREADS, &lo, &hi);
+    int64_t n = load_threads(o);
+    return rfm_set_param(ctx, RFM_PARAM_THREADS, n > hi ? hi : n) != RFM_OK;
+}
+
 static void account(rfm_ctx *ctx, const options *o, const load_counts *c)
 {
     size_t customers = 0, scored = 0, unscored = 0;
@@ -268,7 +279,8 @@ static int run(int argc, char **argv, int report_mode, clv_opts *clv)
         if (counts.used == 0) {
             fprintf(stderr, "rfm: %s: no valid rows\n", o.input);
             status = EXIT_DATA;
-        } else if (rfm_compute(ctx, o.has_as_of ? o.as_of_day : RFM_AS_OF_AUTO) != RFM_OK) {
+        } else if (set_compute_threads(ctx, &o) ||
+                   rfm_compute(ctx, o.has_as_of ? o.as_of_day : RFM_AS_OF_AUTO) != RFM_OK) {
             fprintf(stderr, "rfm: %s\n", rfm_errmsg(ctx));
             if (!o.quiet && windowed)
                 account(ctx, &o, &counts);
