@@ -271,10 +271,16 @@ static void read_all(reader *R, rfm_csv *csv, int fd, uint64_t size)
     /* A regular file is parsed where the page cache has it, without read()
      * copying it first (a tenth of the reading side's time), a window at a
      * time so that little of it is mapped at once. The rest (past a window
-     * that cannot be mapped, or what the file gained meanwhile) is read. */
+     * that cannot be mapped, or what the file gained meanwhile) is read.
+     * A window is mapped only while the file still holds it: a mapped page
+     * past the end of a file cut short meanwhile would kill the process
+     * (SIGBUS), where read() stops. */
     const int mappable = sizeof(off_t) >= 8 || size <= (uint64_t)INT32_MAX;
+    struct stat st;
     while (mappable && rc == RFM_OK && total < size) {
         size_t len = size - total < MAP_WINDOW ? (size_t)(size - total) : MAP_WINDOW;
+        if (fstat(fd, &st) != 0 || (uint64_t)st.st_size < total + len)
+            break;
         void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, (off_t)total);
         if (map == MAP_FAILED)
             break;
