@@ -79,17 +79,16 @@ void write_core_line(FILE *out, const core_line *l, int scale, int end_line)
 {
     /* key + 3 numbers of at most 21 bytes + money + 3 scores + commas */
     char line[LINE_FIELD_ROOM(RFM_KEY_MAX) + 512], digits[NUMERIC_KEY_DIGITS];
-    if (!l->key) {
-        core_line unpacked = *l;
-        unpacked.key = digits;
-        unpacked.key_len = numeric_key_unpack(l->packed_key, digits);
-        write_core_line(out, &unpacked, scale, end_line);
-        return;
+    const char *key = l->key;
+    size_t key_len = l->key_len;
+    if (!key) {
+        key_len = numeric_key_unpack(l->packed_key, digits);
+        key = digits;
     }
-    if (LINE_FIELD_ROOM(l->key_len) + LINE_FIELD_ROOM(l->seg_len) + 200 > sizeof line) {
+    if (LINE_FIELD_ROOM(key_len) + LINE_FIELD_ROOM(l->seg_len) + 200 > sizeof line) {
         /* a segment name too long for the line buffer */
         char money[40];
-        put_field(l->key, l->key_len, out);
+        put_field(key, key_len, out);
         format_money(l->monetary, scale, money, sizeof money);
         fprintf(out, ",%lld,%llu,%s,%d,%d,%d,", (long long)l->recency_days,
                 (unsigned long long)l->frequency, money, l->r, l->f, l->m);
@@ -98,7 +97,7 @@ void write_core_line(FILE *out, const core_line *l, int scale, int end_line)
             fputc('\n', out);
         return;
     }
-    char *p = line_field(line, l->key, l->key_len);
+    char *p = line_field(line, key, key_len);
     *p++ = ',';
     p = line_i64(p, l->recency_days);
     *p++ = ',';
