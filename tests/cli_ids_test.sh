@@ -105,6 +105,19 @@ for t in 1 2; do
         bad "ids with a letter first: other customers differ from the 17-digit run"
 done
 
+# a rule table: the context made for the move gets the same rules, and the
+# table's report (uncovered and overlapping cells) is printed once
+for where in first middle; do
+    run "rules-$where" score --segments examples/rfm_r_segments.csv "$tmp/$where.csv"
+    expect_status "rules-$where" 0
+done
+same rules-first.out rules-middle.out "a rule table, 17-digit id mid-file"
+err_as rules-middle rules-first middle.csv first.csv
+same rules-first.err rules-middle.err.as "a rule table's report, 17-digit id mid-file"
+if [ "$(grep -c 'score cells match no rule' "$tmp/rules-middle.err")" -eq 1 ]; then ok; else
+    bad "a rule table's report printed $(grep -c 'score cells match no rule' "$tmp/rules-middle.err") times"
+fi
+
 # a row the context refuses while the ids are packed (a sum past the int64
 # range): the run moves to string keys there, reports the row as string
 # keys do, and goes on with the rest of its batch
