@@ -240,7 +240,7 @@ $(C99_TEST): tests/c99_consumer.c include/rfm.h $(SHLIB) $(LIB_LINKS) $(FLAGS_ST
 # End-to-end scripts of the rfm command besides tests/cli_test.sh (meson.build
 # lists the same in cli_tests).
 CLI_TESTS := cli_nested_test cli_segments_test cli_report_test cli_clv_test cli_window_test \
-             cli_threads_test cli_ids_test
+             cli_threads_test cli_ids_test cli_lines_test
 
 check: lib cli examples $(TEST_BINS) $(CXX_TEST) $(C99_TEST)
 	@pass=0; fail=0; failed=''; \

@@ -1,6 +1,8 @@
 #include "load.h"
 #include "columns.h"
 #include "date_cache.h"
+#include "fast_amount.h"
+#include "line_feed.h"
 #include "load_pipe.h"
 #include "numeric_key.h"
 #include "progress.h"
@@ -29,6 +31,7 @@ typedef struct reader {
     batch *b; /* the batch being filled */
     columns cols;
     date_cache dates;
+    line_feed feed; /* the input's lines, to on_record() or on_plain() */
     int have_header;
     int stop;                   /* a bad row under --strict, or the ingester stopped */
     const atomic_int *pack_ids; /* the ingester still takes packed ids */
@@ -124,9 +127,27 @@ static const char *trim(const char *s, size_t *len)
     return s;
 }
 
-static const char *field(const rfm_csv_record *rec, int i, size_t *len)
+/* A row's fields: a record of rfm_csv, or a plain line (line_feed.h). */
+typedef struct row_view {
+    const rfm_csv_record *rec;
+    const plain_fields *plain;
+} row_view;
+
+static size_t field_count(const row_view *v)
 {
-    return trim(rfm_csv_field(rec, (size_t)i, len), len);
+    return v->plain ? v->plain->n : rfm_csv_field_count(v->rec);
+}
+
+static const char *field(const row_view *v, int i, size_t *len)
+{
+    const char *s;
+    if (v->plain) {
+        s = v->plain->s[i];
+        *len = v->plain->len[i];
+    } else {
+        s = rfm_csv_field(v->rec, (size_t)i, len);
+    }
+    return trim(s, len);
 }
 
 static const char *amount_problem(const char *s, size_t len)
@@ -141,7 +162,7 @@ static const char *amount_problem(const char *s, size_t len)
     return "not a decimal number";
 }
 
-static int parse_money(reader *R, const rfm_csv_record *rec, uint64_t line, int64_t *amount)
+static int parse_money(reader *R, const row_view *rec, uint64_t line, int64_t *amount)
 {
     char shown[48], shown2[48];
     size_t len, len2;
@@ -149,7 +170,8 @@ static int parse_money(reader *R, const rfm_csv_record *rec, uint64_t line, int6
     int scale = R->o->scale, rc;
     if (c->amount >= 0) {
         const char *s = field(rec, c->amount, &len);
-        if ((rc = rfm_parse_amount(s, len, scale, amount)) == RFM_OK)
+        if (fast_amount(s, len, rec->plain ? rec->plain->lo : NULL, scale, amount) ||
+            (rc = rfm_parse_amount(s, len, scale, amount)) == RFM_OK)
             return 0;
         bad_row(R, line, REASON_AMOUNT, "amount '%s': %s", show(s, len, shown, sizeof shown),
                 rc == RFM_E_OVERFLOW ? "too large" : amount_problem(s, len));
@@ -183,18 +205,16 @@ static int on_header(reader *R, const rfm_csv_record *rec)
     }
     if (!R->o->quiet)
         columns_describe(&R->cols, rec, stderr);
+    R->feed.plain_ok = R->cols.fields <= PLAIN_FIELDS_MAX;
     return 0;
 }
 
-static int on_record(const rfm_csv_record *rec, void *user)
+/* One data row: into the batch, or reported. Non-zero: stop reading. */
+static int take_row(reader *R, const row_view *rec, uint64_t line)
 {
-    reader *R = user;
-    if (!R->have_header)
-        return on_header(R, rec);
     batch *b = R->b;
-    uint64_t line = rfm_csv_line(rec);
     b->rows_read++;
-    size_t nf = rfm_csv_field_count(rec);
+    size_t nf = field_count(rec);
     if (nf != R->cols.fields) {
         bad_row(R, line, REASON_RAGGED, "%zu fields, the header has %zu", nf, R->cols.fields);
         return R->stop;
@@ -254,8 +274,23 @@ static int on_record(const rfm_csv_record *rec, void *user)
     return R->stop;
 }
 
+static int on_record(const rfm_csv_record *rec, void *user)
+{
+    reader *R = user;
+    if (!R->have_header)
+        return on_header(R, rec);
+    const row_view v = {rec, NULL};
+    return take_row(R, &v, line_feed_record_line(&R->feed, rec));
+}
+
+static int on_plain(const plain_fields *f, uint64_t line, void *user)
+{
+    const row_view v = {NULL, f};
+    return take_row((reader *)user, &v, line);
+}
+
 /* Reads and parses the whole input, then passes the last batch on. */
-static void read_all(reader *R, rfm_csv *csv, int fd, uint64_t size)
+static void read_all(reader *R, int fd, uint64_t size)
 {
     char *buf = malloc(READ_CHUNK);
     if (!buf) {
@@ -287,7 +322,7 @@ static void read_all(reader *R, rfm_csv *csv, int fd, uint64_t size)
         (void)posix_madvise(map, len, POSIX_MADV_SEQUENTIAL);
         for (size_t at = 0; at < len && rc == RFM_OK; progress_update(&pg, total)) {
             size_t part = len - at < READ_CHUNK ? len - at : READ_CHUNK;
-            rc = rfm_csv_feed(csv, (const char *)map + at, part, on_record, R);
+            rc = line_feed_bytes(&R->feed, (const char *)map + at, part);
             at += part;
             total += part;
         }
@@ -306,11 +341,11 @@ static void read_all(reader *R, rfm_csv *csv, int fd, uint64_t size)
             break;
         }
         if (got == 0) {
-            rc = rfm_csv_finish(csv, on_record, R);
+            rc = line_feed_finish(&R->feed);
             break;
         }
         total += (uint64_t)got;
-        rc = rfm_csv_feed(csv, buf, (size_t)got, on_record, R);
+        rc = line_feed_bytes(&R->feed, buf, (size_t)got);
         if (rc != RFM_OK)
             break;
         progress_update(&pg, total);
@@ -321,8 +356,9 @@ static void read_all(reader *R, rfm_csv *csv, int fd, uint64_t size)
     R->bytes = total;
     if (!R->b) /* the ingester stopped: nothing more to say */
         return;
+    char msg[200];
     if (rc == RFM_E_PARSE)
-        fatal(R, "rfm: %s: %s\n", R->o->input, rfm_csv_errmsg(csv));
+        fatal(R, "rfm: %s: %s\n", R->o->input, line_feed_errmsg(&R->feed, msg, sizeof msg));
     else if (rc != RFM_OK && !R->stop)
         fatal(R, "rfm: %s: %s\n", R->o->input, rfm_strerror(rc));
     load_pipe_pass_last(R->pipe, R->b);
@@ -489,7 +525,6 @@ static int open_input(const char *path, int *fd, uint64_t *size)
 
 typedef struct read_job {
     reader *R;
-    rfm_csv *csv;
     int fd;
     uint64_t size;
 } read_job;
@@ -497,7 +532,7 @@ typedef struct read_job {
 static void run_reader(void *arg)
 {
     read_job *j = arg;
-    read_all(j->R, j->csv, j->fd, j->size);
+    read_all(j->R, j->fd, j->size);
 }
 
 int load_numeric_ids_allowed(const options *o)
@@ -533,7 +568,8 @@ int load_input(rfm_ctx **ctx, const options *o, ctx_maker remake, load_counts *c
     I.rows64 = remake ? malloc(BATCH_ROWS * sizeof *I.rows64) : NULL;
     atomic_store(&I.pack_ids, I.rows64 != NULL);
     R.b = load_pipe_first(R.pipe);
-    read_job job = {&R, csv, fd, size};
+    line_feed_init(&R.feed, csv, on_record, on_plain, &R);
+    read_job job = {&R, fd, size};
     load_pipe_run(R.pipe, run_reader, &job);
     *ctx = I.ctx;
     counts->packed_ids = I.packed_any && atomic_load(&I.pack_ids);

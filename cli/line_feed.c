@@ -1,0 +1,182 @@
+#include "line_feed.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* 0x80 in each byte of x that is zero, nothing elsewhere: no borrow crosses
+ * bytes, so every flag is a real match (the common (x - 1) & ~x trick may
+ * also flag a byte after a match). */
+static inline uint64_t zero_bytes(uint64_t x)
+{
+    const uint64_t low7 = UINT64_C(0x7f7f7f7f7f7f7f7f);
+    return ~(((x & low7) + low7) | x | low7);
+}
+
+/* Ends field n of the line at `at` (a delimiter or the LF); 0 when the line
+ * has too many fields to be plain. */
+static inline int end_field(plain_fields *f, const char **start, const char *at)
+{
+    if (f->n == PLAIN_FIELDS_MAX)
+        return 0;
+    f->s[f->n] = *start;
+    f->len[f->n++] = (size_t)(at - *start);
+    *start = at + 1;
+    return 1;
+}
+
+static const char *end_line(plain_fields *f, const char *line, const char *lf)
+{
+    /* the CR of a CRLF ends the line, not the last field */
+    if (lf > line && lf[-1] == '\r')
+        f->len[f->n - 1]--;
+    return lf + 1;
+}
+
+/* quotes: whether [p, end) may hold a quote byte (else one test fewer per
+ * eight bytes) */
+static inline const char *split(const char *p, const char *end, char delim, plain_fields *f,
+                                const int quotes)
+{
+    const char *line = p, *start = p;
+    f->n = 0; /* f->lo is the caller's */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* Eight bytes at a time: the delimiters, LF and quotes among them are
+     * found at once, lowest address first. */
+    const uint64_t ones = UINT64_C(0x0101010101010101);
+    const uint64_t dm = ones * (unsigned char)delim, lfm = ones * '\n', qm = ones * '"';
+    for (; end - p >= 8; p += 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        uint64_t m = zero_bytes(x ^ dm) | zero_bytes(x ^ lfm);
+        if (quotes && zero_bytes(x ^ qm))
+            return NULL;
+        for (; m; m &= m - 1) {
+            const char *at = p + __builtin_ctzll(m) / 8;
+            if (!end_field(f, &start, at))
+                return NULL;
+            if (*at == '\n')
+                return end_line(f, line, at);
+        }
+    }
+#endif
+    for (; p < end; p++) {
+        if (*p == '"')
+            return NULL;
+        if (*p == delim || *p == '\n') {
+            if (!end_field(f, &start, p))
+                return NULL;
+            if (*p == '\n')
+                return end_line(f, line, p);
+        }
+    }
+    return NULL;
+}
+
+const char *plain_line_split(const char *p, const char *end, char delim, plain_fields *f)
+{
+    return split(p, end, delim, f, 1);
+}
+
+static int counted_record(const rfm_csv_record *rec, void *user)
+{
+    line_feed *lf = user;
+    lf->records++;
+    return lf->on_record(rec, lf->user);
+}
+
+void line_feed_init(line_feed *lf, rfm_csv *csv, rfm_csv_record_fn on_record, plain_fn on_plain,
+                    void *user)
+{
+    memset(lf, 0, sizeof *lf);
+    lf->csv = csv;
+    lf->on_record = on_record;
+    lf->on_plain = on_plain;
+    lf->user = user;
+}
+
+/* Plain lines from p on while rfm_csv holds no part of a record, among
+ * bytes before `end` that hold no quote; returns where they stop, or NULL
+ * when on_plain stopped the feed. */
+static const char *take_plain(line_feed *lf, const char *lo, const char *p, const char *end)
+{
+    const char delim = (char)rfm_csv_delimiter(lf->csv);
+    plain_fields f;
+    f.lo = lo;
+    const char *next;
+    while (p < end && (next = split(p, end, delim, &f, 0)) != NULL) {
+        uint64_t line = lf->csv_lines + ++lf->plain_lines;
+        /* an empty line (nothing, or a CR) is no record, as in rfm_csv */
+        if ((f.n != 1 || f.len[0] != 0) && lf->on_plain(&f, line, lf->user))
+            return NULL;
+        p = next;
+    }
+    return p;
+}
+
+int line_feed_bytes(line_feed *lf, const char *p, size_t len)
+{
+    const char *const lo = p, *end = p + len;
+    /* Most inputs hold no quote at all: knowing where the next one is (if
+     * any) saves a test per eight bytes before it. The line holding it
+     * goes to rfm_csv. */
+    const char *quote = NULL;
+    int quote_known = 0;
+    while (p < end) {
+        if (lf->plain_ok && !lf->in_record) {
+            if (!quote_known || (quote && quote < p)) {
+                quote = memchr(p, '"', (size_t)(end - p));
+                quote_known = 1;
+            }
+            if (!(p = take_plain(lf, lo, p, quote ? quote : end)))
+                return RFM_E_CALLBACK;
+            if (p == end)
+                break;
+        }
+        /* One line, or what the feed holds of it, to rfm_csv. */
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *stop = nl ? nl + 1 : end;
+        const uint64_t before = lf->records;
+        int rc = rfm_csv_feed(lf->csv, p, (size_t)(stop - p), counted_record, lf);
+        if (rc != RFM_OK)
+            return rc;
+        if (nl) {
+            /* Past an LF, rfm_csv is between records if one ended there, or
+             * if the whole line was empty. Otherwise the LF was inside
+             * quotes (or the line was split by a feed: then the next line
+             * also goes to rfm_csv, which costs time, never results). */
+            const size_t content = (size_t)(nl - p);
+            const int empty = !lf->in_record && (content == 0 || (content == 1 && *p == '\r'));
+            lf->in_record = lf->records == before && !empty;
+            lf->csv_lines++;
+        } else {
+            lf->in_record = 1;
+        }
+        p = stop;
+    }
+    return RFM_OK;
+}
+
+int line_feed_finish(line_feed *lf)
+{
+    return rfm_csv_finish(lf->csv, counted_record, lf);
+}
+
+uint64_t line_feed_record_line(const line_feed *lf, const rfm_csv_record *rec)
+{
+    return rfm_csv_line(rec) + lf->plain_lines;
+}
+
+const char *line_feed_errmsg(const line_feed *lf, char *buf, size_t cap)
+{
+    const char *msg = rfm_csv_errmsg(lf->csv);
+    char *rest;
+    if (strncmp(msg, "line ", 5) != 0)
+        return msg;
+    unsigned long long line = strtoull(msg + 5, &rest, 10);
+    if (rest == msg + 5 || *rest != ':')
+        return msg;
+    snprintf(buf, cap, "line %llu%s", line + (unsigned long long)lf->plain_lines, rest);
+    return buf;
+}
