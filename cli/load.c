@@ -138,12 +138,15 @@ static size_t field_count(const row_view *v)
     return v->plain ? v->plain->n : rfm_csv_field_count(v->rec);
 }
 
-static const char *field(const row_view *v, int i, size_t *len)
+static inline const char *field(const row_view *v, int i, size_t *len)
 {
     const char *s;
     if (v->plain) {
         s = v->plain->s[i];
         *len = v->plain->len[i];
+        /* blanks are below '!': most fields have none to trim */
+        if (*len && (unsigned char)s[0] > ' ' && (unsigned char)s[*len - 1] > ' ')
+            return s;
     } else {
         s = rfm_csv_field(v->rec, (size_t)i, len);
     }
