@@ -14,14 +14,6 @@ set -u
 NAME=cli_ids_test
 . "$(dirname "$0")/cli_lib.sh"
 
-# same A B WHAT: files $tmp/A and $tmp/B are equal
-same() {
-    if cmp -s "$tmp/$1" "$tmp/$2"; then ok; else
-        bad "$3: $1 and $2 differ"
-        diff "$tmp/$1" "$tmp/$2" | head -6 | sed 's/^/    /'
-    fi
-}
-
 # 12,000 rows (3 batches) over ids of 1 to 16 digits, many with leading
 # zeros ("9", "09" and "009" are three customers, which no random id can
 # be), ties in every dimension (whole days, amounts in steps of 5.00),
@@ -57,10 +49,10 @@ for args in "" "--method ntile" "--nested" "--bins 3,4,7" "--method ntile --bins
         # shellcheck disable=SC2086
         run "$tag-x" score --threads "$t" $args --summary "$tmp/$tag-x.sum" "$tmp/x.csv"
         unx "$tag-x.out"
-        same "$tag.out" "$tag-x.out.unx" "packed ids, $args, $t thread(s)"
-        same "$tag.sum" "$tag-x.sum" "summary, $args, $t thread(s)"
+        same_files "$tag.out" "$tag-x.out.unx" "packed ids, $args, $t thread(s)"
+        same_files "$tag.sum" "$tag-x.sum" "summary, $args, $t thread(s)"
         err_as "$tag-x" "$tag" x.csv digits.csv
-        same "$tag.err" "$tag-x.err.as" "stderr, $args, $t thread(s)"
+        same_files "$tag.err" "$tag-x.err.as" "stderr, $args, $t thread(s)"
     done
 done
 # leading zeros make distinct customers, and stay in the output
@@ -93,8 +85,8 @@ for t in 1 2; do
     done
     for args in "" "--method ntile"; do
         sfx=$(echo "$t$args" | tr -c 'a-z0-9\n' '_')
-        same "first$sfx.out" "middle$sfx.out" "17-digit id mid-file, $args, $t thread(s)"
-        same "first$sfx.out" "last$sfx.out" "17-digit id last, $args, $t thread(s)"
+        same_files "first$sfx.out" "middle$sfx.out" "17-digit id mid-file, $args, $t thread(s)"
+        same_files "first$sfx.out" "last$sfx.out" "17-digit id last, $args, $t thread(s)"
     done
     if grep -q "^$long," "$tmp/middle$t.out"; then ok; else bad "17-digit id not in the output"; fi
     # an id with letters moves the run to string keys at once
@@ -111,9 +103,9 @@ for where in first middle; do
     run "rules-$where" score --segments examples/rfm_r_segments.csv "$tmp/$where.csv"
     expect_status "rules-$where" 0
 done
-same rules-first.out rules-middle.out "a rule table, 17-digit id mid-file"
+same_files rules-first.out rules-middle.out "a rule table, 17-digit id mid-file"
 err_as rules-middle rules-first middle.csv first.csv
-same rules-first.err rules-middle.err.as "a rule table's report, 17-digit id mid-file"
+same_files rules-first.err rules-middle.err.as "a rule table's report, 17-digit id mid-file"
 if [ "$(grep -c 'score cells match no rule' "$tmp/rules-middle.err")" -eq 1 ]; then ok; else
     bad "a rule table's report printed $(grep -c 'score cells match no rule' "$tmp/rules-middle.err") times"
 fi
@@ -135,10 +127,10 @@ for t in 1 2; do
     expect_err "big$t" 'line 5003: monetary sum .* overflows'
     run "bigx$t" score --threads "$t" "$tmp/bigx.csv"
     unx "bigx$t.out"
-    same "big$t.out" "bigx$t.out.unx" "refused row while packed, $t thread(s)"
+    same_files "big$t.out" "bigx$t.out.unx" "refused row while packed, $t thread(s)"
     err_as "bigx$t" "big$t" bigx.csv big.csv
     sed 's/"x\([0-9]\)/"\1/g' "$tmp/bigx$t.err.as" >"$tmp/bigx$t.err.unx"
-    same "big$t.err" "bigx$t.err.unx" "refused row's message, $t thread(s)"
+    same_files "big$t.err" "bigx$t.err.unx" "refused row's message, $t thread(s)"
 done
 
 # --timings says how the ids were held: as numbers only where every id packs
@@ -162,7 +154,7 @@ fi
 # standard input (read, not mapped) prints what the file does
 for t in 1 2; do
     run "stdin$t" score --threads "$t" - <"$tmp/middle.csv"
-    same "middle$t.out" "stdin$t.out" "standard input, $t thread(s)"
+    same_files "middle$t.out" "stdin$t.out" "standard input, $t thread(s)"
 done
 
 # a file of over 16 MB is mapped a window at a time: records that cross
@@ -180,6 +172,6 @@ if [ "$(wc -c <"$tmp/large.csv")" -gt 16777216 ] && [ "$(wc -l <"$tmp/large.out"
 else
     bad "large file: $(wc -c <"$tmp/large.csv") bytes, $(wc -l <"$tmp/large.out") lines out"
 fi
-same large.out large-stdin.out "a file mapped in windows and the same on standard input"
+same_files large.out large-stdin.out "a file mapped in windows and the same on standard input"
 
 cli_done

@@ -34,6 +34,14 @@ run() {
     return 0
 }
 
+# same_files A B WHAT: files $tmp/A and $tmp/B are equal
+same_files() {
+    if cmp -s "$tmp/$1" "$tmp/$2"; then ok; else
+        bad "$3: $1 and $2 differ"
+        diff "$tmp/$1" "$tmp/$2" | head -6 | sed 's/^/    /'
+    fi
+}
+
 expect_status() {
     if [ "$status" -eq "$2" ]; then ok; else
         bad "$1: exit status $status, want $2"

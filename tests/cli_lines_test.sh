@@ -13,14 +13,6 @@ set -u
 NAME=cli_lines_test
 . "$(dirname "$0")/cli_lib.sh"
 
-# same A B WHAT: files $tmp/A and $tmp/B are equal
-same() {
-    if cmp -s "$tmp/$1" "$tmp/$2"; then ok; else
-        bad "$3: $1 and $2 differ"
-        diff "$tmp/$1" "$tmp/$2" | head -6 | sed 's/^/    /'
-    fi
-}
-
 # gen SEED: two files of the same rows, mixed.csv (fields quoted only now
 # and then, or where they hold the delimiter) and quoted.csv (every field
 # quoted). Both have CRLF and LF line ends, empty lines, a CR inside a
@@ -84,10 +76,10 @@ for seed in 1 2 3; do
             expect_status "$tag-m" 0
             # shellcheck disable=SC2086
             run "$tag-q" score --threads "$t" $args --summary "$tmp/$tag-q.sum" "$tmp/quoted.csv"
-            same "$tag-m.out" "$tag-q.out" "seed $seed, $args, $t thread(s): scores"
-            same "$tag-m.sum" "$tag-q.sum" "seed $seed, $args, $t thread(s): summary"
+            same_files "$tag-m.out" "$tag-q.out" "seed $seed, $args, $t thread(s): scores"
+            same_files "$tag-m.sum" "$tag-q.sum" "seed $seed, $args, $t thread(s): summary"
             sed "s|quoted.csv|mixed.csv|g" "$tmp/$tag-q.err" >"$tmp/$tag-q.err.as"
-            same "$tag-m.err" "$tag-q.err.as" "seed $seed, $args, $t thread(s): messages"
+            same_files "$tag-m.err" "$tag-q.err.as" "seed $seed, $args, $t thread(s): messages"
         done
     done
 done
