@@ -1,6 +1,6 @@
 #include "line_feed.h"
 
-#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,25 +34,22 @@ static const char *end_line(plain_fields *f, const char *line, const char *lf)
     return lf + 1;
 }
 
-/* quotes: whether [p, end) may hold a quote byte (else one test fewer per
- * eight bytes) */
-static inline const char *split(const char *p, const char *end, char delim, plain_fields *f,
-                                const int quotes)
+/* Splits the line at p if it ends (LF) before `end` and has at most
+ * PLAIN_FIELDS_MAX fields: returns the byte after its LF, or NULL. The
+ * caller knows [p, end) to hold no quote. */
+static inline const char *split(const char *p, const char *end, char delim, plain_fields *f)
 {
     const char *line = p, *start = p;
     f->n = 0; /* f->lo is the caller's */
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    /* Eight bytes at a time: the delimiters, LF and quotes among them are
-     * found at once, lowest address first. */
+    /* Eight bytes at a time: the delimiters and LF among them are found at
+     * once, lowest address first. */
     const uint64_t ones = UINT64_C(0x0101010101010101);
-    const uint64_t dm = ones * (unsigned char)delim, lfm = ones * '\n', qm = ones * '"';
+    const uint64_t dm = ones * (unsigned char)delim, lfm = ones * '\n';
     for (; end - p >= 8; p += 8) {
         uint64_t x;
         memcpy(&x, p, 8);
-        uint64_t m = zero_bytes(x ^ dm) | zero_bytes(x ^ lfm);
-        if (quotes && zero_bytes(x ^ qm))
-            return NULL;
-        for (; m; m &= m - 1) {
+        for (uint64_t m = zero_bytes(x ^ dm) | zero_bytes(x ^ lfm); m; m &= m - 1) {
             const char *at = p + __builtin_ctzll(m) / 8;
             if (!end_field(f, &start, at))
                 return NULL;
@@ -62,8 +59,6 @@ static inline const char *split(const char *p, const char *end, char delim, plai
     }
 #endif
     for (; p < end; p++) {
-        if (*p == '"')
-            return NULL;
         if (*p == delim || *p == '\n') {
             if (!end_field(f, &start, p))
                 return NULL;
@@ -72,11 +67,6 @@ static inline const char *split(const char *p, const char *end, char delim, plai
         }
     }
     return NULL;
-}
-
-const char *plain_line_split(const char *p, const char *end, char delim, plain_fields *f)
-{
-    return split(p, end, delim, f, 1);
 }
 
 static int counted_record(const rfm_csv_record *rec, void *user)
@@ -105,7 +95,7 @@ static const char *take_plain(line_feed *lf, const char *lo, const char *p, cons
     plain_fields f;
     f.lo = lo;
     const char *next;
-    while (p < end && (next = split(p, end, delim, &f, 0)) != NULL) {
+    while (p < end && (next = split(p, end, delim, &f)) != NULL) {
         uint64_t line = lf->csv_lines + ++lf->plain_lines;
         /* an empty line (nothing, or a CR) is no record, as in rfm_csv */
         if ((f.n != 1 || f.len[0] != 0) && lf->on_plain(&f, line, lf->user))
@@ -144,8 +134,9 @@ int line_feed_bytes(line_feed *lf, const char *p, size_t len)
         if (nl) {
             /* Past an LF, rfm_csv is between records if one ended there, or
              * if the whole line was empty. Otherwise the LF was inside
-             * quotes (or the line was split by a feed: then the next line
-             * also goes to rfm_csv, which costs time, never results). */
+             * quotes (or an empty line was cut by a feed, or held only a
+             * byte order mark: then the next line also goes to rfm_csv,
+             * which costs time, never results). */
             const size_t content = (size_t)(nl - p);
             const int empty = !lf->in_record && (content == 0 || (content == 1 && *p == '\r'));
             lf->in_record = lf->records == before && !empty;

@@ -53,8 +53,4 @@ uint64_t line_feed_record_line(const line_feed *lf, const rfm_csv_record *rec);
 /* rfm_csv_errmsg(), its line number counted in the file. */
 const char *line_feed_errmsg(const line_feed *lf, char *buf, size_t cap);
 
-/* Splits the line at p if it is plain and ends (LF) before `end`: returns
- * the byte after its LF, or NULL. */
-const char *plain_line_split(const char *p, const char *end, char delim, plain_fields *f);
-
 #endif
