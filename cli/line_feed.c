@@ -136,10 +136,14 @@ int line_feed_bytes(line_feed *lf, const char *p, size_t len)
              * if the whole line was empty. Otherwise the LF was inside
              * quotes (or an empty line was cut by a feed, or held only a
              * byte order mark: then the next line also goes to rfm_csv,
-             * which costs time, never results). */
+             * which costs time, never results). Until its first record
+             * rfm_csv may be detecting the delimiter: it holds the lines
+             * and parses them at once, so the records passed in one feed
+             * may end before its LF and leave a quoted field open; that
+             * feed proves nothing. */
             const size_t content = (size_t)(nl - p);
             const int empty = !lf->in_record && (content == 0 || (content == 1 && *p == '\r'));
-            lf->in_record = lf->records == before && !empty;
+            lf->in_record = before == 0 || (lf->records == before && !empty);
             lf->csv_lines++;
         } else {
             lf->in_record = 1;

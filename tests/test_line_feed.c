@@ -4,7 +4,8 @@
  *
  * Random inputs mix plain lines with everything that must go to rfm_csv:
  * quoted fields holding delimiters, "" and line breaks, CRLF and lone CRs,
- * empty lines, a byte order mark, stray quotes inside unquoted fields, lines
+ * empty lines, a byte order mark, a header that keeps the delimiter's
+ * detection holding lines, stray quotes inside unquoted fields, lines
  * of more than PLAIN_FIELDS_MAX fields, a last line without LF, and text
  * after a closing quote (a parse error). Fed in random cuts, the records
  * (line numbers and fields), the return codes and the error message must
@@ -91,7 +92,10 @@ static void random_input(text *t, uint64_t *rng, char delim, int *has_error)
     if (next(rng) % 8 == 0)
         puts_(t, "\xEF\xBB\xBF");
     const char d[2] = {delim, 0};
-    puts_(t, "id");
+    /* a quote inside the header's unquoted field is data to the parser, but
+     * opens a quote for the delimiter's detection, which then holds lines
+     * until one closes it */
+    puts_(t, next(rng) % 4 == 0 ? "i\"d" : "id");
     puts_(t, d);
     puts_(t, "date");
     puts_(t, d);
@@ -258,7 +262,8 @@ static void error_line_counts_plain_lines(void **state)
     assert_string_equal(line_feed_errmsg(&F.lf, buf, sizeof buf),
                         "line 6: text after closing quote");
     assert_string_equal(F.log.s, "1|id|date|amount\n2|1|2|3\n3|4|5|6\n5|7|8|9\n");
-    assert_int_equal(F.plain, 3);
+    /* the first line after the header goes to rfm_csv (see line_feed.c) */
+    assert_int_equal(F.plain, 2);
     free(F.log.s);
     rfm_csv_destroy(csv);
 }
