@@ -110,4 +110,17 @@ if grep -q "broken.csv: line 5: text after closing quote" "$tmp/broken.err"; the
     sed 's/^/    /' "$tmp/broken.err" | head -5
 fi
 
+# a quote after a ',' in the header of a ';' file: the delimiter's
+# detection takes it for an opening quote and holds the lines until the
+# next quote, which opens a field over three lines; its middle line looks
+# plain (it is part of the note, not a row of two fields)
+printf 'customer_id;date;amount;no,"te\n1;2018-01-01;5.00;"a\nx;y\nb"\n2;2018-01-02;6.00;c\n' \
+    >"$tmp/header_quote.csv"
+run header_quote score "$tmp/header_quote.csv"
+expect_status header_quote 0
+if grep -q "2 rows read, 2 used, 0 skipped" "$tmp/header_quote.err"; then ok; else
+    bad "header_quote: the quoted note over three lines was not one field"
+    sed 's/^/    /' "$tmp/header_quote.err" | head -5
+fi
+
 cli_done
