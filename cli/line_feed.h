@@ -5,8 +5,8 @@
  * at most PLAIN_FIELDS_MAX fields: its fields are then exactly the bytes
  * between delimiters (the CR of a CRLF dropped), as rfm_csv would give
  * them, so it needs none of rfm_csv's state machine or copying. Every other
- * line (the header, quoted fields, a line cut by the end of a feed) goes to
- * rfm_csv, which keeps its full semantics. Plain lines are taken only where
+ * line (the header and the line after it, quoted fields, a line cut by the
+ * end of a feed) goes to rfm_csv, which keeps its full semantics. Plain lines are taken only where
  * rfm_csv holds no part of a record, so records come out in file order with
  * the same fields and line numbers either way. */
 #ifndef RFM_CLI_LINE_FEED_H
