@@ -84,6 +84,25 @@ void line_feed_init(line_feed *lf, rfm_csv *csv, rfm_csv_record_fn on_record, pl
     lf->on_record = on_record;
     lf->on_plain = on_plain;
     lf->user = user;
+    lf->bulk_after = 64;
+}
+
+/* LFs in [p, end), eight bytes at a time where the byte order is known. */
+static uint64_t count_lf(const char *p, const char *end)
+{
+    uint64_t n = 0;
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t lfm = UINT64_C(0x0101010101010101) * '\n';
+    for (; end - p >= 8; p += 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        /* one bit a match, summed by the multiply into the top byte */
+        n += ((zero_bytes(x ^ lfm) >> 7) * UINT64_C(0x0101010101010101)) >> 56;
+    }
+#endif
+    for (; p < end; p++)
+        n += *p == '\n';
+    return n;
 }
 
 /* Plain lines from p on while rfm_csv holds no part of a record, among
@@ -101,6 +120,7 @@ static const char *take_plain(line_feed *lf, const char *lo, const char *p, cons
         if ((f.n != 1 || f.len[0] != 0) && lf->on_plain(&f, line, lf->user))
             return NULL;
         p = next;
+        lf->not_plain = 0;
     }
     return p;
 }
@@ -124,14 +144,29 @@ int line_feed_bytes(line_feed *lf, const char *p, size_t len)
             if (p == end)
                 break;
         }
-        /* One line, or what the feed holds of it, to rfm_csv. */
+        /* One line, or what the feed holds of it, to rfm_csv; after a run
+         * of such lines, every whole line left, at once (one call instead
+         * of one a line, for files that quote every field), which proves
+         * nothing of where rfm_csv stands: line by line again after it. */
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *stop = nl ? nl + 1 : end;
+        int bulk = 0;
+        if (nl && ++lf->not_plain > lf->bulk_after) {
+            const char *last = end - 1;
+            while (*last != '\n') /* stops at nl at the latest */
+                last--;
+            bulk = last != nl;
+            stop = last + 1;
+        }
         const uint64_t before = lf->records;
         int rc = rfm_csv_feed(lf->csv, p, (size_t)(stop - p), counted_record, lf);
         if (rc != RFM_OK)
             return rc;
-        if (nl) {
+        if (bulk) {
+            lf->csv_lines += count_lf(p, stop);
+            lf->in_record = 1;
+            lf->not_plain = 0;
+        } else if (nl) {
             /* Past an LF, rfm_csv is between records if one ended there, or
              * if the whole line was empty. Otherwise the LF was inside
              * quotes (or an empty line was cut by a feed, or held only a

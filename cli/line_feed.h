@@ -34,7 +34,12 @@ typedef struct line_feed {
     plain_fn on_plain;
     void *user;
     int plain_ok; /* set by the user once plain lines may go to on_plain */
+    /* After this many lines in a row that were not plain, the rest of a
+     * feed's lines go to rfm_csv at once (files that quote every field);
+     * then line by line again. Set by init; tests change it. */
+    unsigned bulk_after;
     /* private */
+    unsigned not_plain;   /* lines given to rfm_csv one by one since a plain one */
     int in_record;        /* rfm_csv may hold part of a record */
     uint64_t records;     /* records rfm_csv passed on */
     uint64_t csv_lines;   /* lines (LFs) given to rfm_csv */

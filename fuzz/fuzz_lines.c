@@ -1,5 +1,6 @@
 /* libFuzzer harness: the rfm command's two readers (cli/line_feed.c) and
- * its amounts (cli/fast_amount.c). The first byte picks the delimiter, the
+ * its amounts (cli/fast_amount.c). The first byte picks the delimiter and
+ * after how many lines not plain the rest go to rfm_csv at once, the
  * second the cut size; the rest is the input. Fed in cuts through
  * line_feed, it must give the records, line numbers, return code and error
  * message of rfm_csv fed it whole; every plain field the fast amount reader
@@ -104,6 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fed F;
     memset(&F, 0, sizeof F);
     line_feed_init(&F.lf, csv, fed_record, fed_plain, &F);
+    F.lf.bulk_after = (data[0] >> 2) & 7; /* runs of lines not plain at once */
     int rc = RFM_OK;
     for (size_t at = 0; at < size && rc == RFM_OK; at += cut)
         rc = line_feed_bytes(&F.lf, in + at, size - at < cut ? size - at : cut);

@@ -7,7 +7,8 @@
  * empty lines, a byte order mark, a header that keeps the delimiter's
  * detection holding lines, stray quotes inside unquoted fields, lines
  * of more than PLAIN_FIELDS_MAX fields, a last line without LF, and text
- * after a closing quote (a parse error). Fed in random cuts, the records
+ * after a closing quote (a parse error). Fed in random cuts, with runs of
+ * lines that are not plain given to rfm_csv one by one or at once, the records
  * (line numbers and fields), the return codes and the error message must
  * be those of rfm_csv fed the whole input at once. */
 #include <setjmp.h>
@@ -197,6 +198,9 @@ static void same_records(const text *in, uint64_t *rng, int delim, size_t *plain
     memset(&F, 0, sizeof F);
     put(&F.log, "", 0);
     line_feed_init(&F.lf, csv, fed_record, fed_plain, &F);
+    /* runs of lines that are not plain go to rfm_csv at once after a few */
+    if (next(rng) % 2)
+        F.lf.bulk_after = (unsigned)(next(rng) % 4);
     /* random cuts, the bytes of each in a buffer of their own so that
      * reading outside it shows under the sanitizers and valgrind */
     int rc = RFM_OK;
