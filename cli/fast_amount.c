@@ -1,4 +1,5 @@
 #include "fast_amount.h"
+#include "swar.h"
 
 #include <string.h>
 
@@ -10,15 +11,14 @@ int fast_amount(const char *s, size_t len, const char *lo, int scale, int64_t *o
     if (!lo || len == 0 || len > 8 || (size_t)(s - lo) + len < 8 || scale < 0 ||
         scale > FAST_SCALE_MAX)
         return 0;
-    const uint64_t ones = UINT64_C(0x0101010101010101), low7 = 0x7f * ones;
+    const uint64_t ones = SWAR_ONES;
     /* the text in the top bytes, '0' below it: the first byte is the most
      * significant digit */
     uint64_t w;
     memcpy(&w, s + len - 8, 8);
     const uint64_t text = ~UINT64_C(0) << 8 * (8 - len);
     w = (w & text) | (0x30 * ones & ~text);
-    const uint64_t x = w ^ 0x2e * ones; /* points become zero bytes */
-    const uint64_t points = ~(((x & low7) + low7) | x | low7);
+    const uint64_t points = swar_zero_bytes(w ^ 0x2e * ones);
     unsigned fraction = 0;
     if (points) {
         if (len == 1)
@@ -30,8 +30,7 @@ int fast_amount(const char *s, size_t len, const char *lo, int scale, int64_t *o
         const uint64_t after = at == 7 ? 0 : w & (~UINT64_C(0) << (8 * at + 8));
         w = after | before << 8 | 0x30;
     }
-    if ((w & 0xf0 * ones) != 0x30 * ones || ((w + 0x06 * ones) & 0xf0 * ones) != 0x30 * ones ||
-        fraction > (unsigned)scale)
+    if (!swar_all_digits(w) || fraction > (unsigned)scale)
         return 0;
     /* digit pairs, then fours, then all eight, each lane's top half times
      * its width plus its bottom half */

@@ -1,18 +1,10 @@
 #include "line_feed.h"
+#include "swar.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* 0x80 in each byte of x that is zero, nothing elsewhere: no borrow crosses
- * bytes, so every flag is a real match (the common (x - 1) & ~x trick may
- * also flag a byte after a match). */
-static inline uint64_t zero_bytes(uint64_t x)
-{
-    const uint64_t low7 = UINT64_C(0x7f7f7f7f7f7f7f7f);
-    return ~(((x & low7) + low7) | x | low7);
-}
 
 /* Ends field n of the line at `at` (a delimiter or the LF); 0 when the line
  * has too many fields to be plain. */
@@ -44,12 +36,11 @@ static inline const char *split(const char *p, const char *end, char delim, plai
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     /* Eight bytes at a time: the delimiters and LF among them are found at
      * once, lowest address first. */
-    const uint64_t ones = UINT64_C(0x0101010101010101);
-    const uint64_t dm = ones * (unsigned char)delim, lfm = ones * '\n';
+    const uint64_t dm = SWAR_ONES * (unsigned char)delim, lfm = SWAR_ONES * '\n';
     for (; end - p >= 8; p += 8) {
         uint64_t x;
         memcpy(&x, p, 8);
-        for (uint64_t m = zero_bytes(x ^ dm) | zero_bytes(x ^ lfm); m; m &= m - 1) {
+        for (uint64_t m = swar_zero_bytes(x ^ dm) | swar_zero_bytes(x ^ lfm); m; m &= m - 1) {
             const char *at = p + __builtin_ctzll(m) / 8;
             if (!end_field(f, &start, at))
                 return NULL;
@@ -92,12 +83,12 @@ static uint64_t count_lf(const char *p, const char *end)
 {
     uint64_t n = 0;
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    const uint64_t lfm = UINT64_C(0x0101010101010101) * '\n';
+    const uint64_t lfm = SWAR_ONES * '\n';
     for (; end - p >= 8; p += 8) {
         uint64_t x;
         memcpy(&x, p, 8);
         /* one bit a match, summed by the multiply into the top byte */
-        n += ((zero_bytes(x ^ lfm) >> 7) * UINT64_C(0x0101010101010101)) >> 56;
+        n += ((swar_zero_bytes(x ^ lfm) >> 7) * SWAR_ONES) >> 56;
     }
 #endif
     for (; p < end; p++)

@@ -1,4 +1,5 @@
 #include "numeric_key.h"
+#include "swar.h"
 
 #include <string.h>
 
@@ -25,10 +26,8 @@ static uint64_t load_be64(const char *s)
  * first on top; 0 when a byte is not a digit (no place is ever 0). */
 static uint32_t pack8(uint64_t w)
 {
-    const uint64_t ones = UINT64_C(0x0101010101010101);
-    /* a digit is 0x30..0x39: high half 3, and adding 6 leaves it 3 (no
-     * carry crosses bytes once every high half is 3) */
-    if ((w & 0xf0 * ones) != 0x30 * ones || ((w + 0x06 * ones) & 0xf0 * ones) != 0x30 * ones)
+    const uint64_t ones = SWAR_ONES;
+    if (!swar_all_digits(w))
         return 0;
     w = (w & 0x0f * ones) + ones;
     w = (w | w >> 4) & UINT64_C(0x00ff00ff00ff00ff);
