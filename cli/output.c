@@ -3,7 +3,7 @@
 #include "line_buf.h"
 #include "load_pipe.h"
 #include "numeric_key.h"
-#include "output_pipe.h"
+#include "score_lines.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -130,27 +130,18 @@ int write_customers(rfm_ctx *ctx, const options *o, FILE *out)
     if (o->clv)
         clv_customer_header(out);
     fputc('\n', out);
-    /* plain lines are formatted and written on a second thread while this
-     * one walks the customers */
-    out_pipe *pipe = core_only && load_threads(o) >= 2 ? out_pipe_start(out, o->scale) : NULL;
+    if (core_only)
+        return write_score_list(ctx, out, o->scale, load_threads(o)) || ferror(out) ? -1 : 0;
     for (size_t i = 0; i < customers; i++) {
         rfm_customer c = {.size = sizeof c};
-        if (rfm_customer_at(ctx, i, &c) != RFM_OK) {
-            out_pipe_end(pipe);
+        if (rfm_customer_at(ctx, i, &c) != RFM_OK)
             return -1;
-        }
         if (!c.scored)
             continue;
         const char *seg = rfm_segment_name(ctx, c.segment);
         const core_line l = {c.key,      c.key_len,   c.key_u64, seg, strlen(seg), c.recency_days,
                              c.monetary, c.frequency, c.r,       c.f, c.m};
-        if (pipe) {
-            out_pipe_put(pipe, &l);
-            continue;
-        }
-        write_core_line(out, &l, o->scale, core_only);
-        if (core_only)
-            continue;
+        write_core_line(out, &l, o->scale, 0);
         if (history) {
             const char *prev =
                 c.previous_segment < 0 ? "new" : rfm_previous_segment_name(ctx, c.previous_segment);
@@ -173,7 +164,6 @@ int write_customers(rfm_ctx *ctx, const options *o, FILE *out)
             return -1;
         fputc('\n', out);
     }
-    out_pipe_end(pipe);
     return ferror(out) ? -1 : 0;
 }
 

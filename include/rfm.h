@@ -34,7 +34,9 @@
  *   (default 1) asks for them: rfm_ingest_u64() and
  *   rfm_ingest_columns_u64() of a large batch (see rfm_ingest_u64) and
  *   rfm_compute() with quantile or threshold scores over 65,536
- *   customers or more share their work among that many threads, all
+ *   customers or more, and the listings rfm_score_rows() and
+ *   rfm_score_list() (0.3) of many customers share their work among that
+ *   many threads, all
  *   finished before the call returns. Every result is the same for any
  *   thread count. Segment callbacks still run on the calling thread.
  *
@@ -74,7 +76,7 @@ extern "C" {
 
 /* The one place the version is defined; both builds read these lines. @since 0.1 */
 #define RFM_VERSION_MAJOR 0
-#define RFM_VERSION_MINOR 2
+#define RFM_VERSION_MINOR 3
 #define RFM_VERSION_PATCH 0
 #define RFM_VERSION_NUMBER (RFM_VERSION_MAJOR * 10000 + RFM_VERSION_MINOR * 100 + RFM_VERSION_PATCH)
 
@@ -221,8 +223,8 @@ typedef enum rfm_param {
        each (R, F) cell; see "Look-back windows and nested scoring". @since 0.2 */
     RFM_PARAM_NESTED = 405,
     /* threads of rfm_ingest_u64() and rfm_ingest_columns_u64() for large
-       batches and of rfm_compute()
-       over 65,536 customers or more, 1..64 (default 1: the calling thread
+       batches, of rfm_compute()
+       over 65,536 customers or more and of the listings (0.3), 1..64 (default 1: the calling thread
        only); may change at any time, and no result depends on it (see
        "Thread safety" above). @since 0.2 */
     RFM_PARAM_THREADS = 500
@@ -489,6 +491,48 @@ RFM_API int rfm_customer_get_str(rfm_ctx *ctx, const void *key, size_t len, rfm_
  *  numerically, string keys bytewise (a proper prefix first). Scored and
  *  unscored customers alike. @since 0.1 */
 RFM_API int rfm_customer_at(rfm_ctx *ctx, size_t i, rfm_customer *out);
+
+/** One customer as a score listing shows it, written by rfm_score_rows().
+ *  An array element: its size is the row_size argument, and later versions
+ *  only append fields. @since 0.3 */
+typedef struct rfm_score_row {
+    uint64_t key_u64;     /* u64 contexts */
+    const void *key;      /* string contexts (NULL in u64 contexts) */
+    size_t key_len;       /* the key pointer is valid until ctx next changes */
+    int64_t recency_days; /* the fields below are valid when scored */
+    uint64_t frequency;
+    int64_t monetary;
+    int32_t r, f, m; /* 1..bins; 0 when not scored */
+    int32_t segment; /* segment id; -1 when not scored */
+    int32_t scored;  /* 1 when the last compute scored the customer */
+} rfm_score_row;
+
+/** Customers first .. first+n-1 in key order (the numbering of
+ *  rfm_customer_at), as rows of row_size bytes (sizeof(rfm_score_row) as
+ *  the caller compiled it; smaller than the 0.3 struct is RFM_E_INVALID):
+ *  *written = min(n, customers - first). Each row holds what
+ *  rfm_customer_at() gives for that customer; frequency and monetary are
+ *  written for unscored customers too. Ranges of 16,384 rows or more are
+ *  shared among RFM_PARAM_THREADS threads (a walk in key order waits on
+ *  memory, and each core keeps its own misses in flight). RFM_E_RANGE when
+ *  first > customers. @since 0.3 */
+RFM_API int rfm_score_rows(rfm_ctx *ctx, size_t first, size_t n, rfm_score_row *out,
+                           size_t row_size, size_t *written);
+
+/** Receives the next n >= 1 rows of rfm_score_list(), valid during the
+ *  call only; a non-zero return stops the listing. fn must not call into
+ *  ctx. @since 0.3 */
+typedef int (*rfm_score_rows_fn)(const rfm_score_row *rows, size_t n, void *user);
+/** Every customer in key order, scored or not, as the rows of
+ *  rfm_score_rows(), handed to fn in blocks on the calling thread;
+ *  RFM_E_CALLBACK when fn stops it. The fastest way to list everything:
+ *  with u64 keys the rows are copied out of the records in storage order
+ *  and the copy is sorted by key, rather than records read scattered in key
+ *  order. That takes at most 64 bytes a customer of scratch memory, freed
+ *  before the call returns (when the allocator refuses it, the listing
+ *  walks the key order instead), and RFM_PARAM_THREADS threads from 131,072
+ *  customers on. @since 0.3 */
+RFM_API int rfm_score_list(rfm_ctx *ctx, rfm_score_rows_fn fn, void *user);
 
 /** Cutoffs of one dimension from the last compute: B-1 values c_1..c_(B-1)
  *  (quantile: order statistics; ntile: the value closing each group;

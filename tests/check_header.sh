@@ -23,7 +23,7 @@ header=${1:-include/rfm.h}
 version=$(sh scripts/version.sh "$header") || exit 1
 
 # Structs with a layout in the header that carry no `size` member.
-SIZE_ARGUMENT_STRUCTS="rfm_row_u64 rfm_row_str rfm_rule" # row_size / rule_size argument
+SIZE_ARGUMENT_STRUCTS="rfm_row_u64 rfm_row_str rfm_rule rfm_score_row" # row_size / rule_size argument
 FROZEN_STRUCTS="rfm_purchase_key"                        # array element, layout frozen
 
 awk -v version="$version" -v allowed="$SIZE_ARGUMENT_STRUCTS $FROZEN_STRUCTS" '

@@ -114,9 +114,9 @@ fi
 same cdnow score --table --as-of 1998-07-01 $DATA/cdnow.csv
 expect_status cdnow 0
 
-# 20,000 customers: with 2 or more threads the per-customer lines are
-# written by a second thread in hand-overs of 4096 (cli/output_pipe.c);
-# every id once, in bytewise order, whatever the thread count
+# 20,000 customers: with 2 or more threads a second thread formats every
+# other chunk of 8192 lines (cli/score_lines.c); every id once, in bytewise
+# order, whatever the thread count
 awk 'BEGIN {
     print "customer_id,date,amount"
     for (i = 1; i <= 40000; i++)
@@ -129,6 +129,24 @@ for n in 1 2 3; do
     tail -n +2 "$tmp/many-$n.out" | cut -d, -f1 >"$tmp/many-$n.ids"
     if [ "$(wc -l <"$tmp/many.ids")" -eq 20000 ] && cmp -s "$tmp/many.ids" "$tmp/many-$n.ids"; then ok; else
         bad "many customers, --threads $n: the ids are not each id once in bytewise order"
+    fi
+done
+
+# The same with numeric ids of 1 to 9 digits, held as numbers: the listing
+# sorts a copy of the records by key (lib/score_list.c) and both threads
+# format chunks
+awk 'BEGIN {
+    print "customer_id,date,amount"
+    for (i = 1; i <= 90000; i++)
+        printf "%d,2021-%02d-%02d,%d.%02d\n", (i * 7919) % 30011 * (1 + i % 3 * 4999), 1 + i % 12, 1 + i % 28, i % 300, i % 100
+}' >"$tmp/numeric.csv"
+same numeric score "$tmp/numeric.csv"
+expect_status numeric 0
+awk -F, 'NR > 1 { print $1 }' "$tmp/numeric.csv" | LC_ALL=C sort -u >"$tmp/numeric.ids"
+for n in 1 2 3; do
+    tail -n +2 "$tmp/numeric-$n.out" | cut -d, -f1 >"$tmp/numeric-$n.ids"
+    if [ "$(wc -l <"$tmp/numeric.ids")" -gt 60000 ] && cmp -s "$tmp/numeric.ids" "$tmp/numeric-$n.ids"; then ok; else
+        bad "numeric ids, --threads $n: the ids are not each id once in bytewise order"
     fi
 done
 
