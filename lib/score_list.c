@@ -3,9 +3,10 @@
  * Records lie in the order customers arrived; reading them in key order
  * costs a cache miss or two per customer, and a walk of a million
  * customers is bound by those misses. With u64 keys the listing instead
- * copies what a row needs from each record in storage order (sequential
- * reads) into 32-byte items and radix-sorts the items themselves by key:
- * every pass streams through memory, and the rows come out in order. */
+ * copies what a row needs from each record, reading the records in storage
+ * order, into 32-byte items placed by the top bits of their key (one pass,
+ * its writes streaming into a couple of thousand buckets); each bucket,
+ * small enough for the cache, is then sorted and listed. */
 #include "alloc.h"
 #include "customers.h"
 #include "parallel.h"
@@ -15,11 +16,14 @@
 
 /* Rows handed to the callback at a time. */
 #define BLOCK 1024
-/* Radix digits: 11 bits, so keys that differ in their low 22 bits (ids up
- * to four million apart) sort in two passes. */
-#define DIGIT_BITS 11
-#define DIGITS ((64 + DIGIT_BITS - 1) / DIGIT_BITS)
-#define BUCKETS (1u << DIGIT_BITS)
+/* Buckets of the placing pass: 2^11, some 500 items each for 1M
+ * customers with keys spread evenly over their range. */
+#define TOP_BITS 11
+#define BUCKETS (1u << TOP_BITS)
+/* Digits of the sort within a bucket. */
+#define LOW_BITS 8
+/* Buckets this small are sorted by insertion. */
+#define SMALL_BUCKET 24
 /* Items below which a worker is not worth starting. */
 #define MIN_SHARE 65536
 
@@ -31,96 +35,133 @@ typedef struct list_item {
     rfm__score score;     /* r == 0: not scored */
 } list_item;
 
-static unsigned digit(uint64_t key, unsigned d)
-{
-    return (unsigned)(key >> (DIGIT_BITS * d)) & (BUCKETS - 1);
-}
-
-/* Building the items and sorting them, shared among RFM_PARAM_THREADS
- * workers (the pages of both arrays are fresh, and faulting them in is much
- * of the cost): each worker fills, counts and scatters its own slice of
- * every pass's input, at offsets that keep equal digits in input order, so
- * the result is the same for any number of workers. */
-typedef struct sort_job {
+/* The placing pass, shared among RFM_PARAM_THREADS workers (the pages of
+ * the items are fresh, and faulting them in is much of its cost): each
+ * worker places the items of its own slice of the records. */
+typedef struct place_job {
     const rfm_ctx *ctx;
     const rfm__score *score; /* NULL: results not fresh */
-    list_item *src, *dst;
+    list_item *items;
     size_t n;
-    unsigned workers, d;
-    size_t *count;  /* [workers][BUCKETS], then offsets */
+    unsigned workers, shift; /* bucket = key >> shift, below BUCKETS */
+    uint64_t first_key;
     uint64_t *diff; /* [workers]: bits in which keys differ from the first */
-} sort_job;
+    size_t *at;     /* [workers][BUCKETS]: counts, then places */
+} place_job;
 
-static void fill_job(void *arg, unsigned w)
+static size_t slice(const place_job *j, unsigned w)
 {
-    const sort_job *j = arg;
-    const rfm_ctx *ctx = j->ctx;
-    const size_t lo = rfm__share(j->n, j->workers, w), hi = rfm__share(j->n, j->workers, w + 1);
-    const uint64_t first = ctx->cust[0].key;
+    return rfm__share(j->n, j->workers, w);
+}
+
+static unsigned bucket_of(const place_job *j, uint64_t key)
+{
+    return (unsigned)(key >> j->shift) & (BUCKETS - 1);
+}
+
+static void diff_job(void *arg, unsigned w)
+{
+    const place_job *j = arg;
     uint64_t diff = 0;
-    for (size_t i = lo; i < hi; i++) {
-        const rfm__cust *c = &ctx->cust[i];
-        list_item *it = &j->src[i];
-        it->key = c->key;
-        it->monetary = c->monetary;
-        it->frequency = c->frequency;
-        it->recency_days = 0;
-        memset(&it->score, 0, sizeof it->score);
-        if (j->score && j->score[i].r) {
-            it->score = j->score[i];
-            it->recency_days = (int32_t)(ctx->results.as_of_day - rfm__cust_last_day(c));
-        }
-        diff |= c->key ^ first;
-    }
+    for (size_t i = slice(j, w); i < slice(j, w + 1); i++)
+        diff |= j->ctx->cust[i].key ^ j->first_key;
     j->diff[w] = diff;
 }
 
 static void count_job(void *arg, unsigned w)
 {
-    const sort_job *j = arg;
-    const size_t lo = rfm__share(j->n, j->workers, w), hi = rfm__share(j->n, j->workers, w + 1);
-    size_t *c = j->count + (size_t)w * BUCKETS;
+    const place_job *j = arg;
+    size_t *c = j->at + (size_t)w * BUCKETS;
     memset(c, 0, BUCKETS * sizeof *c);
-    for (size_t i = lo; i < hi; i++)
-        c[digit(j->src[i].key, j->d)]++;
+    for (size_t i = slice(j, w); i < slice(j, w + 1); i++)
+        c[bucket_of(j, j->ctx->cust[i].key)]++;
 }
 
-static void scatter_job(void *arg, unsigned w)
+static void place_job_run(void *arg, unsigned w)
 {
-    const sort_job *j = arg;
-    const size_t lo = rfm__share(j->n, j->workers, w), hi = rfm__share(j->n, j->workers, w + 1);
-    size_t *at = j->count + (size_t)w * BUCKETS;
-    for (size_t i = lo; i < hi; i++)
-        j->dst[at[digit(j->src[i].key, j->d)]++] = j->src[i];
+    const place_job *j = arg;
+    const rfm_ctx *ctx = j->ctx;
+    size_t *at = j->at + (size_t)w * BUCKETS;
+    for (size_t i = slice(j, w); i < slice(j, w + 1); i++) {
+        const rfm__cust *c = &ctx->cust[i];
+        list_item it;
+        it.key = c->key;
+        it.monetary = c->monetary;
+        it.frequency = c->frequency;
+        it.recency_days = 0;
+        memset(&it.score, 0, sizeof it.score);
+        if (j->score && j->score[i].r) {
+            it.score = j->score[i];
+            it.recency_days = (int32_t)(ctx->results.as_of_day - rfm__cust_last_day(c));
+        }
+        j->items[at[bucket_of(j, it.key)]++] = it;
+    }
 }
 
-/* Fills items from the records and sorts them by key (distinct), with tmp
- * as room; returns where the sorted items are (items or tmp). */
-static list_item *build_sorted(sort_job *j, list_item *items, list_item *tmp)
+/* Places the items by bucket; start[v] .. start[v + 1] is bucket v. The
+ * bucket is the top TOP_BITS of the bits below the highest one in which
+ * keys differ (above it they all agree): as the buckets go up, so do the
+ * keys. */
+static void place(place_job *j, size_t *start)
 {
-    j->src = items;
-    j->dst = tmp;
-    rfm__run_parallel(j->workers, fill_job, j);
+    rfm__run_parallel(j->workers, diff_job, j);
     uint64_t diff = 0;
     for (unsigned w = 0; w < j->workers; w++)
         diff |= j->diff[w];
-    for (j->d = 0; j->d < DIGITS && diff >> (DIGIT_BITS * j->d); j->d++) {
-        rfm__run_parallel(j->workers, count_job, j);
-        /* each worker's first place for each digit value: after every
-         * smaller value, then after the workers before it */
-        size_t sum = 0;
-        for (size_t v = 0; v < BUCKETS; v++)
-            for (unsigned w = 0; w < j->workers; w++) {
-                size_t c = j->count[(size_t)w * BUCKETS + v];
-                j->count[(size_t)w * BUCKETS + v] = sum;
-                sum += c;
-            }
-        rfm__run_parallel(j->workers, scatter_job, j);
-        list_item *t = j->src;
-        j->src = j->dst;
-        j->dst = t;
+    unsigned bits = 0;
+    while (bits < 64 && diff >> bits)
+        bits++;
+    j->shift = bits > TOP_BITS ? bits - TOP_BITS : 0;
+    rfm__run_parallel(j->workers, count_job, j);
+    size_t sum = 0;
+    for (size_t v = 0; v < BUCKETS; v++) {
+        start[v] = sum;
+        for (unsigned w = 0; w < j->workers; w++) {
+            size_t c = j->at[(size_t)w * BUCKETS + v];
+            j->at[(size_t)w * BUCKETS + v] = sum;
+            sum += c;
+        }
     }
-    return j->src;
+    start[BUCKETS] = sum;
+    rfm__run_parallel(j->workers, place_job_run, j);
+}
+
+/* Sorts a bucket's items (distinct keys that agree above `shift`) by key,
+ * with room for as many in tmp. */
+static void sort_bucket(list_item *a, size_t n, unsigned shift, list_item *tmp)
+{
+    if (n <= SMALL_BUCKET) {
+        for (size_t i = 1; i < n; i++) {
+            list_item x = a[i];
+            size_t k = i;
+            for (; k > 0 && a[k - 1].key > x.key; k--)
+                a[k] = a[k - 1];
+            a[k] = x;
+        }
+        return;
+    }
+    size_t count[1u << LOW_BITS];
+    list_item *src = a, *dst = tmp;
+    for (unsigned low = 0; low < shift; low += LOW_BITS) {
+        const uint64_t mask = (1u << LOW_BITS) - 1;
+        memset(count, 0, sizeof count);
+        for (size_t i = 0; i < n; i++)
+            count[src[i].key >> low & mask]++;
+        if (count[src[0].key >> low & mask] == n) /* one value: nothing to order */
+            continue;
+        for (size_t v = 0, sum = 0; v <= mask; v++) {
+            size_t cv = count[v];
+            count[v] = sum;
+            sum += cv;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[count[src[i].key >> low & mask]++] = src[i];
+        list_item *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, n * sizeof *a);
 }
 
 static void item_to_row(const list_item *it, rfm_score_row *r)
@@ -169,27 +210,40 @@ static int list_sorted(lister *l, int fresh)
     unsigned workers = ctx->threads > 1 ? (unsigned)ctx->threads : 1;
     if (n / workers < MIN_SHARE)
         workers = n / MIN_SHARE > 1 ? (unsigned)(n / MIN_SHARE) : 1;
-    list_item *items = rfm__alloc_array(&ctx->mem, 2 * n, sizeof *items);
-    size_t *count = rfm__alloc_array(&ctx->mem, (size_t)workers * BUCKETS, sizeof *count);
+    list_item *items = rfm__alloc_array(&ctx->mem, n, sizeof *items);
+    size_t *at = rfm__alloc_array(&ctx->mem, (size_t)workers * BUCKETS, sizeof *at);
+    size_t *start = rfm__alloc_array(&ctx->mem, BUCKETS + 1, sizeof *start);
     uint64_t *diff = rfm__alloc_array(&ctx->mem, workers, sizeof *diff);
-    if (!items || !count || !diff) {
-        rfm__free_array(&ctx->mem, items, 2 * n, sizeof *items);
-        rfm__free_array(&ctx->mem, count, (size_t)workers * BUCKETS, sizeof *count);
-        rfm__free_array(&ctx->mem, diff, workers, sizeof *diff);
-        return RFM_E_NOMEM;
-    }
-    sort_job job = {ctx, fresh ? ctx->results.score : NULL, NULL, NULL, n, workers, 0, count, diff};
-    const list_item *sorted = build_sorted(&job, items, items + n);
-    for (size_t i = 0; i < n && !l->stop; i++) {
-        item_to_row(&sorted[i], &l->block[l->n]);
-        if (++l->n == BLOCK)
+    list_item *tmp = NULL;
+    size_t largest = 0;
+    int rc = items && at && start && diff ? RFM_OK : RFM_E_NOMEM;
+    if (!rc) {
+        place_job job = {
+            ctx, fresh ? ctx->results.score : NULL, items, n, workers, 0, ctx->cust[0].key, diff,
+            at};
+        place(&job, start);
+        for (size_t v = 0; v < BUCKETS; v++)
+            largest = start[v + 1] - start[v] > largest ? start[v + 1] - start[v] : largest;
+        if (largest > SMALL_BUCKET && !(tmp = rfm__alloc_array(&ctx->mem, largest, sizeof *tmp)))
+            rc = RFM_E_NOMEM;
+        for (size_t v = 0; v < BUCKETS && !rc && !l->stop; v++) {
+            list_item *b = items + start[v];
+            sort_bucket(b, start[v + 1] - start[v], job.shift, tmp);
+            for (size_t i = 0; i < start[v + 1] - start[v] && !l->stop; i++) {
+                item_to_row(&b[i], &l->block[l->n]);
+                if (++l->n == BLOCK)
+                    flush(l);
+            }
+        }
+        if (!rc)
             flush(l);
     }
-    flush(l);
-    rfm__free_array(&ctx->mem, items, 2 * n, sizeof *items);
-    rfm__free_array(&ctx->mem, count, (size_t)workers * BUCKETS, sizeof *count);
+    rfm__free_array(&ctx->mem, tmp, largest, sizeof *tmp);
+    rfm__free_array(&ctx->mem, items, n, sizeof *items);
+    rfm__free_array(&ctx->mem, at, (size_t)workers * BUCKETS, sizeof *at);
+    rfm__free_array(&ctx->mem, start, BUCKETS + 1, sizeof *start);
     rfm__free_array(&ctx->mem, diff, workers, sizeof *diff);
-    return RFM_OK;
+    return rc;
 }
 
 /* Any key kind, by the key order: 0, or RFM_E_NOMEM (nothing listed). */

@@ -55,7 +55,9 @@ static void picky_free(void *user, void *ptr, size_t size)
     free(ptr);
 }
 
-/* keys: 0 spread over all 64 bits, 1 packed (a run of ids), 2 strings. */
+/* keys: 0 spread over all 64 bits, 1 packed (a run of ids), 2 strings, 3
+ * a run of ids and one far above them (all but one in one bucket of the
+ * listing's first pass). */
 static rfm_ctx *make_ctx(int keys, size_t customers, picky *p, uint64_t seed)
 {
     rfm_ctx *ctx = NULL;
@@ -78,7 +80,9 @@ static rfm_ctx *make_ctx(int keys, size_t customers, picky *p, uint64_t seed)
             rfm_row_str row = {id, (size_t)len, ts, amount, NULL, 0};
             assert_int_equal(rfm_ingest_str(ctx, &row, 1, sizeof row, NULL), RFM_OK);
         } else {
-            uint64_t key = keys == 0 ? unmix64(who + 1) : UINT64_C(1000000000) + who;
+            uint64_t key = keys == 0   ? unmix64(who + 1)
+                           : keys == 3 ? (who == 5 ? UINT64_MAX - 1 : who * 3)
+                                       : UINT64_C(1000000000) + who;
             rfm_row_u64 row = {key, ts, amount, 0, 0};
             assert_int_equal(rfm_ingest_u64(ctx, &row, 1, sizeof row, NULL), RFM_OK);
         }
@@ -206,6 +210,12 @@ static void u64_packed_keys(void **state)
     list_and_rows(1, 3);
 }
 
+static void u64_one_far_key(void **state)
+{
+    (void)state;
+    list_and_rows(3, 2);
+}
+
 static void string_keys(void **state)
 {
     (void)state;
@@ -238,7 +248,11 @@ static void scratch_refused(void **state)
     (void)state;
     picky p = {0, 0};
     rfm_ctx *ctx = make_ctx(0, 20000, &p, 9);
-    p.limit = 20000 * 40; /* the records fit, two copies of them do not */
+    size_t customers = 0;
+    assert_int_equal(rfm_counts(ctx, &customers, NULL, NULL), RFM_OK);
+    /* room for the key order's arrays (16 bytes a customer at most), not
+     * for the listing's items (32 on 64-bit, 28 on 32-bit targets) */
+    p.limit = customers * 20;
     assert_list_matches(ctx);
     assert_true(p.refused > 0);
     p.limit = 0;
@@ -302,9 +316,13 @@ static void bad_arguments(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(u64_spread_keys), cmocka_unit_test(u64_packed_keys),
-        cmocka_unit_test(string_keys),     cmocka_unit_test(stale_results),
-        cmocka_unit_test(scratch_refused), cmocka_unit_test(callback_stops_and_misuse),
+        cmocka_unit_test(u64_spread_keys),
+        cmocka_unit_test(u64_packed_keys),
+        cmocka_unit_test(u64_one_far_key),
+        cmocka_unit_test(string_keys),
+        cmocka_unit_test(stale_results),
+        cmocka_unit_test(scratch_refused),
+        cmocka_unit_test(callback_stops_and_misuse),
         cmocka_unit_test(bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
