@@ -528,10 +528,12 @@ typedef int (*rfm_score_rows_fn)(const rfm_score_row *rows, size_t n, void *user
  *  RFM_E_CALLBACK when fn stops it. The fastest way to list everything:
  *  with u64 keys the rows are copied out of the records in storage order
  *  and the copy is sorted by key, rather than records read scattered in key
- *  order. That takes at most 64 bytes a customer of scratch memory, freed
- *  before the call returns (when the allocator refuses it, the listing
- *  walks the key order instead), and RFM_PARAM_THREADS threads from 131,072
- *  customers on. @since 0.3 */
+ *  order. That takes 32 bytes a customer of scratch memory (28 on 32-bit
+ *  targets; up to twice that when nearly all keys share their top bits),
+ *  freed before the call returns (when the allocator refuses it, the
+ *  listing walks the key order instead), and RFM_PARAM_THREADS threads
+ *  from 131,072 customers on.
+ *  @since 0.3 */
 RFM_API int rfm_score_list(rfm_ctx *ctx, rfm_score_rows_fn fn, void *user);
 
 /** Cutoffs of one dimension from the last compute: B-1 values c_1..c_(B-1)
