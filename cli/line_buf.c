@@ -2,17 +2,33 @@
 
 #include <string.h>
 
+/* "00" "01" ... "99": two digits a step, half the divisions. */
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
+                                  "25262728293031323334353637383940414243444546474849"
+                                  "50515253545556575859606162636465666768697071727374"
+                                  "75767778798081828384858687888990919293949596979899";
+
 char *line_u64(char *p, uint64_t v)
 {
-    char t[20];
-    int n = 0;
-    do {
-        t[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        *p++ = t[--n];
-    return p;
+    if (v < 10) {
+        *p = (char)('0' + v);
+        return p + 1;
+    }
+    size_t n = 2;
+    for (uint64_t t = v / 100; t; t /= 10)
+        n++;
+    char *end = p + n, *q = end;
+    for (; v >= 100; v /= 100) {
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * (v % 100), 2);
+    }
+    if (v >= 10) {
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * v, 2);
+    } else {
+        *--q = (char)('0' + v);
+    }
+    return end;
 }
 
 char *line_i64(char *p, int64_t v)

@@ -24,7 +24,8 @@
 /* 1 and *key set when s[0..len) is 1..NUMERIC_KEY_DIGITS ASCII digits,
  * else 0. */
 int numeric_key_pack(const char *s, size_t len, uint64_t *key);
-/* The id a packed key came from, into out (not terminated); its length. */
+/* The id a packed key came from, into out (not terminated); its length.
+ * All NUMERIC_KEY_DIGITS bytes of out are written. */
 size_t numeric_key_unpack(uint64_t key, char out[NUMERIC_KEY_DIGITS]);
 
 #endif

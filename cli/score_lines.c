@@ -71,15 +71,15 @@ static int format_rows(const rfm_score_row *rows, size_t n, int scale, const seg
         t->p = grown;
         t->cap = room;
     }
-    char *p = t->p, digits[NUMERIC_KEY_DIGITS];
+    char *p = t->p;
     for (size_t i = 0; i < n; i++) {
         const rfm_score_row *r = &rows[i];
         if (!r->scored || r->segment < 0 || (size_t)r->segment >= segs->n)
             continue;
         if (r->key)
             p = line_field(p, r->key, r->key_len);
-        else
-            p = line_field(p, digits, numeric_key_unpack(r->key_u64, digits));
+        else /* digits: never quoted */
+            p += numeric_key_unpack(r->key_u64, p);
         *p++ = ',';
         p = line_i64(p, r->recency_days);
         *p++ = ',';
