@@ -14,7 +14,7 @@
  *                is timed apart ("gen") and excluded
  *   compute      rfm_compute (cutoffs, scores, segments), quantile method
  *   compute_ntile  the same data, ntile method
- *   export       rfm_customer_at over every customer, in key order, written
+ *   export       rfm_score_list over every customer, in key order, written
  *                as CSV to PREFIX-quantile.csv (timed; -ntile.csv and
  *                -increment.csv are written untimed); without --out only
  *                the walk
@@ -304,14 +304,6 @@ static int feed(rfm_ctx *ctx, const gen *g, const opts *o, batch *b, uint64_t fr
     return 0;
 }
 
-static void put_key(FILE *f, const rfm_customer *c)
-{
-    if (c->key)
-        fwrite(c->key, 1, c->key_len, f);
-    else
-        fprintf(f, "%llu", (unsigned long long)c->key_u64);
-}
-
 /* FNV-1a over the fields compared with the peer. */
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
@@ -321,60 +313,88 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
     return h;
 }
 
-/* Walks every customer in key order; writes the scored ones to path (if not
- * NULL) as customer_id,recency_days,frequency,monetary,r,f,m,segment and
- * returns a checksum of the same fields in *sum. */
+/* What the listing's rows are written to. */
+typedef struct exporter {
+    FILE *f;                /* NULL: the checksum only */
+    const char *const *seg; /* segment names by id, taken before the listing */
+    size_t n_seg;
+    uint64_t h;
+} exporter;
+
+static void put_segment(FILE *f, const char *seg)
+{
+    if (!strpbrk(seg, ",\"\n")) {
+        fputs(seg, f);
+        return;
+    }
+    fputc('"', f);
+    for (const char *s = seg; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static int export_rows(const rfm_score_row *rows, size_t n, void *user)
+{
+    exporter *e = user;
+    for (size_t i = 0; i < n; i++) {
+        const rfm_score_row *c = &rows[i];
+        if (!c->scored)
+            continue;
+        if (c->segment < 0 || (size_t)c->segment >= e->n_seg)
+            return 1;
+        int64_t v[7] = {c->recency_days, (int64_t)c->frequency, c->monetary, c->r, c->f, c->m,
+                        c->segment};
+        e->h = c->key ? fnv(e->h, c->key, c->key_len) : fnv(e->h, &c->key_u64, sizeof c->key_u64);
+        e->h = fnv(e->h, v, sizeof v);
+        if (!e->f)
+            continue;
+        char money[32];
+        *gen_put_money(money, c->monetary) = '\0';
+        if (c->key)
+            fwrite(c->key, 1, c->key_len, e->f);
+        else
+            fprintf(e->f, "%llu", (unsigned long long)c->key_u64);
+        fprintf(e->f, ",%lld,%llu,%s,%d,%d,%d,", (long long)c->recency_days,
+                (unsigned long long)c->frequency, money, (int)c->r, (int)c->f, (int)c->m);
+        put_segment(e->f, e->seg[c->segment]);
+        fputc('\n', e->f);
+    }
+    return 0;
+}
+
+/* Lists every customer in key order (rfm_score_list); writes the scored
+ * ones to path (if not NULL) as
+ * customer_id,recency_days,frequency,monetary,r,f,m,segment and returns a
+ * checksum of the same fields in *sum. */
 static int export_csv(rfm_ctx *ctx, const char *path, uint64_t *sum)
 {
-    size_t n = 0;
-    if (rfm_counts(ctx, &n, NULL, NULL) != RFM_OK)
-        return fail(ctx, "counts");
-    FILE *f = NULL;
     static char fbuf[1 << 16];
+    const char *seg[256];
+    exporter e = {NULL, seg, rfm_segment_count(ctx), UINT64_C(0xcbf29ce484222325)};
+    if (e.n_seg > sizeof seg / sizeof seg[0]) {
+        fprintf(stderr, "rfmbench: %zu segments\n", e.n_seg);
+        return -1;
+    }
+    for (size_t i = 0; i < e.n_seg; i++)
+        seg[i] = rfm_segment_name(ctx, (int)i);
     if (path) {
-        if (!(f = fopen(path, "w"))) {
+        if (!(e.f = fopen(path, "w"))) {
             fprintf(stderr, "rfmbench: %s: %s\n", path, strerror(errno));
             return -1;
         }
-        setvbuf(f, fbuf, _IOFBF, sizeof fbuf);
-        fputs("customer_id,recency_days,frequency,monetary,r,f,m,segment\n", f);
+        setvbuf(e.f, fbuf, _IOFBF, sizeof fbuf);
+        fputs("customer_id,recency_days,frequency,monetary,r,f,m,segment\n", e.f);
     }
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    for (size_t i = 0; i < n; i++) {
-        rfm_customer c = {.size = sizeof c};
-        if (rfm_customer_at(ctx, i, &c) != RFM_OK) {
-            if (f)
-                fclose(f);
-            return fail(ctx, "customer_at");
-        }
-        if (!c.scored)
-            continue;
-        const char *seg = rfm_segment_name(ctx, c.segment);
-        int64_t v[7] = {c.recency_days, (int64_t)c.frequency, c.monetary, c.r, c.f, c.m, c.segment};
-        h = c.key ? fnv(h, c.key, c.key_len) : fnv(h, &c.key_u64, sizeof c.key_u64);
-        h = fnv(h, v, sizeof v);
-        if (!f)
-            continue;
-        char money[32];
-        *gen_put_money(money, c.monetary) = '\0';
-        put_key(f, &c);
-        fprintf(f, ",%lld,%llu,%s,%d,%d,%d,", (long long)c.recency_days,
-                (unsigned long long)c.frequency, money, c.r, c.f, c.m);
-        if (strpbrk(seg, ",\"\n")) {
-            fputc('"', f);
-            for (const char *s = seg; *s; s++) {
-                if (*s == '"')
-                    fputc('"', f);
-                fputc(*s, f);
-            }
-            fputc('"', f);
-        } else {
-            fputs(seg, f);
-        }
-        fputc('\n', f);
+    if (rfm_score_list(ctx, export_rows, &e) != RFM_OK) {
+        if (e.f)
+            fclose(e.f);
+        return fail(ctx, "score_list");
     }
-    *sum = h;
-    if (f && (ferror(f) | fclose(f))) {
+    *sum = e.h;
+    if (e.f && (ferror(e.f) | fclose(e.f))) {
         fprintf(stderr, "rfmbench: writing %s failed\n", path);
         return -1;
     }

@@ -46,10 +46,9 @@ typedef struct ingester {
     load_counts *counts;
     int status; /* exit status once the run must stop */
     /* packed ids (numeric_key.h): while pack_ids, ctx has only ever been
-     * given u64 rows (if any: packed_any), built in rows64 */
+     * given u64 rows (if any: packed_any) */
     atomic_int pack_ids;
     int packed_any;
-    rfm_row_u64 *rows64;
     ctx_maker remake;
 } ingester;
 
@@ -398,11 +397,9 @@ static const char *without_row_prefix(const char *msg)
  * applied. */
 static size_t ingest_packed(ingester *I, const batch *b)
 {
-    for (size_t i = 0; i < b->n; i++)
-        I->rows64[i] = (rfm_row_u64){b->packed[i], b->rows[i].timestamp, b->rows[i].amount, 0, 0};
     size_t applied = 0;
     I->packed_any = 1;
-    int rc = rfm_ingest_u64(I->ctx, I->rows64, b->n, sizeof *I->rows64, &applied);
+    int rc = rfm_ingest_u64(I->ctx, b->packed, b->n, sizeof *b->packed, &applied);
     I->counts->used += applied;
     if (rc == RFM_E_NOMEM) {
         fprintf(stderr, "rfm: %s\n", rfm_errmsg(I->ctx));
@@ -567,16 +564,14 @@ int load_input(rfm_ctx **ctx, const options *o, ctx_maker remake, load_counts *c
             close(fd);
         return EXIT_DATA;
     }
-    /* without room for the u64 rows, string keys from the start */
-    I.rows64 = remake ? malloc(BATCH_ROWS * sizeof *I.rows64) : NULL;
-    atomic_store(&I.pack_ids, I.rows64 != NULL);
+    /* without a way to a context for string keys, string keys from the start */
+    atomic_store(&I.pack_ids, remake != NULL);
     R.b = load_pipe_first(R.pipe);
     line_feed_init(&R.feed, csv, on_record, on_plain, &R);
     read_job job = {&R, fd, size};
     load_pipe_run(R.pipe, run_reader, &job);
     *ctx = I.ctx;
     counts->packed_ids = I.packed_any && atomic_load(&I.pack_ids);
-    free(I.rows64);
     status = I.status;
     counts->bytes = R.bytes;
     counts->read_busy = R.ended - R.started - load_pipe_reader_idle(R.pipe);

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 /* Batches in flight (about 300 kB each, of which packed ids touch a
- * third). Once the ring is full the reader waits until half of it is free
+ * sixth). Once the ring is full the reader waits until half of it is free
  * again, so it is woken once per RING / 2 batches rather than for every
  * batch. The ingester is faster on average but stalls now and then (the
  * customer table's growth rehashes every customer): 64 batches, some 10 ms
@@ -76,8 +76,7 @@ int batch_add(batch *b, const char *id, size_t id_len, int64_t ts, int64_t amoun
 void batch_add_packed(batch *b, uint64_t packed, int64_t ts, int64_t amount, uint64_t line)
 {
     size_t i = b->n++;
-    b->packed[i] = packed;
-    b->rows[i] = (rfm_row_str){NULL, 0, ts, amount, NULL, 0};
+    b->packed[i] = (rfm_row_u64){packed, ts, amount, 0, 0};
     b->line[i] = line;
 }
 
@@ -87,10 +86,11 @@ int batch_unpack_ids(batch *b)
         return 0;
     for (size_t i = 0; i < b->n; i++) {
         char id[NUMERIC_KEY_DIGITS];
-        size_t len = numeric_key_unpack(b->packed[i], id);
+        const rfm_row_u64 *r = &b->packed[i];
+        size_t len = numeric_key_unpack(r->customer, id);
         if (copy_bytes(b, id, len, &b->key_off[i]))
             return -1;
-        b->rows[i].customer_len = len;
+        b->rows[i] = (rfm_row_str){NULL, len, r->timestamp, r->amount, NULL, 0};
     }
     b->mixed_ids = 1;
     return 0;

@@ -30,8 +30,9 @@ typedef struct batch {
     size_t key_off[BATCH_ROWS], order_off[BATCH_ROWS];
     uint64_t line[BATCH_ROWS];
     /* Until an id that does not pack (numeric_key.h) turns the batch to
-     * mixed_ids, its rows' ids are in packed[] alone (no bytes copied). */
-    uint64_t packed[BATCH_ROWS];
+     * mixed_ids, its rows are here alone, with packed ids, as the library
+     * takes them (no bytes copied, nothing converted to ingest them). */
+    rfm_row_u64 packed[BATCH_ROWS];
     int mixed_ids;
     size_t n;
     char *bytes;
