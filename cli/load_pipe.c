@@ -16,6 +16,7 @@
  * of reading, ride out those stalls (the reader's waits in a 10M-row load:
  * 0.041-0.061 s with 8 batches, 0.022-0.048 s with 64; peak RSS the same). */
 #define RING 64
+#define WAKE_AFTER 8 /* < RING: the reader reaches it before it must wait */
 
 struct load_pipe {
     int threaded;
@@ -27,6 +28,10 @@ struct load_pipe {
     pthread_mutex_t mu;
     pthread_cond_t more, room;
     uint64_t filled, applied;
+    /* The ingester is the faster side and often finds the ring empty; it
+     * then sleeps until `want` batches are filled (0: it is not waiting),
+     * so the reader wakes it once per WAKE_AFTER batches, not for each. */
+    uint64_t want;
     int ended;   /* the last batch is among the filled ones */
     int stopped; /* the ingester wants no more */
     void (*read)(void *);
@@ -177,7 +182,8 @@ batch *load_pipe_pass(load_pipe *p, batch *full)
     }
     pthread_mutex_lock(&p->mu);
     p->filled++;
-    pthread_cond_signal(&p->more);
+    if (p->want && p->filled >= p->want)
+        pthread_cond_signal(&p->more);
     while (!p->stopped && p->filled - p->applied >= RING)
         pthread_cond_wait(&p->room, &p->mu);
     batch *next = p->stopped ? NULL : p->ring[p->filled % RING];
@@ -232,8 +238,12 @@ void load_pipe_run(load_pipe *p, void (*read)(void *arg), void *arg)
 ingest:
     for (;;) {
         pthread_mutex_lock(&p->mu);
-        while (p->applied == p->filled)
-            pthread_cond_wait(&p->more, &p->mu);
+        if (p->applied == p->filled) {
+            p->want = p->applied + WAKE_AFTER;
+            while (p->filled < p->want && !p->ended)
+                pthread_cond_wait(&p->more, &p->mu);
+            p->want = 0;
+        }
         batch *b = p->ring[p->applied % RING];
         int last = p->ended && p->applied + 1 == p->filled;
         pthread_mutex_unlock(&p->mu);
