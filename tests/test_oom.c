@@ -143,6 +143,52 @@ static void compute_step(run *r, rfm_ctx *ctx, const char *name)
     }
 }
 
+static int put_score_rows(const rfm_score_row *rows, size_t n, void *user)
+{
+    vec *o = user;
+    for (size_t i = 0; i < n; i++) {
+        vput(o, (int64_t)rows[i].key_u64);
+        if (rows[i].key)
+            vput_bytes(o, rows[i].key, rows[i].key_len);
+        vput(o, rows[i].recency_days);
+        vput(o, (int64_t)rows[i].frequency);
+        vput(o, rows[i].monetary);
+        vput(o, rows[i].r * 10000 + rows[i].f * 100 + rows[i].m);
+        vput(o, rows[i].segment);
+        vput(o, rows[i].scored);
+    }
+    return 0;
+}
+
+/* The listings: rfm_score_list, whose sorted copy may be refused (it then
+ * walks the key order, or says RFM_E_NOMEM when that is refused too, having
+ * listed nothing), and rfm_score_rows over everyone in one call. */
+static void listings(run *r, rfm_ctx *ctx, size_t customers)
+{
+    vec *o = &r->out;
+    int rc = rfm_score_list(ctx, put_score_rows, o);
+    if (r->st->injected) {
+        if (rc == RFM_E_NOMEM) {
+            assert_int_equal(rfm_errcode(ctx), RFM_E_NOMEM);
+            assert_int_equal(rfm_score_list(ctx, put_score_rows, o), RFM_OK);
+        } else {
+            assert_int_equal(rc, RFM_OK);
+        }
+        r->st->injected = 0;
+        r->st->fail_at = 0;
+        count_step(r, "rfm_score_list");
+    } else {
+        assert_int_equal(rc, RFM_OK);
+    }
+    rfm_score_row *rows = calloc(customers + 1, sizeof *rows);
+    assert_non_null(rows);
+    size_t written = 0;
+    STEP(r, ctx, "rfm_score_rows", rfm_score_rows(ctx, 0, customers, rows, sizeof *rows, &written));
+    assert_int_equal(written, customers);
+    assert_int_equal(put_score_rows(rows, written, o), 0);
+    free(rows);
+}
+
 /* Records everything the last compute produced. */
 static void snapshot(run *r, rfm_ctx *ctx, const char *tag)
 {
@@ -176,6 +222,7 @@ static void snapshot(run *r, rfm_ctx *ctx, const char *tag)
         vput(o, v.m);
         vput(o, v.segment);
     }
+    listings(r, ctx, customers);
     for (int d = 0; d < 3; d++) {
         int64_t cut[100];
         uint64_t lev[100];
