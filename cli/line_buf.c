@@ -85,3 +85,20 @@ char *line_field(char *p, const char *s, size_t len)
     *p++ = '"';
     return p;
 }
+
+char *line_scores(char *p, int64_t recency_days, uint64_t frequency, int64_t monetary, int scale,
+                  int r, int f, int m)
+{
+    *p++ = ',';
+    p = line_i64(p, recency_days);
+    *p++ = ',';
+    p = line_u64(p, frequency);
+    *p++ = ',';
+    p = line_money(p, monetary, scale);
+    *p++ = ',';
+    p = line_i64(p, r);
+    *p++ = ',';
+    p = line_i64(p, f);
+    *p++ = ',';
+    return line_i64(p, m);
+}

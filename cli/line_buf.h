@@ -16,5 +16,9 @@ char *line_i64(char *p, int64_t v);
 char *line_money(char *p, int64_t minor, int scale);
 /* RFC 4180: quoted only when it holds a comma, a quote or a line break. */
 char *line_field(char *p, const char *s, size_t len);
+/* The numbers of a per-customer line after its id, each after a comma:
+ * ",recency_days,frequency,monetary,r,f,m" (at most 160 bytes). */
+char *line_scores(char *p, int64_t recency_days, uint64_t frequency, int64_t monetary, int scale,
+                  int r, int f, int m);
 
 #endif

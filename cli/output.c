@@ -98,18 +98,7 @@ void write_core_line(FILE *out, const core_line *l, int scale, int end_line)
         return;
     }
     char *p = line_field(line, key, key_len);
-    *p++ = ',';
-    p = line_i64(p, l->recency_days);
-    *p++ = ',';
-    p = line_u64(p, l->frequency);
-    *p++ = ',';
-    p = line_money(p, l->monetary, scale);
-    *p++ = ',';
-    p = line_i64(p, l->r);
-    *p++ = ',';
-    p = line_i64(p, l->f);
-    *p++ = ',';
-    p = line_i64(p, l->m);
+    p = line_scores(p, l->recency_days, l->frequency, l->monetary, scale, l->r, l->f, l->m);
     *p++ = ',';
     p = line_field(p, l->seg, l->seg_len);
     if (end_line)

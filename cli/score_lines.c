@@ -80,18 +80,7 @@ static int format_rows(const rfm_score_row *rows, size_t n, int scale, const seg
             p = line_field(p, r->key, r->key_len);
         else /* digits: never quoted */
             p += numeric_key_unpack(r->key_u64, p);
-        *p++ = ',';
-        p = line_i64(p, r->recency_days);
-        *p++ = ',';
-        p = line_u64(p, r->frequency);
-        *p++ = ',';
-        p = line_money(p, r->monetary, scale);
-        *p++ = ',';
-        p = line_i64(p, r->r);
-        *p++ = ',';
-        p = line_i64(p, r->f);
-        *p++ = ',';
-        p = line_i64(p, r->m);
+        p = line_scores(p, r->recency_days, r->frequency, r->monetary, scale, r->r, r->f, r->m);
         memcpy(p, segs->text[r->segment], segs->len[r->segment]);
         p += segs->len[r->segment];
     }
