@@ -98,7 +98,7 @@ typedef struct lister {
     rfm_score_row *rows[2]; /* [0]: the chunk being filled or the caller's */
     size_t n;               /* rows in rows[0] */
     size_t chunks;          /* chunks filled so far */
-    int failed;             /* out of memory */
+    int failed;             /* out of memory (this thread's view) */
     text_buf own;
     /* with a second thread: */
     int piped;
@@ -106,7 +106,8 @@ typedef struct lister {
     size_t handed;   /* its number + 1; 0: none waiting */
     size_t written;  /* chunks written */
     int ended;
-    text_buf text; /* the second thread's */
+    int writer_failed; /* the second thread ran out of memory */
+    text_buf text;     /* the second thread's */
     pthread_mutex_t mu;
     pthread_cond_t changed;
     pthread_t writer;
@@ -143,13 +144,10 @@ static void *writer_main(void *arg)
             return NULL;
         size_t len = 0;
         int failed = format_rows(l->rows[1], l->handed_n, l->scale, l->segs, &l->text, &len);
-        if (failed) {
-            len = 0;
-        }
-        write_in_turn(l, k - 1, l->text.p, len);
+        write_in_turn(l, k - 1, l->text.p, failed ? 0 : len);
         pthread_mutex_lock(&l->mu);
         l->handed = 0;
-        l->failed |= failed;
+        l->writer_failed |= failed;
         pthread_cond_broadcast(&l->changed);
         pthread_mutex_unlock(&l->mu);
     }
@@ -166,6 +164,7 @@ static void chunk_done(lister *l)
         pthread_mutex_lock(&l->mu);
         while (l->handed)
             pthread_cond_wait(&l->changed, &l->mu);
+        l->failed |= l->writer_failed;
         rfm_score_row *t = l->rows[1];
         l->rows[1] = l->rows[0];
         l->rows[0] = t;
@@ -245,7 +244,7 @@ int write_score_list(rfm_ctx *ctx, FILE *out, int scale, int threads)
         chunk_done(&l); /* the last, partial chunk */
     if (l.piped)
         pipe_end(&l);
-    if (l.failed)
+    if (l.failed || l.writer_failed)
         rc = -1;
     free(l.own.p);
     free(l.text.p);

@@ -278,7 +278,8 @@ int rfm_score_list(rfm_ctx *ctx, rfm_score_rows_fn fn, void *user)
     l->n = l->listed = 0;
     l->stop = 0;
     const int fresh = rfm__results_fresh(ctx);
-    /* the sorted copy when memory allows, else the (smaller) key order */
+    /* u64 keys: the sorted copy when memory allows it; string keys, or no
+     * room for the copy: the (smaller) key order */
     rc = ctx->key_kind == RFM__KEYS_U64 && ctx->n_cust ? list_sorted(l, fresh) : RFM_E_NOMEM;
     if (rc)
         rc = list_by_order(l, fresh);
