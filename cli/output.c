@@ -75,34 +75,32 @@ static void put_field(const char *s, size_t len, FILE *out)
     fputc('"', out);
 }
 
-void write_core_line(FILE *out, const core_line *l, int scale, int end_line)
+/* The columns every per-customer line starts with, without the line
+ * break (history, BTYD and CLV columns follow). */
+static void write_core_line(FILE *out, const rfm_customer *c, const char *seg, int scale)
 {
     /* key + 3 numbers of at most 21 bytes + money + 3 scores + commas */
     char line[LINE_FIELD_ROOM(RFM_KEY_MAX) + 512], digits[NUMERIC_KEY_DIGITS];
-    const char *key = l->key;
-    size_t key_len = l->key_len;
+    const char *key = c->key;
+    size_t key_len = c->key_len, seg_len = strlen(seg);
     if (!key) {
-        key_len = numeric_key_unpack(l->packed_key, digits);
+        key_len = numeric_key_unpack(c->key_u64, digits);
         key = digits;
     }
-    if (LINE_FIELD_ROOM(key_len) + LINE_FIELD_ROOM(l->seg_len) + 200 > sizeof line) {
+    if (LINE_FIELD_ROOM(key_len) + LINE_FIELD_ROOM(seg_len) + 200 > sizeof line) {
         /* a segment name too long for the line buffer */
         char money[40];
         put_field(key, key_len, out);
-        format_money(l->monetary, scale, money, sizeof money);
-        fprintf(out, ",%lld,%llu,%s,%d,%d,%d,", (long long)l->recency_days,
-                (unsigned long long)l->frequency, money, l->r, l->f, l->m);
-        put_field(l->seg, l->seg_len, out);
-        if (end_line)
-            fputc('\n', out);
+        format_money(c->monetary, scale, money, sizeof money);
+        fprintf(out, ",%lld,%llu,%s,%d,%d,%d,", (long long)c->recency_days,
+                (unsigned long long)c->frequency, money, c->r, c->f, c->m);
+        put_field(seg, seg_len, out);
         return;
     }
     char *p = line_field(line, key, key_len);
-    p = line_scores(p, l->recency_days, l->frequency, l->monetary, scale, l->r, l->f, l->m);
+    p = line_scores(p, c->recency_days, c->frequency, c->monetary, scale, c->r, c->f, c->m);
     *p++ = ',';
-    p = line_field(p, l->seg, l->seg_len);
-    if (end_line)
-        *p++ = '\n';
+    p = line_field(p, seg, seg_len);
     fwrite(line, 1, (size_t)(p - line), out);
 }
 
@@ -127,10 +125,7 @@ int write_customers(rfm_ctx *ctx, const options *o, FILE *out)
             return -1;
         if (!c.scored)
             continue;
-        const char *seg = rfm_segment_name(ctx, c.segment);
-        const core_line l = {c.key,      c.key_len,   c.key_u64, seg, strlen(seg), c.recency_days,
-                             c.monetary, c.frequency, c.r,       c.f, c.m};
-        write_core_line(out, &l, o->scale, 0);
+        write_core_line(out, &c, rfm_segment_name(ctx, c.segment), o->scale);
         if (history) {
             const char *prev =
                 c.previous_segment < 0 ? "new" : rfm_previous_segment_name(ctx, c.previous_segment);
