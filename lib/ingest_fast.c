@@ -106,6 +106,7 @@ size_t rfm__ingest_str_fast(rfm_ctx *ctx, const rfm_row_str *rows, size_t n)
 {
     const int keyed = ctx->frequency_unit == RFM_FREQ_ORDER;
     uint64_t hash[RING];
+    uint32_t hint[RING];
     size_t i;
     /* a key the general path would refuse is never hashed */
 #define KEY_OK(r) ((r)->customer && (r)->customer_len >= 1 && (r)->customer_len <= RFM_KEY_MAX)
@@ -121,25 +122,34 @@ size_t rfm__ingest_str_fast(rfm_ctx *ctx, const rfm_row_str *rows, size_t n)
             hash[(i + AHEAD) % RING] = h;
             RFM__PREFETCH(rfm__cust_slot_addr(ctx, h));
         }
-        if (i + AHEAD / 2 < n && KEY_OK(r + AHEAD / 2)) {
-            const void *rec = rfm__cust_record_addr(ctx, hash[(i + AHEAD / 2) % RING]);
-            if (rec) { /* a 40-byte record spans two cache lines one time in two */
+        if (i + AHEAD / 2 < n) {
+            uint32_t seen = KEY_OK(r + AHEAD / 2)
+                                ? rfm__cust_peek(ctx, hash[(i + AHEAD / 2) % RING])
+                                : RFM__NO_CUSTOMER;
+            hint[(i + AHEAD / 2) % RING] = seen;
+            /* a 40-byte record spans two cache lines one time in two */
+            if (seen != RFM__NO_CUSTOMER) {
+                const char *rec = (const char *)&ctx->cust[seen];
                 RFM__PREFETCH(rec);
-                RFM__PREFETCH((const char *)rec + sizeof(rfm__cust) - 1);
+                RFM__PREFETCH(rec + sizeof(rfm__cust) - 1);
             }
         }
-        if (i + AHEAD / 4 < n && KEY_OK(r + AHEAD / 4)) {
-            const void *key = rfm__cust_key_addr(ctx, hash[(i + AHEAD / 4) % RING]);
-            if (key)
-                RFM__PREFETCH(key);
+        if (i + AHEAD / 4 < n && i + AHEAD / 4 >= AHEAD / 2) {
+            uint32_t seen = hint[(i + AHEAD / 4) % RING]; /* its record has arrived */
+            if (seen != RFM__NO_CUSTOMER)
+                RFM__PREFETCH(ctx->arena.bytes + ctx->cust[seen].key);
         }
         const int has_order = r->order && r->order_len > 0;
         if (!KEY_OK(r) || !rfm__fast_ts_ok(r->timestamp) ||
             (r->order && r->order_len > RFM_KEY_MAX) || (keyed && has_order && r->amount >= 0))
             break;
-        size_t pos = 0, len = r->customer_len;
+        size_t pos = 0, len = r->customer_len, have_len = 0;
         uint64_t h = hash[i % RING];
-        uint32_t idx = rfm__cust_find_str(ctx, r->customer, len, h, &pos);
+        uint32_t idx = i >= AHEAD / 2 ? hint[i % RING] : RFM__NO_CUSTOMER;
+        const unsigned char *have =
+            idx != RFM__NO_CUSTOMER ? rfm__cust_key(ctx, idx, &have_len) : NULL;
+        if (!have || have_len != len || !rfm__bytes_equal(have, r->customer, len))
+            idx = rfm__cust_find_str(ctx, r->customer, len, h, &pos);
         if (idx == RFM__NO_CUSTOMER &&
             (idx = insert(ctx, 0, r->customer, len, h, pos)) == RFM__NO_CUSTOMER)
             break;

@@ -13,6 +13,11 @@
  * string keys keys and purchase keys of refused lengths. (A customer at
  * the purchase-count limit needs 2^32 rows and is not reached here.) Frequency units ORDER,
  * TRANSACTION and DAY, and BTYD sums on (the loop is off), are each run.
+ *
+ * The loop looks a row's slot up ahead of the row and keeps the record
+ * number it found as a hint; a hint from a slot whose tag matched another
+ * customer's must not be taken. Keys crafted to share their hash's top 32
+ * bits (the tag, and so the home slot) check that, for both key kinds.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +29,8 @@
 
 #include <cmocka.h>
 
+#include "customers.h"
+#include "hash.h"
 #include "rfm.h"
 #include "test_util.h"
 
@@ -216,13 +223,109 @@ static void day_unit_and_btyd(void **state)
     run(0, RFM_FREQ_ORDER, 1, 1, 6);
 }
 
+typedef struct tagged {
+    uint32_t tag;
+    uint32_t i;
+} tagged;
+
+static int by_tag(const void *a, const void *b)
+{
+    const tagged *x = a, *y = b;
+    return x->tag != y->tag ? (x->tag < y->tag ? -1 : 1) : (x->i < y->i ? -1 : x->i > y->i);
+}
+
+/* Rows alternating between keys a and b (same tag, same home), a's
+ * amounts 100 and b's 1, after a first batch that made the table. */
+static void alternate(rfm_ctx *ctx, const rfm_row_u64 *u, const rfm_row_str *s, size_t n)
+{
+    size_t applied = 0;
+    if (u)
+        assert_int_equal(rfm_ingest_u64(ctx, u, n, sizeof *u, &applied), RFM_OK);
+    else
+        assert_int_equal(rfm_ingest_str(ctx, s, n, sizeof *s, &applied), RFM_OK);
+    assert_int_equal(applied, n);
+}
+
+static void expect_pair(rfm_ctx *ctx, const rfm_customer *a, const rfm_customer *b, size_t each)
+{
+    assert_int_equal(a->frequency, each);
+    assert_int_equal(a->monetary, 100 * (int64_t)each);
+    assert_int_equal(b->frequency, each);
+    assert_int_equal(b->monetary, (int64_t)each);
+    size_t customers = 0;
+    assert_int_equal(rfm_counts(ctx, &customers, NULL, NULL), RFM_OK);
+    assert_int_equal(customers, 3);
+}
+
+static void tag_collisions_u64(void **state)
+{
+    (void)state;
+    enum { N = 64 };
+    rfm_ctx *ctx;
+    assert_int_equal(rfm_create(&ctx), RFM_OK);
+    const uint64_t mixed = rfm__hash_seed_u64(ctx->seed);
+    /* hashes equal but for their low bits: equal tags, equal homes */
+    const uint64_t ka = rfm__unhash_u64_with(UINT64_C(0x9e3779b97f4a7c15) | 1, mixed),
+                   kb = rfm__unhash_u64_with(UINT64_C(0x9e3779b97f4a7c15) | 2, mixed);
+    assert_true(rfm__hash_u64_with(ka, mixed) >> 32 == rfm__hash_u64_with(kb, mixed) >> 32);
+    rfm_row_u64 rows[N];
+    memset(rows, 0, sizeof rows);
+    rows[0] = (rfm_row_u64){7, 1700000000, 5, 0, 0};
+    alternate(ctx, rows, NULL, 1);
+    for (size_t i = 0; i < N; i++)
+        rows[i] = (rfm_row_u64){i % 2 ? kb : ka, 1700000000 + (int64_t)i, i % 2 ? 1 : 100, 0, 0};
+    alternate(ctx, rows, NULL, N);
+    rfm_customer a = {.size = sizeof a}, b = {.size = sizeof b};
+    assert_int_equal(rfm_customer_get_u64(ctx, ka, &a), RFM_OK);
+    assert_int_equal(rfm_customer_get_u64(ctx, kb, &b), RFM_OK);
+    expect_pair(ctx, &a, &b, N / 2);
+    rfm_destroy(ctx);
+}
+
+static void tag_collisions_str(void **state)
+{
+    (void)state;
+    enum { KEYS = 400000, N = 64 };
+    rfm_ctx *ctx;
+    assert_int_equal(rfm_create(&ctx), RFM_OK);
+    /* a birthday search among "k<number>" for two keys of one length
+     * whose hashes share their top 32 bits */
+    tagged *t = malloc(KEYS * sizeof *t);
+    assert_non_null(t);
+    char ka[16], kb[16];
+    for (uint32_t i = 0; i < KEYS; i++) {
+        int len = snprintf(ka, sizeof ka, "k%06u", (unsigned)i);
+        t[i] = (tagged){(uint32_t)(rfm__cust_hash_str(ctx, ka, (size_t)len) >> 32), i};
+    }
+    qsort(t, KEYS, sizeof *t, by_tag);
+    size_t at = 0;
+    while (at + 1 < KEYS && t[at].tag != t[at + 1].tag)
+        at++;
+    assert_true(at + 1 < KEYS); /* about 19 such pairs expected */
+    const size_t la = (size_t)snprintf(ka, sizeof ka, "k%06u", (unsigned)t[at].i),
+                 lb = (size_t)snprintf(kb, sizeof kb, "k%06u", (unsigned)t[at + 1].i);
+    free(t);
+    rfm_row_str rows[N];
+    memset(rows, 0, sizeof rows);
+    rows[0] = (rfm_row_str){"first", 5, 1700000000, 5, NULL, 0};
+    alternate(ctx, NULL, rows, 1);
+    for (size_t i = 0; i < N; i++)
+        rows[i] = (rfm_row_str){
+            i % 2 ? kb : ka, i % 2 ? lb : la, 1700000000 + (int64_t)i, i % 2 ? 1 : 100, NULL, 0};
+    alternate(ctx, NULL, rows, N);
+    rfm_customer a = {.size = sizeof a}, b = {.size = sizeof b};
+    assert_int_equal(rfm_customer_get_str(ctx, ka, la, &a), RFM_OK);
+    assert_int_equal(rfm_customer_get_str(ctx, kb, lb, &b), RFM_OK);
+    expect_pair(ctx, &a, &b, N / 2);
+    rfm_destroy(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(order_unit),
-        cmocka_unit_test(transaction_unit),
-        cmocka_unit_test(day_unit_and_btyd),
-        cmocka_unit_test(string_keys),
+        cmocka_unit_test(order_unit),         cmocka_unit_test(transaction_unit),
+        cmocka_unit_test(day_unit_and_btyd),  cmocka_unit_test(string_keys),
+        cmocka_unit_test(tag_collisions_u64), cmocka_unit_test(tag_collisions_str),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
