@@ -131,6 +131,7 @@ static int look_up(const bulk *b, const local *l, size_t d, gathered *g)
     enum { RING = 2 * AHEAD }; /* a power of two > AHEAD */
     const rfm_ctx *ctx = b->ctx;
     uint64_t hash[RING];
+    uint32_t hint[RING];
     for (size_t k = 0; k < d && k < AHEAD; k++) {
         hash[k] = rfm__hash_u64_with(l[k].c.key, b->seed);
         RFM__PREFETCH(rfm__cust_slot_addr(ctx, hash[k]));
@@ -142,15 +143,21 @@ static int look_up(const bulk *b, const local *l, size_t d, gathered *g)
             RFM__PREFETCH(rfm__cust_slot_addr(ctx, h));
         }
         if (k + AHEAD / 2 < d) {
-            const void *rec = rfm__cust_record_addr(ctx, hash[(k + AHEAD / 2) % RING]);
-            if (rec) {
+            uint32_t seen = rfm__cust_peek(ctx, hash[(k + AHEAD / 2) % RING]);
+            hint[(k + AHEAD / 2) % RING] = seen;
+            if (seen != RFM__NO_CUSTOMER) {
+                const char *rec = (const char *)&ctx->cust[seen];
                 RFM__PREFETCH(rec);
-                RFM__PREFETCH((const char *)rec + sizeof(rfm__cust) - 1);
+                RFM__PREFETCH(rec + sizeof(rfm__cust) - 1);
             }
         }
         uint64_t key = l[k].c.key;
         size_t pos;
-        uint32_t idx = rfm__cust_find_u64(ctx, key, hash[k % RING], &pos);
+        /* the record number the peek found, when its key is this one (as
+         * in the lean loop, lib/ingest_fast.c) */
+        uint32_t idx = k >= AHEAD / 2 ? hint[k % RING] : RFM__NO_CUSTOMER;
+        if (idx == RFM__NO_CUSTOMER || ctx->cust[idx].key != key)
+            idx = rfm__cust_find_u64(ctx, key, hash[k % RING], &pos);
         g[k].idx = idx;
         g[k].first_row = l[k].first_row;
         if (idx == RFM__NO_CUSTOMER) {

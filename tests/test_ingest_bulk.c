@@ -600,6 +600,41 @@ static void crafted_keys(void **state)
     free(rows);
 }
 
+/* Customers already in the table whose hashes share their top 32 bits
+ * (the tag, and so the home slot), in pairs: the lookup of a batch's
+ * customer peeks at its slot ahead and keeps the record number it found
+ * there, which for the second of a pair is the first's. The key decides. */
+static void known_keys_sharing_a_tag(void **state)
+{
+    (void)state;
+    enum { N = 100000, PAIRS = 8 };
+    const uint64_t mixed = rfm__hash_seed_u64((uint64_t)SEED);
+    rfm_row_u64 *rows = malloc(N * sizeof *rows);
+    assert_non_null(rows);
+    gen(rows, N, 95, 5000, 0);
+    rfm_row_u64 crafted[2 * PAIRS];
+    uint64_t x = 96;
+    for (size_t j = 0; j < PAIRS; j++) {
+        uint64_t h = splitmix64(&x) & ~UINT64_C(0xffff);
+        for (size_t k = 0; k < 2; k++)
+            crafted[2 * j + k] = (rfm_row_u64){unmix64(h | (k + 1)) ^ mixed, rows[0].timestamp,
+                                               100 + (int64_t)k, 0, 0};
+    }
+    for (size_t i = 100, c = 0; i < N; i += 50, c++)
+        rows[i].customer = crafted[c % (2 * PAIRS)].customer;
+    for (int threads = 1; threads <= 2; threads++) {
+        rfm_ctx *bulk = make_ctx(RFM_FREQ_TRANSACTION, threads),
+                *ref = make_ctx(RFM_FREQ_TRANSACTION, 1);
+        small_batches(bulk, ref, rows, 20);
+        assert_int_equal(same_call(bulk, ref, crafted, 2 * PAIRS, RFM_OK), 2 * PAIRS);
+        assert_int_equal(same_call(bulk, ref, rows + 20, N - 20, RFM_OK), N - 20);
+        expect_same(bulk, ref, 1);
+        rfm_destroy(bulk);
+        rfm_destroy(ref);
+    }
+    free(rows);
+}
+
 /* New customers go into the table on several threads, each in the stretch
  * of slots its partitions' homes lie in; a customer whose cluster runs
  * past the stretch is left for later (more than a worker keeps: the rest
@@ -986,6 +1021,7 @@ int main(void)
         cmocka_unit_test(removed_channels_loaded),
         cmocka_unit_test(not_applicable),
         cmocka_unit_test(crafted_keys),
+        cmocka_unit_test(known_keys_sharing_a_tag),
         cmocka_unit_test(insert_stretches),
         cmocka_unit_test(bad_timestamp),
         cmocka_unit_test(keyed_purchase_mid_batch),
