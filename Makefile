@@ -212,7 +212,7 @@ $(OUT)/obj/tests/%.o: tests/%.c $(FLAGS_STAMP)
 
 $(TEST_BINS): $(OUT)/tests/%: $(OUT)/obj/tests/%.o $(STLIB)
 	@mkdir -p $(@D)
-	$(CC) $(LINK_FLAGS) -o $@ $< $(STLIB) $(CMOCKA_LIBS) -lm $(LDLIBS)
+	$(CC) $(LINK_FLAGS) -pthread -o $@ $< $(STLIB) $(CMOCKA_LIBS) -lm $(LDLIBS)
 
 # The public header as other projects use it, with nothing but include/: compiled as C++11
 # (linked with the static library) and as strict C99 (linked with the shared library).

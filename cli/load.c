@@ -4,6 +4,7 @@
 #include "fast_amount.h"
 #include "line_feed.h"
 #include "load_pipe.h"
+#include "map_ahead.h"
 #include "numeric_key.h"
 #include "progress.h"
 
@@ -14,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -307,29 +307,26 @@ static void read_all(reader *R, int fd, uint64_t size)
     R->started = progress_now();
     /* A regular file is parsed where the page cache has it, without read()
      * copying it first (a tenth of the reading side's time), a window at a
-     * time so that little of it is mapped at once. The rest (past a window
-     * that cannot be mapped, or what the file gained meanwhile) is read.
-     * A window is mapped only while the file still holds it: a mapped page
-     * past the end of a file cut short meanwhile would kill the process
-     * (SIGBUS), where read() stops. */
+     * time so that little of it is mapped at once, the next one mapped
+     * ahead (cli/map_ahead.h). The rest (past a window that cannot be
+     * mapped, or what the file gained meanwhile) is read. A window is
+     * mapped only while the file still holds it: a mapped page past the end
+     * of a file cut short meanwhile would kill the process (SIGBUS), where
+     * read() stops. */
     const int mappable = sizeof(off_t) >= 8 || size <= (uint64_t)INT32_MAX;
-    struct stat st;
-    while (mappable && rc == RFM_OK && total < size) {
-        size_t len = size - total < MAP_WINDOW ? (size_t)(size - total) : MAP_WINDOW;
-        if (fstat(fd, &st) != 0 || (uint64_t)st.st_size < total + len)
-            break;
-        void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, (off_t)total);
-        if (map == MAP_FAILED)
-            break;
-        (void)posix_madvise(map, len, POSIX_MADV_SEQUENTIAL);
-        for (size_t at = 0; at < len && rc == RFM_OK; progress_update(&pg, total)) {
-            size_t part = len - at < READ_CHUNK ? len - at : READ_CHUNK;
-            rc = line_feed_bytes(&R->feed, (const char *)map + at, part);
+    map_ahead ahead;
+    map_window w;
+    map_ahead_init(&ahead, fd, size, MAP_WINDOW, load_threads(R->o) >= 2);
+    while (mappable && rc == RFM_OK && total < size && map_ahead_take(&ahead, total, &w)) {
+        for (size_t at = 0; at < w.len && rc == RFM_OK; progress_update(&pg, total)) {
+            size_t part = w.len - at < READ_CHUNK ? w.len - at : READ_CHUNK;
+            rc = line_feed_bytes(&R->feed, w.bytes + at, part);
             at += part;
             total += part;
         }
-        munmap(map, len);
+        map_window_release(&w);
     }
+    map_ahead_end(&ahead);
     if (total && rc == RFM_OK && lseek(fd, (off_t)total, SEEK_SET) < 0) {
         fatal(R, "rfm: %s: %s\n", R->o->input, strerror(errno));
         rc = RFM_E_IO;

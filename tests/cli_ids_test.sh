@@ -157,9 +157,10 @@ for t in 1 2; do
     same_files "middle$t.out" "stdin$t.out" "standard input, $t thread(s)"
 done
 
-# a file of over 16 MB is mapped a window at a time: records that cross
-# from one window to the next, and the file read from standard input, give
-# the same customers
+# a file of over 16 MB is mapped a window at a time (with two threads the
+# next window mapped ahead by a helper): records that cross from one window
+# to the next, the file read from standard input, and one thread give the
+# same customers
 awk 'BEGIN {
     print "customer_id,date,amount"
     for (i = 0; i < 720000; i++)
@@ -173,5 +174,7 @@ else
     bad "large file: $(wc -c <"$tmp/large.csv") bytes, $(wc -l <"$tmp/large.out") lines out"
 fi
 same_files large.out large-stdin.out "a file mapped in windows and the same on standard input"
+run large1 score --threads 1 -q "$tmp/large.csv"
+same_files large.out large1.out "a file mapped in windows, one thread and two"
 
 cli_done
