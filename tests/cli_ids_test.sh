@@ -157,7 +157,7 @@ for t in 1 2; do
     same_files "middle$t.out" "stdin$t.out" "standard input, $t thread(s)"
 done
 
-# a file of over 16 MB is mapped a window at a time (with two threads the
+# a file of over 16 MB is mapped 8 MB at a time (with two threads the
 # next window mapped ahead by a helper): records that cross from one window
 # to the next, the file read from standard input, and one thread give the
 # same customers
