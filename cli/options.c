@@ -29,9 +29,10 @@ void options_usage(FILE *to)
         "  --delimiter C         ',', ';' or 'tab' (default: detected)\n"
         "  --scale N             decimals of the money unit (default 2)\n"
         "  --threads N           1: read the file, then ingest, in turn; 2 or more: read and\n"
-        "                        parse in a second thread, and format the per-customer lines\n"
-        "                        on two; the scoring and the listing use N threads (default\n"
-        "                        2 on two or more cores)\n",
+        "                        parse in a second thread (a helper maps the file's next 8 MB\n"
+        "                        ahead), and format the per-customer lines on two; the scoring\n"
+        "                        and the listing use N threads (default 2 on two or more\n"
+        "                        cores)\n",
         to);
     /* two literals: C11 compilers need only take 4095 bytes in one */
     fputs(
