@@ -142,15 +142,8 @@ static int look_up(const bulk *b, const local *l, size_t d, gathered *g)
             hash[(k + AHEAD) % RING] = h;
             RFM__PREFETCH(rfm__cust_slot_addr(ctx, h));
         }
-        if (k + AHEAD / 2 < d) {
-            uint32_t seen = rfm__cust_peek(ctx, hash[(k + AHEAD / 2) % RING]);
-            hint[(k + AHEAD / 2) % RING] = seen;
-            if (seen != RFM__NO_CUSTOMER) {
-                const char *rec = (const char *)&ctx->cust[seen];
-                RFM__PREFETCH(rec);
-                RFM__PREFETCH(rec + sizeof(rfm__cust) - 1);
-            }
-        }
+        if (k + AHEAD / 2 < d)
+            hint[(k + AHEAD / 2) % RING] = rfm__cust_peek_warm(ctx, hash[(k + AHEAD / 2) % RING]);
         uint64_t key = l[k].c.key;
         size_t pos;
         /* the record number the peek found, when its key is this one (as

@@ -76,16 +76,8 @@ size_t rfm__ingest_u64_fast(rfm_ctx *ctx, const rfm_row_u64 *rows, size_t n)
             hash[(i + AHEAD) % RING] = h;
             RFM__PREFETCH(rfm__cust_slot_addr(ctx, h));
         }
-        if (i + AHEAD / 2 < n) {
-            uint32_t seen = rfm__cust_peek(ctx, hash[(i + AHEAD / 2) % RING]);
-            hint[(i + AHEAD / 2) % RING] = seen;
-            /* a 40-byte record spans two cache lines one time in two */
-            if (seen != RFM__NO_CUSTOMER) {
-                const char *rec = (const char *)&ctx->cust[seen];
-                RFM__PREFETCH(rec);
-                RFM__PREFETCH(rec + sizeof(rfm__cust) - 1);
-            }
-        }
+        if (i + AHEAD / 2 < n)
+            hint[(i + AHEAD / 2) % RING] = rfm__cust_peek_warm(ctx, hash[(i + AHEAD / 2) % RING]);
         const rfm_row_u64 *r = &rows[i];
         if (!rfm__fast_ts_ok(r->timestamp) || (r->amount >= 0 && (r->flags & keyed)))
             break;
@@ -122,18 +114,10 @@ size_t rfm__ingest_str_fast(rfm_ctx *ctx, const rfm_row_str *rows, size_t n)
             hash[(i + AHEAD) % RING] = h;
             RFM__PREFETCH(rfm__cust_slot_addr(ctx, h));
         }
-        if (i + AHEAD / 2 < n) {
-            uint32_t seen = KEY_OK(r + AHEAD / 2)
-                                ? rfm__cust_peek(ctx, hash[(i + AHEAD / 2) % RING])
-                                : RFM__NO_CUSTOMER;
-            hint[(i + AHEAD / 2) % RING] = seen;
-            /* a 40-byte record spans two cache lines one time in two */
-            if (seen != RFM__NO_CUSTOMER) {
-                const char *rec = (const char *)&ctx->cust[seen];
-                RFM__PREFETCH(rec);
-                RFM__PREFETCH(rec + sizeof(rfm__cust) - 1);
-            }
-        }
+        if (i + AHEAD / 2 < n)
+            hint[(i + AHEAD / 2) % RING] =
+                KEY_OK(r + AHEAD / 2) ? rfm__cust_peek_warm(ctx, hash[(i + AHEAD / 2) % RING])
+                                      : RFM__NO_CUSTOMER;
         if (i + AHEAD / 4 < n && i + AHEAD / 4 >= AHEAD / 2) {
             uint32_t seen = hint[(i + AHEAD / 4) % RING]; /* its record has arrived */
             if (seen != RFM__NO_CUSTOMER)
