@@ -57,7 +57,7 @@ static int check_bits(rfm_ctx *ctx, uint32_t set_bits, uint32_t clear_bits, size
     return RFM_OK;
 }
 
-static void apply(rfm__cust *c, uint32_t set_bits, uint32_t clear_bits)
+static void apply(rfm__cust_side *c, uint32_t set_bits, uint32_t clear_bits)
 {
     c->channels = (c->channels | set_bits) & ~clear_bits;
 }
@@ -82,7 +82,7 @@ int rfm_channels_set_u64(rfm_ctx *ctx, const uint64_t *customers, size_t n, uint
         if (idx == RFM__NO_CUSTOMER)
             missing++;
         else
-            apply(&ctx->cust[idx], set_bits, clear_bits);
+            apply(&ctx->cust_side[idx], set_bits, clear_bits);
     }
     if (unknown)
         *unknown = missing;
@@ -113,7 +113,7 @@ int rfm_channels_set_str(rfm_ctx *ctx, const char *data, const uint64_t *offsets
         if (idx == RFM__NO_CUSTOMER)
             missing++;
         else
-            apply(&ctx->cust[idx], set_bits, clear_bits);
+            apply(&ctx->cust_side[idx], set_bits, clear_bits);
     }
     if (unknown)
         *unknown = missing;
@@ -140,7 +140,7 @@ int rfm_reach(rfm_ctx *ctx, int segment, int channel, uint64_t *reachable, doubl
         if (!sc[i].r || (segment >= 0 && sc[i].segment != segment))
             continue;
         members++;
-        reach += (ctx->cust[i].channels & bit) != 0;
+        reach += (ctx->cust_side[i].channels & bit) != 0;
     }
     if (reachable)
         *reachable = reach;

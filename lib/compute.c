@@ -299,7 +299,7 @@ static void history_job(void *arg, unsigned w)
         const rfm__score *sc = &ctx->results.score[i];
         uint8_t now = sc->r ? sc->segment : RFM__SEG_NONE;
         if (now != RFM__SEG_NONE && (c->segment == RFM__SEG_NONE || hw->to_new[c->segment] != now))
-            c->segment_since = (int32_t)hw->as_of;
+            ctx->cust_side[i].segment_since = (int32_t)hw->as_of;
         c->prev_segment = c->segment;
         c->segment = now;
     }

@@ -86,7 +86,9 @@ void rfm_destroy(rfm_ctx *ctx)
         rfm__free(&mem, ctx->channel_names[i], strlen(ctx->channel_names[i]) + 1);
     for (int d = 0; d < 3; d++)
         rfm__free_array(&mem, ctx->thresholds[d], ctx->n_thresholds[d], sizeof(int64_t));
-    rfm__free_array(&mem, ctx->cust, ctx->cap_cust, sizeof *ctx->cust);
+    if (ctx->cust_block)
+        rfm__free_array(&mem, ctx->cust_block, ctx->cap_cust + 1, sizeof *ctx->cust);
+    rfm__free_array(&mem, ctx->cust_side, ctx->cap_side, sizeof *ctx->cust_side);
     rfm__free_array(&mem, ctx->btyd, ctx->cap_btyd, sizeof *ctx->btyd);
     rfm__free_array(&mem, ctx->key_order, ctx->cap_key_order, sizeof *ctx->key_order);
     rfm__table_free(&ctx->table, &mem);

@@ -79,6 +79,27 @@ uint32_t rfm__cust_find_str(const rfm_ctx *ctx, const void *key, size_t len, uin
     return RFM__NO_CUSTOMER;
 }
 
+/* The records' block holds one record more than their capacity: room to
+ * start them on an RFM__CUST_ALIGN boundary whatever the allocator gives.
+ * A block that moves keeps its bytes where they were from its start (as
+ * realloc does), so the records move only if its alignment changed. */
+static int grow_records(rfm_ctx *ctx, size_t cap)
+{
+    char *old = ctx->cust_block;
+    const size_t old_shift = old ? (size_t)((char *)ctx->cust - old) : 0;
+    char *block =
+        rfm__realloc_array(&ctx->mem, old, old ? ctx->cap_cust + 1 : 0, cap + 1, sizeof *ctx->cust);
+    if (!block)
+        return RFM_E_NOMEM;
+    const size_t shift = (RFM__CUST_ALIGN - (uintptr_t)block % RFM__CUST_ALIGN) % RFM__CUST_ALIGN;
+    if (shift != old_shift && ctx->n_cust)
+        memmove(block + shift, block + old_shift, ctx->n_cust * sizeof *ctx->cust);
+    ctx->cust_block = block;
+    ctx->cust = (rfm__cust *)(void *)(block + shift);
+    ctx->cap_cust = cap;
+    return RFM_OK;
+}
+
 int rfm__cust_reserve(rfm_ctx *ctx)
 {
     return rfm__cust_reserve_n(ctx, 1);
@@ -105,19 +126,22 @@ int rfm__cust_reserve_n(rfm_ctx *ctx, size_t more)
     cap = cap > full ? full : cap;
     cap = cap < need ? need : cap;
     if (ctx->track_btyd && cap > ctx->cap_btyd) {
-        /* the side array grows first, so it never lags the records */
+        /* the side arrays grow first, so they never lag the records */
         void *b = rfm__realloc_array(&ctx->mem, ctx->btyd, ctx->cap_btyd, cap, sizeof *ctx->btyd);
         if (!b)
             return RFM_E_NOMEM;
         ctx->btyd = b;
         ctx->cap_btyd = cap;
     }
-    void *p = rfm__realloc_array(&ctx->mem, ctx->cust, ctx->cap_cust, cap, sizeof *ctx->cust);
-    if (!p)
-        return RFM_E_NOMEM;
-    ctx->cust = p;
-    ctx->cap_cust = cap;
-    return RFM_OK;
+    if (cap > ctx->cap_side) {
+        void *side = rfm__realloc_array(&ctx->mem, ctx->cust_side, ctx->cap_side, cap,
+                                        sizeof *ctx->cust_side);
+        if (!side)
+            return RFM_E_NOMEM;
+        ctx->cust_side = side;
+        ctx->cap_side = cap;
+    }
+    return grow_records(ctx, cap);
 }
 
 uint32_t rfm__cust_insert(rfm_ctx *ctx, size_t pos, uint64_t hash, uint64_t key_u64,
@@ -130,6 +154,7 @@ uint32_t rfm__cust_insert(rfm_ctx *ctx, size_t pos, uint64_t hash, uint64_t key_
     rfm__cust_set_first_ts(c, INT64_MAX);
     rfm__cust_set_last_ts(c, INT64_MIN);
     c->segment = c->prev_segment = RFM__SEG_NONE;
+    ctx->cust_side[idx] = (rfm__cust_side){0, 0};
     if (ctx->track_btyd)
         ctx->btyd[idx] = (rfm__btyd){0, 0};
     rfm__table_put(&ctx->table, pos, rfm__slot_make(hash, idx));
@@ -156,6 +181,7 @@ int rfm__cust_remove(rfm_ctx *ctx, uint32_t idx)
         uint64_t last_hash = rfm__cust_rehash(last, ctx);
         size_t last_pos = rfm__table_find_idx(&ctx->table, last_hash, last);
         ctx->cust[idx] = ctx->cust[last];
+        ctx->cust_side[idx] = ctx->cust_side[last];
         if (ctx->track_btyd)
             ctx->btyd[idx] = ctx->btyd[last];
         ctx->table.slots[last_pos] = rfm__slot_make(last_hash, idx);

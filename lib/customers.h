@@ -58,18 +58,15 @@ static inline uint32_t rfm__cust_peek(const rfm_ctx *ctx, uint64_t hash)
     return RFM__NO_CUSTOMER;
 }
 
-/* rfm__cust_peek with the record it names warmed, both of its cache lines
- * (a 40-byte record spans two one time in two). A loop keeps the number as
+/* rfm__cust_peek with the record it names warmed (one cache line: records
+ * are aligned to their size). A loop keeps the number as
  * a hint and compares the key before taking it. (It returns what the
  * caller uses, so the pure-function caveat above does not apply.) */
 static inline uint32_t rfm__cust_peek_warm(const rfm_ctx *ctx, uint64_t hash)
 {
     uint32_t idx = rfm__cust_peek(ctx, hash);
-    if (idx != RFM__NO_CUSTOMER) {
-        const char *rec = (const char *)&ctx->cust[idx];
-        RFM__PREFETCH(rec);
-        RFM__PREFETCH(rec + sizeof(rfm__cust) - 1);
-    }
+    if (idx != RFM__NO_CUSTOMER)
+        RFM__PREFETCH(&ctx->cust[idx]);
     return idx;
 }
 

@@ -220,11 +220,8 @@ static int run_general(rfm_ctx *ctx, const void *batch, size_t from, size_t to, 
         const void *warm = done + 2 * STAGE < staged_n && ahead->hashed
                                ? rfm__cust_record_addr(ctx, ahead->hash)
                                : NULL;
-        if (warm) {
-            /* a 40-byte record spans two cache lines one time in two */
-            RFM__PREFETCH(warm);
-            RFM__PREFETCH((const char *)warm + sizeof(rfm__cust) - 1);
-        }
+        if (warm)
+            RFM__PREFETCH(warm); /* one line: records are aligned to their size */
         ahead = &ring[(done + STAGE) % RING];
         warm = done + STAGE < staged_n && ahead->hashed && ahead->r.kind == RFM__KEYS_STR
                    ? rfm__cust_key_addr(ctx, ahead->hash)

@@ -149,7 +149,7 @@ void rfm__incoming_apply(rfm_ctx *ctx, const rfm__incoming *in)
         if (in->last_ts > rfm__cust_last_ts(c))
             rfm__cust_set_last_ts(c, in->last_ts);
     }
-    c->channels |= in->channels;
+    ctx->cust_side[idx].channels |= in->channels;
 }
 
 void rfm__describe_key(const rfm__incoming *in, char *buf, size_t size)
@@ -211,7 +211,7 @@ int rfm_export(rfm_ctx *ctx, rfm_record_fn fn, void *user)
             rec.first_purchase = rfm__cust_first_ts(c);
             rec.last_purchase = rfm__cust_last_ts(c);
         }
-        rec.channels = c->channels;
+        rec.channels = ctx->cust_side[idx].channels;
         if (ctx->track_btyd) {
             rec.purchase_total = ctx->btyd[idx].gross;
             rec.first_day_total = ctx->btyd[idx].first_day;

@@ -44,7 +44,6 @@ void rfm__score_row_fill(const rfm_ctx *ctx, uint32_t idx, int fresh, rfm_score_
 static void warm(const rfm_ctx *ctx, uint32_t idx, int fresh)
 {
     RFM__PREFETCH(&ctx->cust[idx]);
-    RFM__PREFETCH((const char *)&ctx->cust[idx] + sizeof(rfm__cust) - 1);
     if (fresh && ctx->results.score)
         RFM__PREFETCH(&ctx->results.score[idx]);
 }

@@ -340,10 +340,11 @@ static int get_customer(rfm_ctx *ctx, rfm_ctx *t, src *s, uint64_t *pkeys_left,
     c->monetary = get_i64(s);
     int64_t first = get_i64(s), last = get_i64(s);
     c->frequency = get_u32(s);
-    c->channels = get_u32(s);
+    rfm__cust_side *side = &t->cust_side[idx];
+    side->channels = get_u32(s);
     c->segment = get_u8(s);
     c->prev_segment = get_u8(s);
-    c->segment_since = (int32_t)get_u32(s);
+    side->segment_since = (int32_t)get_u32(s);
     if (t->track_btyd) {
         rfm__btyd *b = &t->btyd[idx];
         b->gross = get_i64(s);
@@ -361,7 +362,7 @@ static int get_customer(rfm_ctx *ctx, rfm_ctx *t, src *s, uint64_t *pkeys_left,
                 : t->frequency_unit == RFM_FREQ_DAY         ? n == c->frequency
                 : t->frequency_unit == RFM_FREQ_TRANSACTION ? n == 0
                                                             : 1);
-    if (s->bad || !dates || !keys || (c->channels & ~defined) ||
+    if (s->bad || !dates || !keys || (side->channels & ~defined) ||
         (c->segment != RFM__SEG_NONE && c->segment >= t->last_names.n) ||
         (c->prev_segment != RFM__SEG_NONE && c->prev_segment >= t->prev_names.n))
         return corrupt(ctx, "customer record");
