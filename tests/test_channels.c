@@ -150,12 +150,40 @@ static void reach_matches_naive_count(void **state)
     rfm_destroy(ctx);
 }
 
+/* A removed customer's place is taken by the last one, which keeps its
+ * channels (kept beside the record, in an array of their own). */
+static void removal_keeps_the_moved_customers_channels(void **state)
+{
+    (void)state;
+    rfm_ctx *ctx = NULL;
+    assert_int_equal(rfm_create(&ctx), RFM_OK);
+    for (uint64_t k = 1; k <= 300; k++) {
+        rfm_row_u64 r = {k, 86400 * (int64_t)(1000 + k % 50), 100 * (int64_t)k, 0, 0};
+        assert_int_equal(rfm_ingest_u64(ctx, &r, 1, sizeof r, NULL), RFM_OK);
+    }
+    const uint64_t last = 300, first = 1;
+    assert_int_equal(rfm_channels_set_u64(ctx, &last, 1, 0x6, 0, NULL), RFM_OK);
+    assert_int_equal(rfm_channels_set_u64(ctx, &first, 1, 0x1, 0, NULL), RFM_OK);
+    assert_int_equal(rfm_remove_u64(ctx, first), RFM_OK);
+    assert_int_equal(rfm_compute(ctx, 1100), RFM_OK);
+    rfm_customer after = {.size = sizeof after};
+    assert_int_equal(rfm_customer_get_u64(ctx, last, &after), RFM_OK);
+    assert_int_equal(after.channels, 0x6);
+    uint64_t reach = 0;
+    assert_int_equal(rfm_reach(ctx, -1, RFM_CHANNEL_EMAIL, &reach, NULL), RFM_OK);
+    assert_int_equal(reach, 0); /* the removed customer's bit went with it */
+    assert_int_equal(rfm_reach(ctx, -1, RFM_CHANNEL_SMS, &reach, NULL), RFM_OK);
+    assert_int_equal(reach, 1);
+    rfm_destroy(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(predefined_and_added_channel_names),
         cmocka_unit_test(undefined_bits_and_unknown_customers),
         cmocka_unit_test(reach_matches_naive_count),
+        cmocka_unit_test(removal_keeps_the_moved_customers_channels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

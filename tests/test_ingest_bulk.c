@@ -173,10 +173,14 @@ static void expect_same_snapshot(rfm_ctx *a, rfm_ctx *b)
     unlink(pb);
 }
 
-/* Every record in record order, byte for byte. */
+/* Every record in record order, byte for byte, and the fields beside it. */
 static void expect_same_records(const rfm_ctx *a, const rfm_ctx *b)
 {
     assert_int_equal(a->n_cust, b->n_cust);
+    for (size_t i = 0; i < a->n_cust; i++) {
+        assert_int_equal(a->cust_side[i].channels, b->cust_side[i].channels);
+        assert_int_equal(a->cust_side[i].segment_since, b->cust_side[i].segment_since);
+    }
     for (size_t i = 0; i < a->n_cust; i++)
         if (memcmp(&a->cust[i], &b->cust[i], sizeof a->cust[i])) {
             const rfm__cust *x = &a->cust[i], *y = &b->cust[i];

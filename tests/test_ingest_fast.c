@@ -18,6 +18,10 @@
  * number it found as a hint; a hint from a slot whose tag matched another
  * customer's must not be taken. Keys crafted to share their hash's top 32
  * bits (the tag, and so the home slot) check that, for both key kinds.
+ *
+ * Records start on a 32-byte boundary inside their block, whatever the
+ * allocator gives; an allocator whose blocks sit at a different offset
+ * each time makes the records move within their block as they grow.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -320,12 +324,93 @@ static void tag_collisions_str(void **state)
     rfm_destroy(ctx);
 }
 
+/* Blocks at 0, 8, 16 or 24 bytes past a 32-byte boundary, in turn; the
+ * malloc'd start is kept just below the block. A realloc moves every
+ * block, its bytes kept from the start as realloc keeps them. */
+static void *shifting_alloc(void *user, size_t size)
+{
+    unsigned *turn = user;
+    char *raw = malloc(size + 64);
+    if (!raw)
+        return NULL;
+    char *p = raw + 32 - (uintptr_t)raw % 32 + 8 * (*turn)++ % 32;
+    memcpy(p - sizeof raw, &raw, sizeof raw);
+    return p;
+}
+
+static void shifting_free(void *user, void *ptr, size_t size)
+{
+    (void)user, (void)size;
+    char *raw;
+    memcpy(&raw, (char *)ptr - sizeof raw, sizeof raw);
+    free(raw);
+}
+
+static void *shifting_realloc(void *user, void *ptr, size_t old_size, size_t new_size)
+{
+    void *p = shifting_alloc(user, new_size);
+    if (p) {
+        memcpy(p, ptr, old_size < new_size ? old_size : new_size);
+        shifting_free(user, ptr, old_size);
+    }
+    return p;
+}
+
+static void records_realigned_as_they_grow(void **state)
+{
+    (void)state;
+    unsigned turn = 0;
+    rfm_ctx *ctx[2];
+    assert_int_equal(rfm_create(&ctx[0]), RFM_OK);
+    assert_int_equal(
+        rfm_create_with_allocator(&ctx[1], shifting_alloc, shifting_realloc, shifting_free, &turn),
+        RFM_OK);
+    rfm_row_u64 *rows = calloc(BATCH, sizeof *rows);
+    assert_non_null(rows);
+    uint64_t rng = 11;
+    for (int round = 0; round < 8; round++) {
+        make_batch(rows, BATCH, &rng, 500 + (uint64_t)round * 6000, 0);
+        for (size_t i = 0; i < BATCH; i++)
+            rows[i].flags = 0;
+        for (int k = 0; k < 2; k++) {
+            size_t applied = 0;
+            assert_int_equal(rfm_ingest_u64(ctx[k], rows, BATCH, sizeof *rows, &applied), RFM_OK);
+            assert_int_equal(applied, BATCH);
+            /* the fields kept beside the records move with them too */
+            const uint64_t some[] = {1, 2, 3 + (uint64_t)round * 1000};
+            assert_int_equal(rfm_channels_set_u64(ctx[k], some, 3, 1u << (round % 4), 0, NULL),
+                             RFM_OK);
+            assert_int_equal(rfm_compute(ctx[k], 20000 + round * 40), RFM_OK);
+        }
+        expect_same_customers(ctx[0], ctx[1]);
+    }
+    assert_true(turn > 20); /* the records' block moved many times */
+    size_t n;
+    assert_int_equal(rfm_counts(ctx[0], &n, NULL, NULL), RFM_OK);
+    for (size_t i = 0; i < n; i++) {
+        rfm_customer x = {.size = sizeof x}, y = {.size = sizeof y};
+        assert_int_equal(rfm_customer_at(ctx[0], i, &x), RFM_OK);
+        assert_int_equal(rfm_customer_at(ctx[1], i, &y), RFM_OK);
+        assert_int_equal(x.channels, y.channels);
+        assert_int_equal(x.segment, y.segment);
+        assert_int_equal(x.previous_segment, y.previous_segment);
+        assert_int_equal(x.segment_since, y.segment_since);
+    }
+    free(rows);
+    rfm_destroy(ctx[0]);
+    rfm_destroy(ctx[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(order_unit),         cmocka_unit_test(transaction_unit),
-        cmocka_unit_test(day_unit_and_btyd),  cmocka_unit_test(string_keys),
-        cmocka_unit_test(tag_collisions_u64), cmocka_unit_test(tag_collisions_str),
+        cmocka_unit_test(order_unit),
+        cmocka_unit_test(transaction_unit),
+        cmocka_unit_test(day_unit_and_btyd),
+        cmocka_unit_test(string_keys),
+        cmocka_unit_test(tag_collisions_u64),
+        cmocka_unit_test(tag_collisions_str),
+        cmocka_unit_test(records_realigned_as_they_grow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
