@@ -142,7 +142,8 @@ void rfm__bulk_insert_new(bulk *b, rfm_ctx *ctx, size_t total)
         long_probes += sh->long_probes;
     }
     t->count += total;
-    memset(ctx->cust_side + ctx->n_cust, 0, total * sizeof *ctx->cust_side);
+    if (ctx->cust_side)
+        memset(ctx->cust_side + ctx->n_cust, 0, total * sizeof *ctx->cust_side);
     ctx->n_cust += total;
     if (total)
         ctx->keyset_version += total;

@@ -57,9 +57,21 @@ static int check_bits(rfm_ctx *ctx, uint32_t set_bits, uint32_t clear_bits, size
     return RFM_OK;
 }
 
-static void apply(rfm__cust_side *c, uint32_t set_bits, uint32_t clear_bits)
+/* Bits are only set into the side array, which is made for them first:
+ * without it every customer's bits are clear. */
+static int side_for(rfm_ctx *ctx, uint32_t set_bits)
 {
-    c->channels = (c->channels | set_bits) & ~clear_bits;
+    if (set_bits && rfm__cust_side_need(ctx))
+        return rfm__fail(ctx, RFM_E_NOMEM, "out of memory for channel bits");
+    return RFM_OK;
+}
+
+static void apply(rfm_ctx *ctx, uint32_t idx, uint32_t set_bits, uint32_t clear_bits)
+{
+    if (ctx->cust_side) {
+        rfm__cust_side *c = &ctx->cust_side[idx];
+        c->channels = (c->channels | set_bits) & ~clear_bits;
+    }
 }
 
 int rfm_channels_set_u64(rfm_ctx *ctx, const uint64_t *customers, size_t n, uint32_t set_bits,
@@ -72,6 +84,8 @@ int rfm_channels_set_u64(rfm_ctx *ctx, const uint64_t *customers, size_t n, uint
         return rfm__fail(ctx, RFM_E_INVALID, "customers is NULL");
     if (n && ctx->key_kind == RFM__KEYS_STR)
         return rfm__fail(ctx, RFM_E_KEY_TYPE, "context holds string customer keys");
+    if ((rc = side_for(ctx, set_bits)))
+        return rc;
     size_t missing = 0;
     for (size_t i = 0; i < n; i++) {
         size_t pos;
@@ -82,7 +96,7 @@ int rfm_channels_set_u64(rfm_ctx *ctx, const uint64_t *customers, size_t n, uint
         if (idx == RFM__NO_CUSTOMER)
             missing++;
         else
-            apply(&ctx->cust_side[idx], set_bits, clear_bits);
+            apply(ctx, idx, set_bits, clear_bits);
     }
     if (unknown)
         *unknown = missing;
@@ -102,6 +116,8 @@ int rfm_channels_set_str(rfm_ctx *ctx, const char *data, const uint64_t *offsets
     for (size_t i = 0; i < n; i++)
         if (offsets[i + 1] < offsets[i])
             return rfm__fail(ctx, RFM_E_INVALID, "offsets descend at row %zu", i);
+    if ((rc = side_for(ctx, set_bits)))
+        return rc;
     size_t missing = 0;
     for (size_t i = 0; i < n; i++) {
         const char *key = data + offsets[i];
@@ -113,7 +129,7 @@ int rfm_channels_set_str(rfm_ctx *ctx, const char *data, const uint64_t *offsets
         if (idx == RFM__NO_CUSTOMER)
             missing++;
         else
-            apply(&ctx->cust_side[idx], set_bits, clear_bits);
+            apply(ctx, idx, set_bits, clear_bits);
     }
     if (unknown)
         *unknown = missing;
@@ -140,7 +156,7 @@ int rfm_reach(rfm_ctx *ctx, int segment, int channel, uint64_t *reachable, doubl
         if (!sc[i].r || (segment >= 0 && sc[i].segment != segment))
             continue;
         members++;
-        reach += (ctx->cust_side[i].channels & bit) != 0;
+        reach += (rfm__cust_channels(ctx, i) & bit) != 0;
     }
     if (reachable)
         *reachable = reach;

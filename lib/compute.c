@@ -354,12 +354,13 @@ static rfm__direct_in value_ranges(const rfm_ctx *ctx)
 /* Moves this compute's segments into the customers' history: the old
  * segment becomes the previous one, and segment_since restarts where the
  * segment (compared by name, the scheme may have changed) differs. The only
- * step that can fail, copying the names, comes first. */
+ * steps that can fail, making the side array and copying the names, come
+ * first. */
 static int commit_history(rfm_ctx *ctx, int64_t as_of)
 {
     const rfm__scheme *s = &ctx->scheme;
     rfm__names fresh;
-    if (rfm__names_copy(&fresh, &ctx->mem, s->names, s->n_names))
+    if (rfm__cust_side_need(ctx) || rfm__names_copy(&fresh, &ctx->mem, s->names, s->n_names))
         return RFM_E_NOMEM;
     uint8_t to_new[256];
     memset(to_new, RFM__SEG_NONE, sizeof to_new);

@@ -51,7 +51,12 @@ _Static_assert(sizeof(rfm__cust) == 32, "customer records are 32 bytes");
 #define RFM__CUST_ALIGN 32 /* the records' boundary: their size */
 
 /* What a transaction never touches, in the side array ctx->cust_side,
- * parallel to the records. */
+ * parallel to the records. The array is made when first written (channel
+ * bits set, a compute's history, customers merged or loaded); until then
+ * every customer's side is zero. A load that only ingests then grows one
+ * array, which the allocator can extend in place or remap: two arrays
+ * growing by turns in the heap are copied at every step (10M rows over 1M
+ * customers: 15 ms of copying on the ingesting thread). */
 typedef struct rfm__cust_side {
     uint32_t channels;     /* reachable channel bits */
     int32_t segment_since; /* as-of day of the compute it entered `segment` */
@@ -201,10 +206,10 @@ struct rfm_ctx {
     /* customer state */
     int key_kind;
     rfm__cust *cust;           /* RFM__CUST_ALIGN-aligned, inside cust_block */
-    rfm__cust_side *cust_side; /* cap_side */
+    rfm__cust_side *cust_side; /* cap_side; NULL: all zero (see rfm__cust_side) */
     void *cust_block;          /* cap_cust + 1 records: room to align */
     size_t n_cust, cap_cust;
-    size_t cap_side; /* >= cap_cust */
+    size_t cap_side; /* >= cap_cust once cust_side is made */
     rfm__table table;
     rfm__arena arena; /* string keys and purchase-key bytes */
     rfm__pset pset;   /* (customer, purchase key or day) pairs seen */

@@ -100,6 +100,19 @@ static int grow_records(rfm_ctx *ctx, size_t cap)
     return RFM_OK;
 }
 
+int rfm__cust_side_need(rfm_ctx *ctx)
+{
+    if (ctx->cust_side || !ctx->cap_cust)
+        return RFM_OK;
+    rfm__cust_side *side = rfm__alloc_array(&ctx->mem, ctx->cap_cust, sizeof *side);
+    if (!side)
+        return RFM_E_NOMEM;
+    memset(side, 0, ctx->cap_cust * sizeof *side);
+    ctx->cust_side = side;
+    ctx->cap_side = ctx->cap_cust;
+    return RFM_OK;
+}
+
 int rfm__cust_reserve(rfm_ctx *ctx)
 {
     return rfm__cust_reserve_n(ctx, 1);
@@ -133,7 +146,7 @@ int rfm__cust_reserve_n(rfm_ctx *ctx, size_t more)
         ctx->btyd = b;
         ctx->cap_btyd = cap;
     }
-    if (cap > ctx->cap_side) {
+    if (ctx->cust_side && cap > ctx->cap_side) {
         void *side = rfm__realloc_array(&ctx->mem, ctx->cust_side, ctx->cap_side, cap,
                                         sizeof *ctx->cust_side);
         if (!side)
@@ -154,7 +167,8 @@ uint32_t rfm__cust_insert(rfm_ctx *ctx, size_t pos, uint64_t hash, uint64_t key_
     rfm__cust_set_first_ts(c, INT64_MAX);
     rfm__cust_set_last_ts(c, INT64_MIN);
     c->segment = c->prev_segment = RFM__SEG_NONE;
-    ctx->cust_side[idx] = (rfm__cust_side){0, 0};
+    if (ctx->cust_side)
+        ctx->cust_side[idx] = (rfm__cust_side){0, 0};
     if (ctx->track_btyd)
         ctx->btyd[idx] = (rfm__btyd){0, 0};
     rfm__table_put(&ctx->table, pos, rfm__slot_make(hash, idx));
@@ -181,7 +195,8 @@ int rfm__cust_remove(rfm_ctx *ctx, uint32_t idx)
         uint64_t last_hash = rfm__cust_rehash(last, ctx);
         size_t last_pos = rfm__table_find_idx(&ctx->table, last_hash, last);
         ctx->cust[idx] = ctx->cust[last];
-        ctx->cust_side[idx] = ctx->cust_side[last];
+        if (ctx->cust_side)
+            ctx->cust_side[idx] = ctx->cust_side[last];
         if (ctx->track_btyd)
             ctx->btyd[idx] = ctx->btyd[last];
         ctx->table.slots[last_pos] = rfm__slot_make(last_hash, idx);

@@ -118,6 +118,20 @@ static inline const void *rfm__order_key_addr(const rfm_ctx *ctx, const uint32_t
 int rfm__cust_reserve(rfm_ctx *ctx);
 /* Room for `more` new customers at once (merges, imports). */
 int rfm__cust_reserve_n(rfm_ctx *ctx, size_t more);
+
+/* Makes the side array (ctx.h) before a write to it; RFM_E_NOMEM leaves
+ * the context as it was. Reads go through the accessors below. */
+int rfm__cust_side_need(rfm_ctx *ctx);
+
+static inline uint32_t rfm__cust_channels(const rfm_ctx *ctx, size_t idx)
+{
+    return ctx->cust_side ? ctx->cust_side[idx].channels : 0;
+}
+
+static inline int32_t rfm__cust_segment_since(const rfm_ctx *ctx, size_t idx)
+{
+    return ctx->cust_side ? ctx->cust_side[idx].segment_since : 0;
+}
 /* Appends a record for a new key at table position pos (found after the
  * last reserve); string keys are copied into the arena. */
 uint32_t rfm__cust_insert(rfm_ctx *ctx, size_t pos, uint64_t hash, uint64_t key_u64,

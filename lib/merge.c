@@ -118,7 +118,7 @@ static void incoming_from(const rfm_ctx *from, const rfm__pgroup *g, const chann
     in->monetary = c->monetary;
     in->first_ts = rfm__cust_first_ts(c);
     in->last_ts = rfm__cust_last_ts(c);
-    in->channels = map_channels(cm, from->cust_side[i].channels);
+    in->channels = map_channels(cm, rfm__cust_channels(from, i));
     if (from->track_btyd)
         in->btyd = from->btyd[i];
     in->n_pkeys = g->start[i + 1] - g->start[i];

@@ -211,7 +211,7 @@ int rfm_export(rfm_ctx *ctx, rfm_record_fn fn, void *user)
             rec.first_purchase = rfm__cust_first_ts(c);
             rec.last_purchase = rfm__cust_last_ts(c);
         }
-        rec.channels = ctx->cust_side[idx].channels;
+        rec.channels = rfm__cust_channels(ctx, idx);
         if (ctx->track_btyd) {
             rec.purchase_total = ctx->btyd[idx].gross;
             rec.first_day_total = ctx->btyd[idx].first_day;

@@ -19,5 +19,5 @@ int rfm__room_reserve(rfm_ctx *ctx, size_t customers, size_t pkeys, size_t arena
         return rc;
     if (pkeys && (rc = rfm__pset_reserve_n(&ctx->pset, &ctx->mem, &ctx->arena, pkeys)))
         return rc;
-    return RFM_OK;
+    return rfm__cust_side_need(ctx); /* the customers' channels */
 }

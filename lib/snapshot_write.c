@@ -188,10 +188,10 @@ static void put_cust(sink *s, const rfm_ctx *ctx, const extra *x)
         put_i64(s, rfm__cust_first_ts(c));
         put_i64(s, rfm__cust_last_ts(c));
         put_u32(s, c->frequency);
-        put_u32(s, ctx->cust_side[i].channels);
+        put_u32(s, rfm__cust_channels(ctx, i));
         put_u8(s, c->segment);
         put_u8(s, c->prev_segment);
-        put_u32(s, (uint32_t)ctx->cust_side[i].segment_since);
+        put_u32(s, (uint32_t)rfm__cust_segment_since(ctx, i));
         if (ctx->track_btyd) {
             put_i64(s, ctx->btyd[i].gross);
             put_i64(s, ctx->btyd[i].first_day);

@@ -23,7 +23,7 @@ void rfm__view_fill(const rfm_ctx *ctx, uint32_t idx, int scored, rfm_customer *
         v.first_purchase = rfm__cust_first_ts(c);
         v.last_purchase = rfm__cust_last_ts(c);
     }
-    v.channels = ctx->cust_side[idx].channels;
+    v.channels = rfm__cust_channels(ctx, idx);
     v.segment = -1;
     v.cell = -1;
     v.previous_segment = -1;
@@ -48,7 +48,7 @@ void rfm__view_fill(const rfm_ctx *ctx, uint32_t idx, int scored, rfm_customer *
         /* the history fields are the last compute's: not yet during one */
         if (res->valid) {
             v.previous_segment = c->prev_segment == RFM__SEG_NONE ? -1 : c->prev_segment;
-            v.segment_since = ctx->cust_side[idx].segment_since;
+            v.segment_since = rfm__cust_segment_since(ctx, idx);
         }
     }
     v.size = out->size;

@@ -178,8 +178,8 @@ static void expect_same_records(const rfm_ctx *a, const rfm_ctx *b)
 {
     assert_int_equal(a->n_cust, b->n_cust);
     for (size_t i = 0; i < a->n_cust; i++) {
-        assert_int_equal(a->cust_side[i].channels, b->cust_side[i].channels);
-        assert_int_equal(a->cust_side[i].segment_since, b->cust_side[i].segment_since);
+        assert_int_equal(rfm__cust_channels(a, i), rfm__cust_channels(b, i));
+        assert_int_equal(rfm__cust_segment_since(a, i), rfm__cust_segment_since(b, i));
     }
     for (size_t i = 0; i < a->n_cust; i++)
         if (memcmp(&a->cust[i], &b->cust[i], sizeof a->cust[i])) {
