@@ -80,6 +80,10 @@ static inline const char *split(const char *p, const char *end, char delim, plai
     return NULL;
 }
 
+/* Lines to on_plain after on_run took none: a file whose lines it never
+ * takes costs it one try in RUN_RETRY + 1 lines. */
+#define RUN_RETRY 16
+
 static int counted_record(const rfm_csv_record *rec, void *user)
 {
     line_feed *lf = user;
@@ -125,7 +129,25 @@ static const char *take_plain(line_feed *lf, const char *lo, const char *p, cons
     plain_fields f;
     f.lo = lo;
     const char *next;
-    while (p < end && (next = split(p, end, delim, &f)) != NULL) {
+    lf->run_skip = 0;
+    while (p < end) {
+        if (lf->on_run && !lf->run_skip) {
+            uint64_t taken = 0;
+            p = lf->on_run(lo, p, end, lf->csv_lines + lf->plain_lines, &taken, lf->user);
+            lf->plain_lines += taken;
+            if (!p)
+                return NULL;
+            if (taken)
+                lf->not_plain = 0;
+            else
+                lf->run_skip = RUN_RETRY;
+            if (p == end)
+                break;
+        }
+        if (!(next = split(p, end, delim, &f)))
+            break;
+        if (lf->run_skip)
+            lf->run_skip--;
         uint64_t line = lf->csv_lines + ++lf->plain_lines;
         /* an empty line (nothing, or a CR) is no record, as in rfm_csv */
         if ((f.n != 1 || f.len[0] != 0) && lf->on_plain(&f, line, lf->user))

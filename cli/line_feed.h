@@ -28,18 +28,29 @@ typedef struct plain_fields {
  * feed (as a record callback stops rfm_csv). */
 typedef int (*plain_fn)(const plain_fields *f, uint64_t line, void *user);
 
+/* Takes a run of whole plain lines at once, from p on among bytes before
+ * `end` that hold no quote; `line` is the number of the line before p.
+ * Returns where the lines it took end, having added them to *taken (the
+ * line there goes to on_plain), or NULL to stop the feed. */
+typedef const char *(*plain_run_fn)(const char *lo, const char *p, const char *end, uint64_t line,
+                                    uint64_t *taken, void *user);
+
 typedef struct line_feed {
     rfm_csv *csv;
     rfm_csv_record_fn on_record;
     plain_fn on_plain;
     void *user;
     int plain_ok; /* set by the user once plain lines may go to on_plain */
+    /* Set by the user (optional): asked for runs of plain lines first.
+     * After it took none, the next RUN_RETRY lines go to on_plain. */
+    plain_run_fn on_run;
     /* After this many lines in a row that were not plain, the rest of a
      * feed's lines go to rfm_csv at once (files that quote every field);
      * then line by line again. Set by init; tests change it. */
     unsigned bulk_after;
     /* private */
     unsigned not_plain;   /* lines given to rfm_csv one by one since a plain one */
+    unsigned run_skip;    /* plain lines to give on_plain before asking on_run again */
     int in_record;        /* rfm_csv may hold part of a record */
     uint64_t records;     /* records rfm_csv passed on */
     uint64_t csv_lines;   /* lines (LFs) given to rfm_csv */

@@ -6,6 +6,7 @@
 #include "load_pipe.h"
 #include "map_ahead.h"
 #include "numeric_key.h"
+#include "plain_rows.h"
 #include "progress.h"
 
 #include <errno.h>
@@ -35,7 +36,9 @@ typedef struct reader {
     batch *b; /* the batch being filled */
     columns cols;
     date_cache dates;
-    line_feed feed; /* the input's lines, to on_record() or on_plain() */
+    line_feed feed;    /* the input's lines, to on_run(), on_record() or on_plain() */
+    plain_shape shape; /* of the rows on_run() takes, once rows_fast */
+    int rows_fast;
     int have_header;
     int stop;                   /* a bad row under --strict, or the ingester stopped */
     const atomic_int *pack_ids; /* the ingester still takes packed ids */
@@ -212,6 +215,11 @@ static int on_header(reader *R, const rfm_csv_record *rec)
     if (!R->o->quiet)
         columns_describe(&R->cols, rec, stderr);
     R->feed.plain_ok = R->cols.fields <= PLAIN_FIELDS_MAX;
+    const columns *c = &R->cols;
+    const char delim = (char)rfm_csv_delimiter(R->feed.csv);
+    R->shape = (plain_shape){delim,     c->fields,   c->customer,      c->date,
+                             c->amount, R->o->scale, R->o->date_format};
+    R->rows_fast = R->feed.plain_ok && c->amount >= 0 && c->order < 0 && delim != '\r';
     return 0;
 }
 
@@ -287,6 +295,34 @@ static int on_record(const rfm_csv_record *rec, void *user)
         return on_header(R, rec);
     const row_view v = {rec, NULL};
     return take_row(R, &v, line_feed_record_line(&R->feed, rec));
+}
+
+/* Runs of the common rows (plain_rows.h), straight into the batch with
+ * packed ids; the line where a run stops goes to take_row(). */
+static const char *on_run(const char *lo, const char *p, const char *end, uint64_t line,
+                          uint64_t *taken, void *user)
+{
+    reader *R = user;
+    while (R->rows_fast && !R->b->mixed_ids &&
+           atomic_load_explicit(R->pack_ids, memory_order_relaxed)) {
+        batch *b = R->b;
+        const size_t room = BATCH_ROWS - b->n;
+        const char *stop;
+        size_t n = plain_rows_u64(&R->shape, &R->dates, lo, p, end, room, b->packed + b->n, &stop);
+        for (size_t i = 0; i < n; i++)
+            b->line[b->n + i] = line + *taken + i + 1;
+        b->n += n;
+        b->rows_read += n;
+        *taken += n;
+        p = stop;
+        if (b->n == BATCH_ROWS && !(R->b = load_pipe_pass(R->pipe, b))) {
+            R->stop = 1; /* the ingester stopped */
+            return NULL;
+        }
+        if (n < room)
+            break;
+    }
+    return p;
 }
 
 static int on_plain(const plain_fields *f, uint64_t line, void *user)
@@ -569,6 +605,7 @@ int load_input(rfm_ctx **ctx, const options *o, ctx_maker remake, load_counts *c
     atomic_store(&I.pack_ids, remake != NULL);
     R.b = load_pipe_first(R.pipe);
     line_feed_init(&R.feed, csv, on_record, on_plain, &R);
+    R.feed.on_run = on_run;
     read_job job = {&R, fd, size};
     load_pipe_run(R.pipe, run_reader, &job);
     *ctx = I.ctx;

@@ -13,12 +13,14 @@ set -u
 NAME=cli_lines_test
 . "$(dirname "$0")/cli_lib.sh"
 
-# gen SEED: two files of the same rows, mixed.csv (fields quoted only now
-# and then, or where they hold the delimiter) and quoted.csv (every field
-# quoted). Both have CRLF and LF line ends, empty lines, a CR inside a
+# gen SEED NUMERIC: two files of the same rows, mixed.csv (fields quoted
+# only now and then, or where they hold the delimiter) and quoted.csv
+# (every field quoted). With NUMERIC 1 every id is digits, so rfm score
+# holds them as numbers and takes runs of common rows in one pass
+# (cli/plain_rows.h) until the end. Both have CRLF and LF line ends, empty lines, a CR inside a
 # field, ids with a line break, amounts of one to eleven bytes, and bad rows of every kind.
 gen() {
-    awk -v seed="$1" -v mixed="$tmp/mixed.csv" -v quoted="$tmp/quoted.csv" '
+    awk -v seed="$1" -v numeric="$2" -v mixed="$tmp/mixed.csv" -v quoted="$tmp/quoted.csv" '
     function q(s) { gsub(/"/, "\"\"", s); return "\"" s "\"" }
     function emit(n, f,    i, a, b) {
         a = ""; b = ""
@@ -38,9 +40,9 @@ gen() {
             k = rand()
             if (k < 0.01) { print "" >mixed; print "" >quoted; continue }
             c = int(rand() * rand() * 900)
-            f[1] = rand() < 0.5 ? c : "c" c
-            if (rand() < 0.02) f[1] = "c," c
-            if (rand() < 0.01) f[1] = "c\"" c
+            f[1] = rand() < 0.5 || numeric ? c : "c" c
+            if (rand() < 0.02 && !numeric) f[1] = "c," c
+            if (rand() < 0.01 && !numeric) f[1] = "c\"" c
             f[2] = sprintf("2018-%02d-%02d", 1 + int(rand() * 12), 1 + int(rand() * 28))
             if (rand() < 0.3) f[2] = f[2] sprintf(" %02d:%02d:%02d", int(rand() * 24), int(rand() * 60), int(rand() * 60))
             a = int(rand() * 10 ^ (1 + int(rand() * 7)))
@@ -54,7 +56,7 @@ gen() {
             if (rand() < 0.01) f[2] = "2018-13-01"
             if (rand() < 0.01) f[3] = "\r9"
             if (rand() < 0.01) { f[4] = "extra"; emit(4, f); continue }
-            if (rand() < 0.01) {
+            if (rand() < 0.01 && !numeric) {
                 # an id over three lines, the middle one plain on its own
                 f[1] = "c\n" c "," c "\n" c; f[3] = "1.00"
                 if (!(c in multi)) { multi[c] = 1; n_multi++ }
@@ -66,8 +68,9 @@ gen() {
     }'
 }
 
-for seed in 1 2 3; do
-    gen "$seed"
+for seed in 1 2 3 4 5; do
+    gen "$seed" $((seed > 3))
+    cp "$tmp/mixed.csv.multi" "$tmp/multi$seed"
     for args in "" "--scale 3" "--method ntile"; do
         for t in 1 2; do
             tag=$(echo "s$seed-t$t$args" | tr -c 'a-z0-9\n' '_')
@@ -90,9 +93,16 @@ if grep -q "line [0-9]*: amount '1.2.3'" "$tmp/s3_t1-m.err" &&
     head -5 "$tmp/s3_t1-m.err" | sed 's/^/    /'
 fi
 
+# the numeric ids were held as numbers to the end
+run s5_timings score --timings -o /dev/null "$tmp/mixed.csv"
+if grep -q "customer ids held as numbers" "$tmp/s5_timings.err"; then ok; else
+    bad "seed 5: the ids were not held as numbers"
+    sed 's/^/    /' "$tmp/s5_timings.err" | head -5
+fi
+
 # every id over three lines is one customer (its plain middle line was
 # not taken for a row of its own)
-multi=$(cat "$tmp/mixed.csv.multi")
+multi=$(cat "$tmp/multi3")
 if [ "$(grep -c '^"c$' "$tmp/s3_t1-m.out")" -eq "$multi" ] &&
     [ "$(grep -c '^[0-9]*,[0-9]*$' "$tmp/s3_t1-m.out")" -eq "$multi" ] && [ "$multi" -gt 10 ]; then
     ok

@@ -8,9 +8,10 @@
  * detection holding lines, stray quotes inside unquoted fields, lines
  * of more than PLAIN_FIELDS_MAX fields, a last line without LF, and text
  * after a closing quote (a parse error). Fed in random cuts, with runs of
- * lines that are not plain given to rfm_csv one by one or at once, the records
- * (line numbers and fields), the return codes and the error message must
- * be those of rfm_csv fed the whole input at once. */
+ * lines that are not plain given to rfm_csv one by one or at once, and
+ * (for half the inputs) some plain lines taken in runs by a run reader,
+ * the records (line numbers and fields), the return codes and the error
+ * message must be those of rfm_csv fed the whole input at once. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,7 +25,7 @@
 #include "rfm.h"
 
 /* The command's sources are not a library: compile them in. */
-#include "../cli/fast_amount.c"
+#include "../cli/fast_amount.h"
 #include "../cli/line_feed.c"
 
 static uint64_t next(uint64_t *s)
@@ -163,6 +164,8 @@ typedef struct fed {
     line_feed lf;
     text log;
     size_t plain; /* records taken as plain lines */
+    size_t run;   /* of which by fed_run */
+    uint64_t rng;
 } fed;
 
 static int fed_record(const rfm_csv_record *rec, void *user)
@@ -183,7 +186,41 @@ static int fed_plain(const plain_fields *f, uint64_t line, void *user)
     return 0;
 }
 
-static void same_records(const text *in, uint64_t *rng, int delim, size_t *plain_total)
+/* A reader of runs of plain lines (the role of cli/plain_rows.c): it
+ * takes whole lines that start with a digit and hold no CR, a few per call
+ * (fewer when asked to), and logs their fields as on_plain would. */
+static const char *fed_run(const char *lo, const char *p, const char *end, uint64_t line,
+                           uint64_t *taken, void *user)
+{
+    fed *F = user;
+    const char delim = (char)rfm_csv_delimiter(F->lf.csv);
+    const uint64_t most = next(&F->rng) % 5;
+    for (uint64_t k = 0; k < most && p < end && *p >= '0' && *p <= '9'; k++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl || memchr(p, '\r', (size_t)(nl - p)))
+            break;
+        const char *s[PLAIN_FIELDS_MAX];
+        size_t len[PLAIN_FIELDS_MAX], n = 0;
+        for (const char *f = p; n < PLAIN_FIELDS_MAX; n++) {
+            const char *d = memchr(f, delim, (size_t)(nl - f));
+            s[n] = f;
+            len[n] = (size_t)((d ? d : nl) - f);
+            if (!d)
+                break;
+            f = d + 1;
+        }
+        if (n == PLAIN_FIELDS_MAX)
+            break; /* more fields than a plain line has */
+        assert_true(p >= lo);
+        log_fields(&F->log, line + ++*taken, n + 1, s, len);
+        F->run++;
+        p = nl + 1;
+    }
+    return p;
+}
+
+static void same_records(const text *in, uint64_t *rng, int delim, size_t *plain_total,
+                         size_t *run_total)
 {
     rfm_csv *whole, *csv;
     assert_int_equal(rfm_csv_create(&whole, delim, 0), RFM_OK);
@@ -198,6 +235,9 @@ static void same_records(const text *in, uint64_t *rng, int delim, size_t *plain
     memset(&F, 0, sizeof F);
     put(&F.log, "", 0);
     line_feed_init(&F.lf, csv, fed_record, fed_plain, &F);
+    F.rng = next(rng);
+    if (next(rng) % 2)
+        F.lf.on_run = fed_run;
     /* runs of lines that are not plain go to rfm_csv at once after a few */
     if (next(rng) % 2)
         F.lf.bulk_after = (unsigned)(next(rng) % 4);
@@ -223,6 +263,7 @@ static void same_records(const text *in, uint64_t *rng, int delim, size_t *plain
     char buf[200];
     assert_string_equal(line_feed_errmsg(&F.lf, buf, sizeof buf), rfm_csv_errmsg(whole));
     *plain_total += F.plain;
+    *run_total += F.run;
     free(want.s);
     free(F.log.s);
     rfm_csv_destroy(whole);
@@ -233,7 +274,7 @@ static void same_as_rfm_csv(void **state)
 {
     (void)state;
     uint64_t rng = 42;
-    size_t plain_total = 0, errors = 0;
+    size_t plain_total = 0, run_total = 0, errors = 0;
     text in = {0};
     static const char delims[] = {',', ';', '\t'};
     for (int i = 0; i < 3000; i++) {
@@ -242,10 +283,12 @@ static void same_as_rfm_csv(void **state)
         random_input(&in, &rng, delim, &has_error);
         errors += (size_t)has_error;
         /* the delimiter given, or detected from the header */
-        same_records(&in, &rng, i % 2 ? delim : 0, &plain_total);
+        same_records(&in, &rng, i % 2 ? delim : 0, &plain_total, &run_total);
     }
-    /* both readers had work: most lines plain, and some errors */
+    /* both readers had work: most lines plain, and some errors; runs of
+     * plain lines were taken too */
     assert_true(plain_total > 10000);
+    assert_true(run_total > 500);
     assert_true(errors > 100);
     free(in.s);
 }
