@@ -120,27 +120,37 @@ static uint64_t count_lf(const char *p, const char *end)
     return n;
 }
 
+/* Asks on_run for a run of lines from *p on, before end; after it took
+ * none, the next RUN_RETRY plain lines go to on_plain first. Returns 0, or
+ * -1 when it stopped the feed. */
+static int ask_run(line_feed *lf, const char *lo, const char **p, const char *end)
+{
+    uint64_t taken = 0;
+    const char *q = lf->on_run(lo, *p, end, lf->csv_lines + lf->plain_lines, &taken, lf->user);
+    lf->plain_lines += taken;
+    if (!q)
+        return -1;
+    if (taken)
+        lf->not_plain = 0;
+    else
+        lf->run_skip = RUN_RETRY;
+    *p = q;
+    return 0;
+}
+
 /* Plain lines from p on while rfm_csv holds no part of a record, among
  * bytes before `end` that hold no quote; returns where they stop, or NULL
- * when on_plain stopped the feed. */
+ * when on_plain or on_run stopped the feed. */
 static const char *take_plain(line_feed *lf, const char *lo, const char *p, const char *end)
 {
     const char delim = (char)rfm_csv_delimiter(lf->csv);
     plain_fields f;
     f.lo = lo;
     const char *next;
-    lf->run_skip = 0;
     while (p < end) {
         if (lf->on_run && !lf->run_skip) {
-            uint64_t taken = 0;
-            p = lf->on_run(lo, p, end, lf->csv_lines + lf->plain_lines, &taken, lf->user);
-            lf->plain_lines += taken;
-            if (!p)
+            if (ask_run(lf, lo, &p, end))
                 return NULL;
-            if (taken)
-                lf->not_plain = 0;
-            else
-                lf->run_skip = RUN_RETRY;
             if (p == end)
                 break;
         }
@@ -166,8 +176,19 @@ int line_feed_bytes(line_feed *lf, const char *p, size_t len)
      * goes to rfm_csv. */
     const char *quote = NULL;
     int quote_known = 0;
+    /* on_run took none at the end of the last feed for want of bytes: it
+     * may take this one's lines */
+    lf->run_skip = 0;
     while (p < end) {
         if (lf->plain_ok && !lf->in_record) {
+            /* on_run takes no line holding a quote: it goes first, and the
+             * search for the next quote starts where it stopped */
+            if (lf->on_run && !lf->run_skip && !quote_known) {
+                if (ask_run(lf, lo, &p, end))
+                    return RFM_E_CALLBACK;
+                if (p == end)
+                    break;
+            }
             if (!quote_known || (quote && quote < p)) {
                 quote = memchr(p, '"', (size_t)(end - p));
                 quote_known = 1;

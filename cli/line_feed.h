@@ -29,9 +29,10 @@ typedef struct plain_fields {
 typedef int (*plain_fn)(const plain_fields *f, uint64_t line, void *user);
 
 /* Takes a run of whole plain lines at once, from p on among bytes before
- * `end` that hold no quote; `line` is the number of the line before p.
- * Returns where the lines it took end, having added them to *taken (the
- * line there goes to on_plain), or NULL to stop the feed. */
+ * `end`, and never a line that holds a quote (the bytes up to `end` may);
+ * `line` is the number of the line before p. Returns where the lines it
+ * took end, having added them to *taken (the line there goes to on_plain
+ * or rfm_csv), or NULL to stop the feed. */
 typedef const char *(*plain_run_fn)(const char *lo, const char *p, const char *end, uint64_t line,
                                     uint64_t *taken, void *user);
 

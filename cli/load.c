@@ -364,7 +364,7 @@ static void read_all(reader *R, int fd, uint64_t size)
             at += part;
             total += part;
         }
-        map_window_release(&w);
+        map_ahead_done(&ahead, &w);
     }
     map_ahead_end(&ahead);
     if (total && rc == RFM_OK && lseek(fd, (off_t)total, SEEK_SET) < 0) {

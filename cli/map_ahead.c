@@ -40,6 +40,7 @@ static void *helper_main(void *arg)
 {
     map_ahead *m = arg;
     map_one(m->fd, m->next.off, m->next.len, 1, &m->next);
+    map_window_release(&m->done);
     return NULL;
 }
 
@@ -55,7 +56,7 @@ void map_ahead_init(map_ahead *m, int fd, uint64_t size, size_t window, int help
     m->window = window;
     m->helper = helper;
     m->have_next = m->pending = 0;
-    m->next = (map_window){NULL, 0, 0};
+    m->next = m->finished = m->done = (map_window){NULL, 0, 0};
 }
 
 static void wait_helper(map_ahead *m)
@@ -82,6 +83,8 @@ int map_ahead_take(map_ahead *m, uint64_t off, map_window *w)
     m->have_next = 0;
     m->next = (map_window){NULL, 0, 0};
     const uint64_t after = off + w->len;
+    m->done = m->finished; /* the helper's from here (or unmapped below) */
+    m->finished = (map_window){NULL, 0, 0};
     if (w->bytes && m->helper && after < m->size) {
         m->next.off = after;
         m->next.len = window_at(m, after);
@@ -90,7 +93,20 @@ int map_ahead_take(map_ahead *m, uint64_t off, map_window *w)
         if (!m->pending) /* no thread to be had: mapped when taken */
             m->have_next = 0;
     }
+    if (!m->pending)
+        map_window_release(&m->done);
     return w->bytes != NULL;
+}
+
+void map_ahead_done(map_ahead *m, map_window *w)
+{
+    if (!m->helper) {
+        map_window_release(w);
+        return;
+    }
+    map_window_release(&m->finished); /* not given to a helper yet */
+    m->finished = *w;
+    w->bytes = NULL;
 }
 
 void map_window_release(map_window *w)
@@ -104,5 +120,7 @@ void map_ahead_end(map_ahead *m)
 {
     wait_helper(m);
     map_window_release(&m->next);
+    map_window_release(&m->done);
+    map_window_release(&m->finished);
     m->have_next = 0;
 }

@@ -2,7 +2,7 @@
  * line (line_feed.h) of a known number of fields, whose customer id is 1 to
  * 16 digits, whose date date_cache.h reads and whose amount fast_amount.h
  * reads (after a minus sign, if any), every field used without blanks
- * around it. Such a row is what
+ * around it, and no quote in the line. Such a row is what
  * the general reader (split, trim, parse, check) would make of it, bit for
  * bit; any other line stops the run, and the general reader takes it. */
 #ifndef RFM_CLI_PLAIN_ROWS_H
@@ -23,10 +23,10 @@ typedef struct plain_shape {
     const char *date_format;    /* NULL: ISO 8601 or YYYYMMDD */
 } plain_shape;
 
-/* Reads up to `max` rows from the lines at p, each wholly before `end`
- * (no quote there), into rows[] (packed ids, numeric_key.h); `lo` is the
- * first byte of the feed (fast_amount.h). Returns how many, and in *stop
- * where the first line it did not take starts. */
+/* Reads up to `max` rows from the lines at p, each wholly before `end`,
+ * into rows[] (packed ids, numeric_key.h); a line holding a quote is never
+ * taken. `lo` is the first byte of the feed (fast_amount.h). Returns how
+ * many, and in *stop where the first line it did not take starts. */
 size_t plain_rows_u64(const plain_shape *sh, date_cache *dates, const char *lo, const char *p,
                       const char *end, size_t max, rfm_row_u64 *rows, const char **stop);
 

@@ -187,8 +187,8 @@ static int fed_plain(const plain_fields *f, uint64_t line, void *user)
 }
 
 /* A reader of runs of plain lines (the role of cli/plain_rows.c): it
- * takes whole lines that start with a digit and hold no CR, a few per call
- * (fewer when asked to), and logs their fields as on_plain would. */
+ * takes whole lines that start with a digit and hold no CR and no quote, a
+ * few per call, and logs their fields as on_plain would. */
 static const char *fed_run(const char *lo, const char *p, const char *end, uint64_t line,
                            uint64_t *taken, void *user)
 {
@@ -197,7 +197,7 @@ static const char *fed_run(const char *lo, const char *p, const char *end, uint6
     const uint64_t most = next(&F->rng) % 5;
     for (uint64_t k = 0; k < most && p < end && *p >= '0' && *p <= '9'; k++) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl || memchr(p, '\r', (size_t)(nl - p)))
+        if (!nl || memchr(p, '\r', (size_t)(nl - p)) || memchr(p, '"', (size_t)(nl - p)))
             break;
         const char *s[PLAIN_FIELDS_MAX];
         size_t len[PLAIN_FIELDS_MAX], n = 0;
@@ -288,7 +288,7 @@ static void same_as_rfm_csv(void **state)
     /* both readers had work: most lines plain, and some errors; runs of
      * plain lines were taken too */
     assert_true(plain_total > 10000);
-    assert_true(run_total > 500);
+    assert_true(run_total > 150);
     assert_true(errors > 100);
     free(in.s);
 }

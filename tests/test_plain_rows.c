@@ -5,7 +5,7 @@
  * rfm_parse_time() and the amount by rfm_parse_amount().
  *
  * Random lines mix the common shape with what must go to the general
- * reader: blanks around fields, CRLF, signs, amounts of more digits or
+ * reader: quotes, blanks around fields, CRLF, signs, amounts of more digits or
  * decimals than the scale, ids of letters or of 17 digits, other date
  * shapes and impossible dates, other numbers of fields, empty fields and
  * lines longer than PLAIN_ROW_MAX. Every row it takes must equal the
@@ -130,6 +130,12 @@ static size_t put_amount(char *o, uint64_t *rng, int scale, int *common)
     case 8:
         *common = 0;
         return (size_t)sprintf(o, "1,5");
+    case 9:
+        *common = 0; /* quoted: the line is rfm_csv's */
+        return (size_t)sprintf(o, "\"%llu.%02llu\"", whole, cents);
+    case 10:
+        *common = 0; /* a stray quote, which rfm_csv takes as data */
+        return (size_t)sprintf(o, "%llu\"", whole);
     default:
         *common = scale >= 2;
         return (size_t)sprintf(o, "%llu.%02llu", whole, cents);
@@ -187,9 +193,12 @@ static const char *trimmed(const char *s, size_t *len)
 }
 
 /* What the general reader makes of the line: 1 and the row when it would
- * give a row with a packed id. */
+ * give a row with a packed id. A line with a quote is not plain, and goes
+ * to rfm_csv: 0. */
 static int general_row(const plain_shape *sh, const char *p, size_t len, rfm_row_u64 *r)
 {
+    if (memchr(p, '"', len))
+        return 0;
     size_t end = len - 1; /* the LF */
     if (end && p[end - 1] == '\r')
         end--;
@@ -277,7 +286,7 @@ static void three_columns(void **state)
         const plain_shape sh = {',', 3, 0, 1, 2, 2, NULL};
         same_rows(&sh, seed, 1, &taken);
     }
-    assert_true(taken > 40 * LINES / 4);
+    assert_true(taken > 40 * LINES / 6);
 }
 
 static void columns_reordered(void **state)
