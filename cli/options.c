@@ -30,7 +30,8 @@ void options_usage(FILE *to)
         "  --scale N             decimals of the money unit (default 2)\n"
         "  --threads N           1: read the file, then ingest, in turn; 2 or more: read and\n"
         "                        parse in a second thread (a helper maps the file's next 8 MB\n"
-        "                        ahead), and format the per-customer lines on two; the scoring\n"
+        "                        ahead and unmaps the last), and format the per-customer lines\n"
+        "                        on two; the scoring\n"
         "                        and the listing use N threads (default 2 on two or more\n"
         "                        cores)\n",
         to);
