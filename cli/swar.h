@@ -1,5 +1,5 @@
 /* Eight bytes of text as one uint64_t word: the tests the command's fast
- * paths share (line_feed.c, fast_amount.c, numeric_key.c). */
+ * paths share (line_feed.c, plain_rows.c, fast_amount.h, numeric_key.h). */
 #ifndef RFM_CLI_SWAR_H
 #define RFM_CLI_SWAR_H
 

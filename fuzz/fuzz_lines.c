@@ -1,5 +1,5 @@
 /* libFuzzer harness: the rfm command's two readers (cli/line_feed.c) and
- * its amounts (cli/fast_amount.c). The first byte picks the delimiter and
+ * its amounts (cli/fast_amount.h). The first byte picks the delimiter and
  * after how many lines not plain the rest go to rfm_csv at once, the
  * second the cut size; the rest is the input. Fed in cuts through
  * line_feed, it must give the records, line numbers, return code and error

@@ -10,7 +10,7 @@ root=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
 cd "$root"
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-harnesses=${*:-"csv parse api snapshot rules lines"}
+harnesses=${*:-"csv parse api snapshot rules lines plain_rows"}
 CC=${FUZZ_CC:-clang}
 out=out/fuzz
 mkdir -p "$out"
@@ -20,7 +20,8 @@ status=0
 for h in $harnesses; do
     extra=
     [ "$h" = rules ] && extra=cli/rules_file.c
-    [ "$h" = lines ] && extra="cli/line_feed.c cli/fast_amount.c"
+    [ "$h" = lines ] && extra=cli/line_feed.c
+    [ "$h" = plain_rows ] && extra="cli/plain_rows.c cli/date_cache.c"
     # shellcheck disable=SC2086
     $CC $flags -Iinclude -Ilib "fuzz/fuzz_$h.c" $extra lib/*.c -o "$out/fuzz_$h" -lm
     work="$out/$h"

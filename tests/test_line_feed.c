@@ -1,5 +1,5 @@
 /* The rfm command's two-reader input (cli/line_feed.c) against the library's
- * CSV reader alone, and its branch-free amounts (cli/fast_amount.c) against
+ * CSV reader alone, and its branch-free amounts (cli/fast_amount.h) against
  * rfm_parse_amount().
  *
  * Random inputs mix plain lines with everything that must go to rfm_csv:
