@@ -9,48 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cli/plain_rows.h"
-#include "../cli/numeric_key.h"
-
-static const char *trimmed(const char *s, size_t *len)
-{
-    while (*len && (s[0] == ' ' || s[0] == '\t'))
-        s++, (*len)--;
-    while (*len && (s[*len - 1] == ' ' || s[*len - 1] == '\t'))
-        (*len)--;
-    return s;
-}
-
-/* The general reader's row of the line [p, p + len) (its LF at p[len]). */
-static int general_row(const plain_shape *sh, const char *p, size_t len, rfm_row_u64 *r)
-{
-    if (memchr(p, '"', len))
-        return 0;
-    size_t end = len;
-    if (end && p[end - 1] == '\r')
-        end--;
-    const char *s[8];
-    size_t n[8], fields = 0;
-    for (size_t at = 0;;) {
-        const char *d = memchr(p + at, sh->delim, end - at);
-        if (fields == 8)
-            return 0;
-        s[fields] = p + at;
-        n[fields++] = d ? (size_t)(d - (p + at)) : end - at;
-        if (!d)
-            break;
-        at = (size_t)(d - p) + 1;
-    }
-    if (fields != sh->fields)
-        return 0;
-    size_t il = n[sh->customer], dl = n[sh->date], al = n[sh->amount];
-    const char *id = trimmed(s[sh->customer], &il), *date = trimmed(s[sh->date], &dl),
-               *amount = trimmed(s[sh->amount], &al);
-    memset(r, 0, sizeof *r);
-    return il && numeric_key_pack(id, il, &r->customer) &&
-           rfm_parse_time(date, dl, NULL, &r->timestamp) == RFM_OK &&
-           rfm_parse_amount(amount, al, sh->scale, &r->amount) == RFM_OK;
-}
+#include "../tests/plain_rows_ref.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -79,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t k = 0; k < n; k++) {
             const char *nl = memchr(p, '\n', (size_t)(end - p));
             rfm_row_u64 want;
-            if (!nl || !general_row(&sh, p, (size_t)(nl - p), &want) ||
+            if (!nl || !ref_general_row(&sh, p, (size_t)(nl - p), &want) ||
                 want.customer != rows[k].customer || want.timestamp != rows[k].timestamp ||
                 want.amount != rows[k].amount || rows[k].order || rows[k].flags)
                 abort();

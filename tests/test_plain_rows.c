@@ -27,6 +27,7 @@
 /* The command's sources are not a library: compile them in. */
 #include "../cli/date_cache.c"
 #include "../cli/plain_rows.c"
+#include "plain_rows_ref.h"
 
 static uint64_t next(uint64_t *s)
 {
@@ -183,48 +184,6 @@ static void make_line(line *l, const plain_shape *sh, uint64_t *rng)
     l->common = common && delims + 1 == sh->fields && l->len <= PLAIN_ROW_MAX;
 }
 
-static const char *trimmed(const char *s, size_t *len)
-{
-    while (*len && (s[0] == ' ' || s[0] == '\t'))
-        s++, (*len)--;
-    while (*len && (s[*len - 1] == ' ' || s[*len - 1] == '\t'))
-        (*len)--;
-    return s;
-}
-
-/* What the general reader makes of the line: 1 and the row when it would
- * give a row with a packed id. A line with a quote is not plain, and goes
- * to rfm_csv: 0. */
-static int general_row(const plain_shape *sh, const char *p, size_t len, rfm_row_u64 *r)
-{
-    if (memchr(p, '"', len))
-        return 0;
-    size_t end = len - 1; /* the LF */
-    if (end && p[end - 1] == '\r')
-        end--;
-    const char *s[8];
-    size_t n[8], fields = 0;
-    for (size_t at = 0;;) {
-        const char *d = memchr(p + at, sh->delim, end - at);
-        if (fields == 8)
-            return 0;
-        s[fields] = p + at;
-        n[fields++] = d ? (size_t)(d - (p + at)) : end - at;
-        if (!d)
-            break;
-        at = (size_t)(d - p) + 1;
-    }
-    if (fields != sh->fields)
-        return 0;
-    size_t il = n[sh->customer], dl = n[sh->date], al = n[sh->amount];
-    const char *id = trimmed(s[sh->customer], &il), *date = trimmed(s[sh->date], &dl),
-               *amount = trimmed(s[sh->amount], &al);
-    memset(r, 0, sizeof *r);
-    return il && numeric_key_pack(id, il, &r->customer) &&
-           rfm_parse_time(date, dl, sh->date_format, &r->timestamp) == RFM_OK &&
-           rfm_parse_amount(amount, al, sh->scale, &r->amount) == RFM_OK;
-}
-
 static void same_rows(const plain_shape *sh, uint64_t seed, int all_common, size_t *taken_total)
 {
     uint64_t rng = seed;
@@ -257,7 +216,7 @@ static void same_rows(const plain_shape *sh, uint64_t seed, int all_common, size
         for (size_t k = 0; k < n; k++) {
             rfm_row_u64 want;
             const line *l = &lines[i + k];
-            if (!general_row(sh, l->text, l->len, &want))
+            if (!ref_general_row(sh, l->text, l->len - 1, &want))
                 fail_msg("line %zu taken, but the general reader refuses it: %.*s", i + k,
                          (int)l->len, l->text);
             if (rows[k].customer != want.customer || rows[k].timestamp != want.timestamp ||
