@@ -4,6 +4,7 @@
 #include "load.h"
 #include "load_pipe.h"
 #include "options.h"
+#include "out_file.h"
 #include "progress.h"
 #include "timings.h"
 #include "output.h"
@@ -186,11 +187,11 @@ static void warnings(rfm_ctx *ctx)
     }
 }
 
-static int write_outputs(rfm_ctx *ctx, const options *o, const load_counts *counts)
+static int write_outputs(rfm_ctx *ctx, const options *o, const load_counts *counts, out_file *of)
 {
     FILE *out = stdout;
     if (!o->report_only && o->output && strcmp(o->output, "-") != 0 &&
-        !(out = fopen(o->output, "w"))) {
+        !(out = out_file_start(of))) {
         fprintf(stderr, "rfm: %s: %s\n", o->output, strerror(errno));
         return EXIT_DATA;
     }
@@ -198,7 +199,7 @@ static int write_outputs(rfm_ctx *ctx, const options *o, const load_counts *coun
     if (out != stdout)
         setvbuf(out, file_buf, _IOFBF, sizeof file_buf);
     int rc = o->report_only ? 0 : write_customers(ctx, o, out);
-    if (out != stdout && fclose(out) != 0)
+    if (out != stdout && out_file_finish(of) != 0)
         rc = -1;
     if (rc) {
         fprintf(stderr, "rfm: writing %s failed\n", o->output ? o->output : "stdout");
@@ -254,10 +255,17 @@ static int run(int argc, char **argv, int report_mode, clv_opts *clv)
     }
     if ((status = report_check_outputs(&o)))
         return status;
+    out_file of = {NULL, NULL, 0};
+    if (!o.report_only && o.output && strcmp(o.output, "-") != 0 &&
+        out_file_open_early(&of, o.output) != 0) {
+        fprintf(stderr, "rfm: %s: %s\n", o.output, strerror(errno));
+        return EXIT_DATA;
+    }
     o.clv = clv;
     rfm_ctx *ctx;
     if (rfm_create(&ctx) != RFM_OK) {
         fprintf(stderr, "rfm: out of memory\n");
+        out_file_abandon(&of);
         return EXIT_DATA;
     }
     load_counts counts;
@@ -296,7 +304,7 @@ static int run(int argc, char **argv, int report_mode, clv_opts *clv)
             if (o.clv)
                 status = clv_fit(ctx, o.clv, o.quiet);
             if (!status)
-                status = write_outputs(ctx, &o, &counts);
+                status = write_outputs(ctx, &o, &counts, &of);
             if (!status && o.state && rfm_save(ctx, o.state) != RFM_OK) {
                 fprintf(stderr, "rfm: %s\n", rfm_errmsg(ctx));
                 status = EXIT_DATA;
@@ -305,6 +313,7 @@ static int run(int argc, char **argv, int report_mode, clv_opts *clv)
                 tm.written = progress_now();
         }
     }
+    out_file_abandon(&of); /* held early, and the run ended before writing it */
     if (o.timings && tm.loaded)
         timings_print(&tm, &o, &counts);
     rfm_destroy(ctx);

@@ -478,7 +478,9 @@ RFM_API const char *rfm_segment_name(const rfm_ctx *ctx, int id);
 /* ------------------------------------------------------------------ */
 /* Queries of the last compute                                         */
 
-/** Customers held (scored + unscored), scored and unscored. @since 0.1 */
+/** Customers held (scored + unscored), scored and unscored. The first
+ *  call after a change of the customers walks them once; later calls
+ *  answer at once. @since 0.1 */
 RFM_API int rfm_counts(rfm_ctx *ctx, size_t *customers, size_t *scored, size_t *unscored);
 
 /** Looks up one customer. Aggregates are always current; scores are filled

@@ -225,6 +225,11 @@ struct rfm_ctx {
     size_t cap_key_order;
     uint64_t key_order_version; /* keyset_version it was built for, + 1 */
 
+    /* customers with a purchase (rfm_counts), counted lazily: a count is a
+     * walk of every record, and callers ask after each run */
+    size_t with_purchase;
+    uint64_t with_purchase_version; /* data_version it was counted for, + 1 */
+
     rfm__scheme scheme;
     rfm__results results;
     rfm__nested nested; /* RFM_PARAM_NESTED and its per-group results */

@@ -32,9 +32,14 @@ int rfm_counts(rfm_ctx *ctx, size_t *customers, size_t *scored, size_t *unscored
     int rc = rfm__enter(ctx);
     if (rc)
         return rc;
-    size_t n_scored = 0;
-    for (size_t i = 0; i < ctx->n_cust; i++)
-        n_scored += ctx->cust[i].frequency != 0;
+    if ((scored || unscored) && ctx->with_purchase_version != ctx->data_version + 1) {
+        size_t n = 0;
+        for (size_t i = 0; i < ctx->n_cust; i++)
+            n += ctx->cust[i].frequency != 0;
+        ctx->with_purchase = n;
+        ctx->with_purchase_version = ctx->data_version + 1;
+    }
+    const size_t n_scored = ctx->with_purchase;
     if (customers)
         *customers = ctx->n_cust;
     if (scored)

@@ -242,6 +242,29 @@ run usage_as_of score --as-of 1998-02-30 "$tmp/small.csv" && expect_status usage
 run help score --help && expect_status help 0 && expect_out help "Exit status"
 run version --version && expect_status version 0 && expect_out version "^rfm [0-9]"
 
+# ---------------------------------------------------------------- the output file
+# An existing file is written over and cut to the new rows: the same bytes as
+# a file made new. A run that fails leaves the old file as it was, and an
+# output that is a directory is refused before the input is read (here a
+# missing input, which would otherwise be the error).
+run out_new score --as-of 1998-07-01 -o "$tmp/out_new.csv" "$tmp/small.csv" &&
+    expect_status out_new 0
+awk 'BEGIN { for (i = 0; i < 100000; i++) print "an old line, longer than the new rows are" }' \
+    >"$tmp/out_old.csv"
+run out_over score --as-of 1998-07-01 -o "$tmp/out_old.csv" "$tmp/small.csv" &&
+    expect_status out_over 0 && same_files out_new.csv out_old.csv "an existing output file"
+head -c 100 "$tmp/out_new.csv" >"$tmp/out_short.csv"
+run out_short score --as-of 1998-07-01 -o "$tmp/out_short.csv" "$tmp/small.csv" &&
+    expect_status out_short 0 && same_files out_new.csv out_short.csv "a shorter output file"
+cp "$tmp/out_old.csv" "$tmp/out_kept.csv"
+run out_kept score -o "$tmp/out_kept.csv" "$tmp/unterminated.csv" && expect_status out_kept 2 &&
+    same_files out_old.csv out_kept.csv "the output file of a failed run"
+mkdir "$tmp/out_dir"
+run out_dir score -o "$tmp/out_dir" "$tmp/no_such_input.csv" && expect_status out_dir 2 &&
+    expect_err out_dir "out_dir: Is a directory"
+if grep -q no_such_input "$tmp/out_dir.err"; then bad "out_dir: the input was opened"; else ok; fi
+run out_null score --as-of 1998-07-01 -o /dev/null "$tmp/small.csv" && expect_status out_null 0
+
 # thresholds and a segment file
 run thresholds score --as-of 1998-07-01 --thresholds r=30,90,180,365 --thresholds f=1,2,4,8 \
     --thresholds m=20,50,100,500 "$tmp/small.csv" && expect_status thresholds 0
