@@ -40,19 +40,50 @@ char *line_i64(char *p, int64_t v)
     return line_u64(p, (uint64_t)0 - (uint64_t)v);
 }
 
+/* mag / 10^scale, remainder in *frac: a division by a constant for the
+ * usual scales (a multiplication), a hardware division for the others. */
+static uint64_t split_units(uint64_t mag, int scale, uint64_t *frac)
+{
+    switch (scale) {
+    case 2:
+        *frac = mag % 100;
+        return mag / 100;
+    case 0:
+        *frac = 0;
+        return mag;
+    case 1:
+        *frac = mag % 10;
+        return mag / 10;
+    case 3:
+        *frac = mag % 1000;
+        return mag / 1000;
+    case 4:
+        *frac = mag % 10000;
+        return mag / 10000;
+    default: {
+        uint64_t unit = 1;
+        for (int i = 0; i < scale; i++)
+            unit *= 10;
+        *frac = mag % unit;
+        return mag / unit;
+    }
+    }
+}
+
 char *line_money(char *p, int64_t minor, int scale)
 {
     uint64_t mag = minor < 0 ? (uint64_t)0 - (uint64_t)minor : (uint64_t)minor;
     if (minor < 0)
         *p++ = '-';
-    uint64_t unit = 1;
-    for (int i = 0; i < scale; i++)
-        unit *= 10;
-    p = line_u64(p, mag / unit);
+    uint64_t frac;
+    p = line_u64(p, split_units(mag, scale, &frac));
     if (scale == 0)
         return p;
     *p++ = '.';
-    uint64_t frac = mag % unit;
+    if (scale == 2) {
+        memcpy(p, digit_pairs + 2 * frac, 2);
+        return p + 2;
+    }
     for (int i = scale - 1; i >= 0; i--) {
         p[i] = (char)('0' + frac % 10);
         frac /= 10;
