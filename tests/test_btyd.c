@@ -105,27 +105,6 @@ static void btyd_matches_naive_in_any_order(void **state)
     free(l);
 }
 
-typedef struct buffer {
-    unsigned char *data;
-    size_t len, cap;
-} buffer;
-
-static int append(const void *data, size_t len, void *user)
-{
-    buffer *b = user;
-    if (b->len + len > b->cap) {
-        size_t cap = (b->len + len) * 2;
-        unsigned char *p = realloc(b->data, cap);
-        if (!p)
-            return 1;
-        b->data = p;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, data, len);
-    b->len += len;
-    return 0;
-}
-
 static void btyd_survives_merge_and_snapshot(void **state)
 {
     (void)state;
@@ -137,11 +116,11 @@ static void btyd_survives_merge_and_snapshot(void **state)
     ingest(b, l, ROWS / 3, ROWS);
     assert_int_equal(rfm_merge(a, b), RFM_OK);
     check_against_naive(a, l);
-    buffer snap = {NULL, 0, 0};
-    assert_int_equal(rfm_save_to(a, append, &snap), RFM_OK);
+    test_bytes snap = {NULL, 0, 0};
+    assert_int_equal(rfm_save_to(a, test_bytes_write, &snap), RFM_OK);
     assert_int_equal(rfm_create(&c), RFM_OK);
-    assert_int_equal(rfm_load_from(c, snap.data, snap.len), RFM_OK);
-    free(snap.data);
+    assert_int_equal(rfm_load_from(c, snap.p, snap.len), RFM_OK);
+    free(snap.p);
     check_against_naive(c, l);
     int64_t on = 0;
     assert_int_equal(rfm_get_param(c, RFM_PARAM_BTYD, &on), RFM_OK);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "rfm.h"
+#include "test_util.h"
 
 #define DAY INT64_C(86400)
 #define D0 INT64_C(19000) /* 2022-01-08 */
@@ -34,23 +35,6 @@ static void ingest(rfm_ctx *ctx, uint64_t customer, int64_t day, int64_t amount)
 {
     const rfm_row_u64 row = {customer, day * DAY, amount, 0, 0};
     assert_int_equal(rfm_ingest_u64(ctx, &row, 1, sizeof row, NULL), RFM_OK);
-}
-
-typedef struct bytes {
-    unsigned char *p;
-    size_t len;
-} bytes;
-
-static int collect(const void *data, size_t len, void *user)
-{
-    bytes *b = user;
-    unsigned char *grown = realloc(b->p, b->len + len);
-    if (!grown)
-        return -1;
-    memcpy(grown + b->len, data, len);
-    b->p = grown;
-    b->len += len;
-    return 0;
 }
 
 static void counts_follow_ingest_remove_merge_load(void **state)
@@ -101,20 +85,18 @@ static void counts_follow_ingest_remove_merge_load(void **state)
     assert_int_equal(rfm_create(&saved), RFM_OK);
     ingest(saved, 8, D0, -50);
     expect_counts(saved, 1, 0, 1);
-    bytes snap = {NULL, 0};
-    assert_int_equal(rfm_save_to(saved, collect, &snap), RFM_OK);
+    test_bytes snap = {NULL, 0, 0};
+    assert_int_equal(rfm_save_to(saved, test_bytes_write, &snap), RFM_OK);
     assert_int_equal(rfm_load_from(ctx, snap.p, snap.len), RFM_OK);
     expect_counts(ctx, 1, 0, 1);
 
     /* an import of a record with purchases */
-    rfm_record rec;
-    memset(&rec, 0, sizeof rec);
-    rec.size = sizeof rec;
-    rec.key_u64 = 9;
-    rec.frequency = 2;
-    rec.monetary = 1000;
-    rec.first_purchase = D0 * DAY;
-    rec.last_purchase = (D0 + 4) * DAY;
+    const rfm_record rec = {.size = sizeof rec,
+                            .key_u64 = 9,
+                            .frequency = 2,
+                            .monetary = 1000,
+                            .first_purchase = D0 * DAY,
+                            .last_purchase = (D0 + 4) * DAY};
     assert_int_equal(rfm_import(ctx, &rec, 1, NULL), RFM_OK);
     expect_counts(ctx, 2, 1, 1);
 

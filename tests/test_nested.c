@@ -396,23 +396,6 @@ static void refused_methods_and_queries(void **state)
     rfm_destroy(ctx);
 }
 
-typedef struct buffer {
-    unsigned char *data;
-    size_t len;
-} buffer;
-
-static int to_buffer(const void *data, size_t len, void *user)
-{
-    buffer *b = user;
-    unsigned char *p = realloc(b->data, b->len + len);
-    if (!p)
-        return 1;
-    memcpy(p + b->len, data, len);
-    b->data = p;
-    b->len += len;
-    return 0;
-}
-
 /* Snapshots keep RFM_PARAM_NESTED (format 2); without it the format stays 1. */
 static void snapshot_keeps_parameter(void **state)
 {
@@ -421,20 +404,20 @@ static void snapshot_keeps_parameter(void **state)
     assert_int_equal(rfm_create(&ctx), RFM_OK);
     ingest_random(ctx, 11, 100, 30, 4);
     /* without nested scoring the file stays format 1 (0.1 reads it) */
-    buffer plain = {NULL, 0};
-    assert_int_equal(rfm_save_to(ctx, to_buffer, &plain), RFM_OK);
+    test_bytes plain = {NULL, 0, 0};
+    assert_int_equal(rfm_save_to(ctx, test_bytes_write, &plain), RFM_OK);
     assert_true(plain.len > 12);
-    assert_int_equal(plain.data[8], 1);
-    free(plain.data);
+    assert_int_equal(plain.p[8], 1);
+    free(plain.p);
     assert_int_equal(rfm_set_param(ctx, RFM_PARAM_NESTED, 1), RFM_OK);
     assert_int_equal(rfm_compute(ctx, RFM_AS_OF_AUTO), RFM_OK);
-    buffer snap = {NULL, 0};
-    assert_int_equal(rfm_save_to(ctx, to_buffer, &snap), RFM_OK);
-    assert_int_equal(snap.data[8], 2); /* format 2 holds the flag */
+    test_bytes snap = {NULL, 0, 0};
+    assert_int_equal(rfm_save_to(ctx, test_bytes_write, &snap), RFM_OK);
+    assert_int_equal(snap.p[8], 2); /* format 2 holds the flag */
     rfm_ctx *loaded;
     assert_int_equal(rfm_create(&loaded), RFM_OK);
-    assert_int_equal(rfm_load_from(loaded, snap.data, snap.len), RFM_OK);
-    free(snap.data);
+    assert_int_equal(rfm_load_from(loaded, snap.p, snap.len), RFM_OK);
+    free(snap.p);
     int64_t v;
     assert_int_equal(rfm_get_param(loaded, RFM_PARAM_NESTED, &v), RFM_OK);
     assert_int_equal(v, 1);

@@ -59,37 +59,19 @@ static void partition_hash_is_the_documented_function(void **state)
 /* ------------------------------------------------------------------ */
 /* Routing: two input contexts -> k owners                             */
 
-typedef struct buf {
-    unsigned char *data;
-    size_t len, cap;
-} buf;
-
-static int collect(const void *data, size_t len, void *user)
-{
-    buf *b = user;
-    if (b->len + len > b->cap) {
-        b->cap = (b->len + len) * 2;
-        b->data = realloc(b->data, b->cap);
-        assert_non_null(b->data);
-    }
-    memcpy(b->data + b->len, data, len);
-    b->len += len;
-    return 0;
-}
-
 static void route(rfm_ctx **inputs, size_t n_inputs, rfm_ctx **owners, size_t k)
 {
     for (size_t j = 0; j < k; j++) {
         assert_int_equal(rfm_create(&owners[j]), RFM_OK);
         for (size_t i = 0; i < n_inputs; i++) {
-            buf b = {NULL, 0, 0};
-            assert_int_equal(rfm_save_partition_to(inputs[i], j, k, collect, &b), RFM_OK);
+            test_bytes b = {NULL, 0, 0};
+            assert_int_equal(rfm_save_partition_to(inputs[i], j, k, test_bytes_write, &b), RFM_OK);
             rfm_ctx *piece = NULL;
             assert_int_equal(rfm_create(&piece), RFM_OK);
-            assert_int_equal(rfm_load_from(piece, b.data, b.len), RFM_OK);
+            assert_int_equal(rfm_load_from(piece, b.p, b.len), RFM_OK);
             assert_int_equal(rfm_merge(owners[j], piece), RFM_OK);
             rfm_destroy(piece);
-            free(b.data);
+            free(b.p);
         }
     }
 }
@@ -395,11 +377,11 @@ static void bad_arguments_fail_cleanly(void **state)
     assert_int_equal(rfm_create(&ctx), RFM_OK);
     rfm_row_str row = {"abc", 3, 86400 * 10000, 100, NULL, 0};
     assert_int_equal(rfm_ingest_str(ctx, &row, 1, sizeof row, NULL), RFM_OK);
-    buf b = {NULL, 0, 0};
-    assert_int_equal(rfm_save_partition_to(ctx, 3, 3, collect, &b), RFM_E_INVALID);
-    assert_int_equal(rfm_save_partition_to(ctx, 0, 0, collect, &b), RFM_E_INVALID);
+    test_bytes b = {NULL, 0, 0};
+    assert_int_equal(rfm_save_partition_to(ctx, 3, 3, test_bytes_write, &b), RFM_E_INVALID);
+    assert_int_equal(rfm_save_partition_to(ctx, 0, 0, test_bytes_write, &b), RFM_E_INVALID);
     assert_int_equal(rfm_save_partition_to(ctx, 0, 1, NULL, NULL), RFM_E_INVALID);
-    assert_null(b.data);
+    assert_null(b.p);
     rfm_boundary bd = {sizeof bd, 1, 0, NULL, 0}; /* string context: key missing */
     uint64_t count;
     assert_int_equal(rfm_rank_count(ctx, RFM_DIM_F, RFM_AS_OF_AUTO, &bd, 1, &count), RFM_E_INVALID);
@@ -446,7 +428,7 @@ static void bad_arguments_fail_cleanly(void **state)
 
 enum { OP_PARTITION, OP_RANK_COUNT, OP_RANK_SAMPLE, OP_COMPUTE, N_OPS };
 
-static int run_op(rfm_ctx *ctx, int op, buf *b)
+static int run_op(rfm_ctx *ctx, int op, test_bytes *b)
 {
     rfm_boundary bd[BINS - 1];
     for (int g = 0; g < BINS - 1; g++)
@@ -458,7 +440,7 @@ static int run_op(rfm_ctx *ctx, int op, buf *b)
     switch (op) {
     case OP_PARTITION:
         b->len = 0;
-        return rfm_save_partition_to(ctx, 1, 3, collect, b);
+        return rfm_save_partition_to(ctx, 1, 3, test_bytes_write, b);
     case OP_RANK_COUNT:
         return rfm_rank_count(ctx, RFM_DIM_M, RFM_AS_OF_AUTO, bd, BINS - 1, counts);
     case OP_RANK_SAMPLE:
@@ -485,7 +467,7 @@ static void allocation_failures_leave_the_context_valid(void **state)
             order, strlen(order)};
         assert_int_equal(rfm_ingest_str(ctx, &r, 1, sizeof r, NULL), RFM_OK);
     }
-    buf b = {NULL, 0, 0};
+    test_bytes b = {NULL, 0, 0};
     for (int op = 0; op < N_OPS; op++) {
         int done = 0, failures = 0;
         for (size_t k = 1; !done && k < 10000; k++) {
@@ -505,7 +487,7 @@ static void allocation_failures_leave_the_context_valid(void **state)
         assert_true(done && failures > 0);
         assert_int_equal(run_op(ctx, op, &b), RFM_OK); /* still valid */
     }
-    free(b.data);
+    free(b.p);
     rfm_destroy(ctx);
     assert_int_equal(st.errors, 0);
     assert_int_equal(st.live_bytes, 0);

@@ -121,35 +121,17 @@ static int64_t day_of(int64_t t)
     return d * 86400 > t ? d - 1 : d;
 }
 
-typedef struct buf {
-    unsigned char *p;
-    size_t n, cap;
-} buf;
-
-static int to_buf(const void *data, size_t len, void *user)
+static test_bytes save(rfm_ctx *ctx)
 {
-    buf *b = user;
-    if (b->n + len > b->cap) {
-        b->cap = 2 * (b->n + len);
-        b->p = realloc(b->p, b->cap);
-        assert_non_null(b->p);
-    }
-    memcpy(b->p + b->n, data, len);
-    b->n += len;
-    return 0;
-}
-
-static buf save(rfm_ctx *ctx)
-{
-    buf b = {NULL, 0, 0};
-    assert_int_equal(rfm_save_to(ctx, to_buf, &b), RFM_OK);
+    test_bytes b = {NULL, 0, 0};
+    assert_int_equal(rfm_save_to(ctx, test_bytes_write, &b), RFM_OK);
     return b;
 }
 
-static rfm_ctx *load(const buf *b)
+static rfm_ctx *load(const test_bytes *b)
 {
     rfm_ctx *ctx = fresh(0);
-    assert_int_equal(rfm_load_from(ctx, b->p, b->n), RFM_OK);
+    assert_int_equal(rfm_load_from(ctx, b->p, b->len), RFM_OK);
     return ctx;
 }
 
@@ -209,18 +191,18 @@ static void extremes_through_every_path(int str)
     }
 
     /* snapshot: loads the same, saves the same bytes */
-    buf b = save(ctx);
+    test_bytes b = save(ctx);
     rfm_ctx *loaded = load(&b);
     check(loaded, &r, r.w, str);
-    buf again = save(loaded);
-    assert_int_equal(again.n, b.n);
-    assert_memory_equal(again.p, b.p, b.n);
+    test_bytes again = save(loaded);
+    assert_int_equal(again.len, b.len);
+    assert_memory_equal(again.p, b.p, b.len);
 
     /* partitions, merged back */
     rfm_ctx *whole = fresh(1);
     for (uint64_t part = 0; part < 3; part++) {
-        buf pb = {NULL, 0, 0};
-        assert_int_equal(rfm_save_partition_to(ctx, part, 3, to_buf, &pb), RFM_OK);
+        test_bytes pb = {NULL, 0, 0};
+        assert_int_equal(rfm_save_partition_to(ctx, part, 3, test_bytes_write, &pb), RFM_OK);
         rfm_ctx *piece = load(&pb);
         assert_int_equal(rfm_merge(whole, piece), RFM_OK);
         rfm_destroy(piece);
@@ -296,7 +278,7 @@ static void extremes_in_windows(void **state)
     check(ctx, &r, r.w, 0);
     assert_int_equal(rfm_compute(ctx, RFM_AS_OF_AUTO), RFM_OK);
     check(ctx, &r, r.w, 0);
-    buf b = save(ctx);
+    test_bytes b = save(ctx);
     rfm_ctx *loaded = load(&b);
     check(loaded, &r, r.w, 0);
     rfm_destroy(loaded);
@@ -359,7 +341,7 @@ static void random_times_match_naive(void **state)
         assert_int_equal(v.first_purchase, w[c].frequency ? w[c].first : 0);
         assert_int_equal(v.last_purchase, w[c].frequency ? w[c].last : 0);
     }
-    buf b = save(ctx);
+    test_bytes b = save(ctx);
     rfm_ctx *loaded = load(&b);
     for (uint64_t c = 1; c <= CUST; c++) {
         rfm_customer v = get(loaded, &r, c, 0);
@@ -376,7 +358,7 @@ static void random_times_match_naive(void **state)
 /* Replaces every 8-byte little-endian `from` in the snapshot by `to` and
  * makes the file whole again (length and CRC), so only the reader's own
  * checks can refuse it. */
-static size_t patch(buf *b, int64_t from, int64_t to)
+static size_t patch(test_bytes *b, int64_t from, int64_t to)
 {
     unsigned char f[8], t[8];
     for (int i = 0; i < 8; i++) {
@@ -384,14 +366,14 @@ static size_t patch(buf *b, int64_t from, int64_t to)
         t[i] = (unsigned char)((uint64_t)to >> (8 * i));
     }
     size_t hits = 0;
-    for (size_t i = 20; i + 8 <= b->n - 4; i++)
+    for (size_t i = 20; i + 8 <= b->len - 4; i++)
         if (memcmp(b->p + i, f, 8) == 0) {
             memcpy(b->p + i, t, 8);
             hits++;
         }
-    uint32_t crc = rfm__crc32(0, b->p, b->n - 4);
+    uint32_t crc = rfm__crc32(0, b->p, b->len - 4);
     for (int i = 0; i < 4; i++)
-        b->p[b->n - 4 + i] = (unsigned char)(crc >> (8 * i));
+        b->p[b->len - 4 + i] = (unsigned char)(crc >> (8 * i));
     return hits;
 }
 
@@ -403,7 +385,7 @@ static void outside_the_range_is_refused(void **state)
     rfm_ctx *ctx = fresh(0);
     rfm_row_u64 ok = {7, TMAX, 100, 0, 0};
     assert_int_equal(rfm_ingest_u64(ctx, &ok, 1, sizeof ok, NULL), RFM_OK);
-    buf before = save(ctx);
+    test_bytes before = save(ctx);
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         rfm_row_u64 u = {7, bad[i], 100, 0, 0};
         assert_int_equal(rfm_ingest_u64(ctx, &u, 1, sizeof u, NULL), RFM_E_RANGE);
@@ -417,20 +399,20 @@ static void outside_the_range_is_refused(void **state)
         rec.last_purchase = bad[i] < TMIN ? TMAX : bad[i];
         assert_int_equal(rfm_import(ctx, &rec, 1, NULL), RFM_E_RANGE);
     }
-    buf after = save(ctx);
-    assert_int_equal(after.n, before.n);
-    assert_memory_equal(after.p, before.p, before.n);
+    test_bytes after = save(ctx);
+    assert_int_equal(after.len, before.len);
+    assert_memory_equal(after.p, before.p, before.len);
 
     /* a snapshot whose record holds TMAX + 1 (first and last) or TMIN - 1 */
     rfm_ctx *target = fresh(0);
     assert_int_equal(patch(&after, TMAX, TMAX + 1), 2);
-    assert_int_equal(rfm_load_from(target, after.p, after.n), RFM_E_CORRUPT);
+    assert_int_equal(rfm_load_from(target, after.p, after.len), RFM_E_CORRUPT);
     rfm_row_u64 low = {7, TMIN, 100, 0, 0};
     rfm_ctx *low_ctx = fresh(0);
     assert_int_equal(rfm_ingest_u64(low_ctx, &low, 1, sizeof low, NULL), RFM_OK);
-    buf lb = save(low_ctx);
+    test_bytes lb = save(low_ctx);
     assert_int_equal(patch(&lb, TMIN, TMIN - 1), 2);
-    assert_int_equal(rfm_load_from(target, lb.p, lb.n), RFM_E_CORRUPT);
+    assert_int_equal(rfm_load_from(target, lb.p, lb.len), RFM_E_CORRUPT);
     size_t n = 1;
     assert_int_equal(rfm_counts(target, &n, NULL, NULL), RFM_OK);
     assert_int_equal(n, 0);

@@ -269,28 +269,10 @@ static void model_init(model *m, int str, int unit, size_t n, uint64_t customers
     }
 }
 
-typedef struct membuf {
-    unsigned char *p;
-    size_t len, cap;
-} membuf;
-
-static int mem_write(const void *data, size_t len, void *user)
+static test_bytes save_mem(rfm_ctx *ctx)
 {
-    membuf *b = user;
-    if (b->len + len > b->cap) {
-        b->cap = (b->len + len) * 2;
-        b->p = realloc(b->p, b->cap);
-        assert_non_null(b->p);
-    }
-    memcpy(b->p + b->len, data, len);
-    b->len += len;
-    return 0;
-}
-
-static membuf save_mem(rfm_ctx *ctx)
-{
-    membuf b = {NULL, 0, 0};
-    assert_int_equal(rfm_save_to(ctx, mem_write, &b), RFM_OK);
+    test_bytes b = {NULL, 0, 0};
+    assert_int_equal(rfm_save_to(ctx, test_bytes_write, &b), RFM_OK);
     return b;
 }
 
@@ -303,7 +285,7 @@ static int cmp_ts(const void *a, const void *b)
 
 static void snapshot_swap(rfm_ctx **ctx)
 {
-    membuf b = save_mem(*ctx);
+    test_bytes b = save_mem(*ctx);
     rfm_ctx *loaded = NULL;
     assert_int_equal(rfm_create(&loaded), RFM_OK);
     assert_int_equal(rfm_load_from(loaded, b.p, b.len), RFM_OK);
@@ -634,12 +616,12 @@ static void money_on_expiry(void **state)
         /* after day 0 leaves, 2^62 + 2^62 = 2^63 does not fit */
         const mrow over[] = {{0, -q}, {1, q}, {2, q}};
         rfm_ctx *ctx = money_ctx(str, over, 3);
-        membuf before = save_mem(ctx);
+        test_bytes before = save_mem(ctx);
         assert_int_equal(rfm_compute(ctx, D0 + 3), RFM_E_OVERFLOW);
         const char *msg = rfm_errmsg(ctx);
         assert_non_null(strstr(msg, str ? "customer \"c7\"" : "customer 7"));
         assert_non_null(strstr(msg, "2-day window"));
-        membuf after = save_mem(ctx); /* nothing expired, nothing changed */
+        test_bytes after = save_mem(ctx); /* nothing expired, nothing changed */
         assert_int_equal(before.len, after.len);
         assert_memory_equal(before.p, after.p, before.len);
         rfm_window_info info = {.size = sizeof info};
@@ -689,7 +671,7 @@ static void money_on_expiry_nomem(void **state)
     rfm_row_u64 rows[] = {
         {7, D0 * DAY, -q, 0, 0}, {7, D0 * DAY + 1, q, 0, 0}, {7, (D0 + 2) * DAY, q + q / 2, 0, 0}};
     assert_int_equal(rfm_ingest_u64(ctx, rows, 3, sizeof rows[0], NULL), RFM_OK);
-    membuf before = save_mem(ctx);
+    test_bytes before = save_mem(ctx);
     int hit = 0;
     for (size_t k = 1;; k++) {
         st.fail_at = st.calls + k;
@@ -702,7 +684,7 @@ static void money_on_expiry_nomem(void **state)
         if (!strstr(rfm_errmsg(ctx), "expiring the window"))
             continue; /* a later step of the compute: the window has moved */
         hit = 1;
-        membuf after = save_mem(ctx);
+        test_bytes after = save_mem(ctx);
         assert_int_equal(before.len, after.len);
         assert_memory_equal(before.p, after.p, before.len);
         free(after.p);
@@ -767,7 +749,7 @@ static void allocation_failure(void **state)
     assert_int_equal(rfm_compute(ref, D0 + 45), RFM_OK);
     for (size_t t = 0; t < m.n; t++)
         m.tx[t].sent = t + 1;
-    membuf snap = save_mem(ref);
+    test_bytes snap = save_mem(ref);
     int finished = 0;
     for (size_t fail_at = 1; !finished; fail_at++) {
         ta_state st;
@@ -1004,7 +986,7 @@ static void cdnow_daily(void **state)
     free(rows);
 }
 
-static void reseal(membuf *b)
+static void reseal(test_bytes *b)
 {
     uint32_t crc = rfm__crc32(0, b->p, b->len - 4);
     for (int i = 0; i < 4; i++)
@@ -1048,7 +1030,7 @@ static void snapshot_formats(void **state)
         assert_int_equal(a.monetary, c.monetary);
         assert_int_equal(a.r * 100 + a.f * 10 + a.m, c.r * 100 + c.f * 10 + c.m);
     }
-    membuf v1 = save_mem(old);
+    test_bytes v1 = save_mem(old);
     assert_int_equal(v1.p[8], 1); /* still written as format 1 */
     free(v1.p);
     free(rows_all);
@@ -1061,7 +1043,7 @@ static void snapshot_formats(void **state)
     const rfm_row_u64 rows[] = {{1, D0 * DAY, 700, 9, RFM_ROW_HAS_ORDER},
                                 {2, (D0 + 3) * DAY, 800, 0, 0}};
     assert_int_equal(rfm_ingest_u64(ctx, rows, 2, sizeof rows[0], NULL), RFM_OK);
-    membuf b = save_mem(ctx);
+    test_bytes b = save_mem(ctx);
     assert_int_equal(b.p[8], 2);
     assert_int_equal(rfm_load_from(t, b.p, b.len), RFM_OK);
     b.p[8] = 1; /* a window in a format 1 file */
