@@ -187,52 +187,100 @@ static void warnings(rfm_ctx *ctx)
     }
 }
 
-static int write_outputs(rfm_ctx *ctx, const options *o, const load_counts *counts, out_file *of)
+/* Every file a run writes; see out_file.h. */
+typedef struct run_files {
+    out_file rows, summary, transitions, report;
+} run_files;
+
+static void files_abandon(run_files *f)
 {
-    FILE *out = stdout;
-    if (!o->report_only && o->output && strcmp(o->output, "-") != 0 &&
-        !(out = out_file_start(of))) {
-        fprintf(stderr, "rfm: %s: %s\n", o->output, strerror(errno));
-        return EXIT_DATA;
-    }
-    static char file_buf[1 << 16]; /* a million lines: fewer, larger writes */
-    if (out != stdout)
-        setvbuf(out, file_buf, _IOFBF, sizeof file_buf);
-    int rc = o->report_only ? 0 : write_customers(ctx, o, out);
-    if (out != stdout && out_file_finish(of) != 0)
+    out_file_abandon(&f->rows);
+    out_file_abandon(&f->summary);
+    out_file_abandon(&f->transitions);
+    out_file_abandon(&f->report);
+}
+
+/* Each output looked at before the input is read: 0, or EXIT_DATA after
+ * saying which cannot be written (nothing is held then). */
+static int files_open_early(run_files *f, const options *o)
+{
+    memset(f, 0, sizeof *f);
+    struct {
+        out_file *file;
+        const char *path;
+    } outs[] = {{&f->rows, o->report_only ? NULL
+                           : o->output    ? o->output
+                                          : "-"},
+                {&f->summary, o->summary},
+                {&f->transitions, o->transitions},
+                {&f->report, o->report}};
+    for (size_t i = 0; i < sizeof outs / sizeof *outs; i++)
+        if (out_file_open_early(outs[i].file, outs[i].path) != 0) {
+            fprintf(stderr, "rfm: %s: %s\n", outs[i].path, strerror(errno));
+            files_abandon(f);
+            return EXIT_DATA;
+        }
+    return 0;
+}
+
+/* Starts an output: its stream, or NULL after saying why it cannot be
+ * opened. */
+static FILE *start(out_file *f)
+{
+    FILE *out = out_file_start(f);
+    if (!out)
+        fprintf(stderr, "rfm: %s: %s\n", f->path, strerror(errno));
+    return out;
+}
+
+/* Ends an output whose writing returned rc: 0, or EXIT_DATA after saying
+ * "writing <what><name> failed". */
+static int finish(out_file *f, int rc, const char *what, const char *name)
+{
+    if (out_file_finish(f) != 0)
         rc = -1;
-    if (rc) {
-        fprintf(stderr, "rfm: writing %s failed\n", o->output ? o->output : "stdout");
-        return EXIT_DATA;
+    if (!rc)
+        return 0;
+    fprintf(stderr, "rfm: writing %s%s failed\n", what, name);
+    return EXIT_DATA;
+}
+
+static int write_outputs(rfm_ctx *ctx, const options *o, const load_counts *counts,
+                         run_files *files)
+{
+    FILE *out;
+    int rc;
+    if (files->rows.path) {
+        if (!(out = start(&files->rows)))
+            return EXIT_DATA;
+        static char file_buf[1 << 16]; /* a million lines: fewer, larger writes */
+        if (out != stdout)
+            setvbuf(out, file_buf, _IOFBF, sizeof file_buf);
+        rc = write_customers(ctx, o, out);
+        if ((rc = finish(&files->rows, rc, "", out == stdout ? "stdout" : files->rows.path)))
+            return rc;
     }
-    if (o->summary) {
-        FILE *s = strcmp(o->summary, "-") == 0 ? stdout : fopen(o->summary, "w");
-        if (!s) {
-            fprintf(stderr, "rfm: %s: %s\n", o->summary, strerror(errno));
+    if (files->summary.path) {
+        if (!(out = start(&files->summary)))
             return EXIT_DATA;
-        }
-        rc = write_summary_csv(ctx, o, s);
-        if (s != stdout && fclose(s) != 0)
-            rc = -1;
-        if (rc) {
-            fprintf(stderr, "rfm: writing the summary failed\n");
-            return EXIT_DATA;
-        }
+        if ((rc = finish(&files->summary, write_summary_csv(ctx, o, out), "the summary", "")))
+            return rc;
     }
-    if (o->transitions) {
-        FILE *t = fopen(o->transitions, "w");
-        if (!t) {
-            fprintf(stderr, "rfm: %s: %s\n", o->transitions, strerror(errno));
+    if (files->transitions.path) {
+        if (!(out = start(&files->transitions)))
             return EXIT_DATA;
-        }
-        rc = write_transitions(ctx, t);
-        if (fclose(t) != 0 || rc) {
-            fprintf(stderr, "rfm: writing %s failed\n", o->transitions);
-            return EXIT_DATA;
-        }
+        rc = write_transitions(ctx, out);
+        if ((rc = finish(&files->transitions, rc, "", files->transitions.path)))
+            return rc;
     }
-    if (o->report && (rc = report_write(ctx, o, counts, o->report)))
-        return rc;
+    if (files->report.path) {
+        if (!(out = start(&files->report)))
+            return EXIT_DATA;
+        rc = report_html(ctx, o, counts, out);
+        if ((rc = finish(&files->report, rc, "the report ",
+                         out == stdout ? "to stdout" : files->report.path)))
+            return rc;
+    }
     if (o->table || (!o->report_only && isatty(STDOUT_FILENO)))
         if (write_summary_table(ctx, o, stdout))
             return EXIT_DATA;
@@ -255,17 +303,14 @@ static int run(int argc, char **argv, int report_mode, clv_opts *clv)
     }
     if ((status = report_check_outputs(&o)))
         return status;
-    out_file of = {NULL, NULL, 0};
-    if (!o.report_only && o.output && strcmp(o.output, "-") != 0 &&
-        out_file_open_early(&of, o.output) != 0) {
-        fprintf(stderr, "rfm: %s: %s\n", o.output, strerror(errno));
-        return EXIT_DATA;
-    }
+    run_files files;
+    if ((status = files_open_early(&files, &o)))
+        return status;
     o.clv = clv;
     rfm_ctx *ctx;
     if (rfm_create(&ctx) != RFM_OK) {
         fprintf(stderr, "rfm: out of memory\n");
-        out_file_abandon(&of);
+        files_abandon(&files);
         return EXIT_DATA;
     }
     load_counts counts;
@@ -304,7 +349,7 @@ static int run(int argc, char **argv, int report_mode, clv_opts *clv)
             if (o.clv)
                 status = clv_fit(ctx, o.clv, o.quiet);
             if (!status)
-                status = write_outputs(ctx, &o, &counts, &of);
+                status = write_outputs(ctx, &o, &counts, &files);
             if (!status && o.state && rfm_save(ctx, o.state) != RFM_OK) {
                 fprintf(stderr, "rfm: %s\n", rfm_errmsg(ctx));
                 status = EXIT_DATA;
@@ -313,7 +358,7 @@ static int run(int argc, char **argv, int report_mode, clv_opts *clv)
                 tm.written = progress_now();
         }
     }
-    out_file_abandon(&of); /* held early, and the run ended before writing it */
+    files_abandon(&files); /* those held early that the run ended before writing */
     if (o.timings && tm.loaded)
         timings_print(&tm, &o, &counts);
     rfm_destroy(ctx);

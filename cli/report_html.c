@@ -11,7 +11,6 @@
 #include "report_svg.h"
 #include "rules_file.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -441,24 +440,4 @@ int report_check_outputs(const options *o)
     fprintf(stderr, "rfm: the report and %s would both go to standard output: give %s a file\n",
             other, o->report_only ? "-o" : "--report");
     return EXIT_USAGE;
-}
-
-int report_write(rfm_ctx *ctx, const options *o, const load_counts *counts, const char *path)
-{
-    int to_stdout = strcmp(path, "-") == 0;
-    FILE *out = to_stdout ? stdout : fopen(path, "w");
-    if (!out) {
-        fprintf(stderr, "rfm: %s: %s\n", path, strerror(errno));
-        return EXIT_DATA;
-    }
-    int rc = report_html(ctx, o, counts, out);
-    if (ferror(out))
-        rc = -1;
-    if (!to_stdout && fclose(out) != 0)
-        rc = -1;
-    if (rc) {
-        fprintf(stderr, "rfm: writing the report %s failed\n", to_stdout ? "to stdout" : path);
-        return EXIT_DATA;
-    }
-    return 0;
 }

@@ -16,8 +16,4 @@ int report_check_outputs(const options *o);
 /* Writes the page to out. Returns 0, or -1 after printing why. */
 int report_html(rfm_ctx *ctx, const options *o, const load_counts *counts, FILE *out);
 
-/* Writes the page to path ("-" = stdout). Returns 0 or EXIT_DATA after
- * printing why (the path cannot be created, a write failed). */
-int report_write(rfm_ctx *ctx, const options *o, const load_counts *counts, const char *path);
-
 #endif

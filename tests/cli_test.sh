@@ -264,6 +264,27 @@ run out_dir score -o "$tmp/out_dir" "$tmp/no_such_input.csv" && expect_status ou
     expect_err out_dir "out_dir: Is a directory"
 if grep -q no_such_input "$tmp/out_dir.err"; then bad "out_dir: the input was opened"; else ok; fi
 run out_null score --as-of 1998-07-01 -o /dev/null "$tmp/small.csv" && expect_status out_null 0
+# every output is looked at first: a new file in a missing directory, and
+# --summary, --transitions and --report onto a directory
+for opt in -o --summary --transitions --report; do
+    case=out_early_${opt#--}
+    run "$case" score "$opt" "$tmp/no_dir/x.out" "$tmp/no_such_input.csv" &&
+        expect_status "$case" 2 && expect_err "$case" "no_dir/x.out: No such file or directory"
+    if grep -q no_such_input "$tmp/$case.err"; then bad "$case: the input was opened"; else ok; fi
+done
+run out_summary_dir score --summary "$tmp/out_dir" "$tmp/no_such_input.csv" &&
+    expect_status out_summary_dir 2 && expect_err out_summary_dir "out_dir: Is a directory"
+# the summary, transitions and report files are written over in place too
+run out_side_new score --as-of 1998-07-01 --summary "$tmp/side_new.csv" \
+    --transitions "$tmp/side_new_tr.csv" --report "$tmp/side_new.html" -o /dev/null \
+    "$tmp/small.csv" && expect_status out_side_new 0
+for f in side_old.csv side_old_tr.csv side_old.html; do cp "$tmp/out_old.csv" "$tmp/$f"; done
+run out_side_old score --as-of 1998-07-01 --summary "$tmp/side_old.csv" \
+    --transitions "$tmp/side_old_tr.csv" --report "$tmp/side_old.html" -o /dev/null \
+    "$tmp/small.csv" && expect_status out_side_old 0 &&
+    same_files side_new.csv side_old.csv "an existing summary file" &&
+    same_files side_new_tr.csv side_old_tr.csv "an existing transitions file" &&
+    same_files side_new.html side_old.html "an existing report file"
 
 # thresholds and a segment file
 run thresholds score --as-of 1998-07-01 --thresholds r=30,90,180,365 --thresholds f=1,2,4,8 \
