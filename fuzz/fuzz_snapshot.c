@@ -9,27 +9,7 @@
 #include "rfm.h"
 #include "snapshot.h"
 
-
-typedef struct buffer {
-    unsigned char *data;
-    size_t len, cap;
-} buffer;
-
-static int append(const void *data, size_t len, void *user)
-{
-    buffer *b = user;
-    if (b->len + len > b->cap) {
-        size_t cap = (b->len + len) * 2;
-        unsigned char *p = realloc(b->data, cap);
-        if (!p)
-            return 1;
-        b->data = p;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, data, len);
-    b->len += len;
-    return 0;
-}
+#include "../tests/test_bytes.h"
 
 static void put_le(unsigned char *p, uint64_t v, int bytes)
 {
@@ -57,14 +37,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int rc = rfm_compute(ctx, RFM_AS_OF_AUTO);
         if (rc != RFM_OK && rc != RFM_E_EMPTY && rc != RFM_E_STATE && rc != RFM_E_INVALID)
             abort();
-        buffer b = {NULL, 0, 0};
-        if (rfm_save_to(ctx, append, &b) != RFM_OK)
+        test_bytes b = {NULL, 0, 0};
+        if (rfm_save_to(ctx, test_bytes_write, &b) != RFM_OK)
             abort();
         rfm_ctx *again = NULL;
-        if (rfm_create(&again) == RFM_OK && rfm_load_from(again, b.data, b.len) != RFM_OK)
+        if (rfm_create(&again) == RFM_OK && rfm_load_from(again, b.p, b.len) != RFM_OK)
             abort();
         rfm_destroy(again);
-        free(b.data);
+        free(b.p);
     }
     rfm_destroy(ctx);
     free(snap);
